@@ -1,0 +1,88 @@
+# Makefile for charrnn: GNU make. CFLAGS is yours; the project's warnings live in WARN.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    ?= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man/man1
+BUILD   ?= build/release
+CONFIG_CFLAGS ?=
+
+CPPFLAGS_ALL = -Iinclude -Isrc/lib -D_POSIX_C_SOURCE=200809L $(CPPFLAGS)
+CFLAGS_ALL   = -std=c11 $(WARN) $(CONFIG_CFLAGS) $(CFLAGS) -MMD -MP
+LDLIBS_ALL   = -lm -lpthread $(LDLIBS)
+
+LIB_SRC   = $(wildcard src/lib/*.c)
+LIB_OBJ   = $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
+LIB       = $(BUILD)/libcharrnn.a
+TOOLS     = train-charrnn sample
+TOOL_BINS = $(TOOLS:%=bin/%)
+CLI_OBJ   = $(BUILD)/tools/cli.o
+TEST_SRC  = $(wildcard tests/unit/*.c)
+TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
+TEST_BIN  = $(BUILD)/run-tests
+
+.PHONY: all test asan demo install uninstall clean
+all: $(TOOL_BINS) $(LIB)
+
+$(BUILD)/lib/%.o: src/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/tools/%.o: src/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/tools/%.o $(CLI_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
+# bin/ holds the tools of the last build configuration
+bin/%: $(BUILD)/bin/%
+	@mkdir -p bin
+	cp $< $@
+
+$(BUILD)/tools/train-charrnn.o: src/tools/train_charrnn.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(TEST_BIN): $(TEST_OBJ) $(LIB)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
+# Unit tests, then the command-line tests against the tools in $(BUILD)/bin.
+test: $(TEST_BIN) $(TOOLS:%=$(BUILD)/bin/%) $(TOOL_BINS)
+	@BIN=$(BUILD)/bin TEST_BIN=$(TEST_BIN) sh tests/run.sh
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) test BUILD=build/asan CC=clang CFLAGS="-O1 -g" \
+	  CONFIG_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
+DEMO_CORPUS = corpora/harbour-almanac.txt
+demo: all
+	@echo "Training a small bot on $(DEMO_CORPUS) for about a minute..." >&2
+	bin/train-charrnn --time 60 --hidden 192 -o demo.ckpt $(DEMO_CORPUS)
+	@echo >&2
+	bin/sample -n 600 -t 0.8 demo.ckpt
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	for t in $(TOOLS); do cp bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	for t in $(TOOLS); do cp docs/$$t.1 $(DESTDIR)$(MANDIR)/$$t.1; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/$$t.1; done
+
+clean:
+	rm -rf build bin demo.ckpt
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/tools/*.d

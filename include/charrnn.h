@@ -1,0 +1,294 @@
+/* charrnn.h: the public interface of libcharrnn, character-level recurrent language models. */
+/*
+ * One complete example: train a small LSTM on a text for 100 steps, then sample 200 characters.
+ *
+ *     cr_error err;
+ *     cr_config cfg;
+ *     cr_config_default(&cfg);
+ *     cfg.hidden = 128;
+ *     cr_model *m = NULL;
+ *     cr_trainer *tr = NULL;
+ *     if (cr_model_new_from_text(&cfg, text, len, &m, &err) != CR_OK ||
+ *         cr_trainer_new(m, text, len, 1, &tr, &err) != CR_OK) {
+ *         fprintf(stderr, "%s\n", err.message);
+ *         return 1;
+ *     }
+ *     for (int i = 0; i < 100; i++) {
+ *         cr_step_result r;
+ *         if (cr_trainer_step(tr, &r, &err) != CR_OK) break;
+ *     }
+ *     cr_trainer_free(tr);
+ *     cr_ckpt_write_file(m, "bot.ckpt", &err);
+ *
+ *     cr_sample_options so;
+ *     cr_sample_options_default(&so);
+ *     cr_sampler *s = NULL;
+ *     cr_sampler_new(m, &so, &s, &err);
+ *     for (int i = 0; i < 200; i++) {
+ *         uint32_t id = cr_sampler_next(s);
+ *         char buf[4];
+ *         fwrite(buf, 1, cr_utf8_encode(cr_model_vocab(m)->chars[id], buf), stdout);
+ *     }
+ *     cr_sampler_free(s);
+ *     cr_model_free(m);
+ *
+ * The library never prints and never exits: every fallible function returns CR_OK (0) or a
+ * negative CR_E* code and fills the caller's cr_error. It keeps no global state.
+ */
+#ifndef CHARRNN_H
+#define CHARRNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CR_VERSION "0.1.0"
+
+/* ---- errors ---- */
+enum {
+    CR_OK = 0,
+    CR_ENOMEM = -1,    /* out of memory */
+    CR_EIO = -2,       /* a read or write failed */
+    CR_EFORMAT = -3,   /* a checkpoint is damaged or not a checkpoint */
+    CR_EVERSION = -4,  /* a checkpoint from a newer format version */
+    CR_EINVAL = -5,    /* a bad argument or setting */
+    CR_EUTF8 = -6,     /* text that is not valid UTF-8 */
+    CR_ESMALL = -7,    /* a corpus too small for the settings */
+    CR_EVOCAB = -8,    /* a character the model does not know */
+    CR_EDIVERGED = -9  /* training produced a non-finite loss */
+};
+
+typedef struct cr_error {
+    int code;
+    long long offset;  /* byte offset in the input the error is about, or -1 */
+    char chunk[5];     /* checkpoint chunk tag, or "" */
+    char message[320]; /* one line, no trailing newline, no tool or file name */
+} cr_error;
+
+const char *cr_strerror(int code);
+
+/* ---- UTF-8 ---- */
+/* Decodes one code point from s[0..len); returns its length in bytes (1..4), or 0 if the
+ * sequence there is invalid, overlong, a surrogate, above U+10FFFF, or truncated. */
+size_t cr_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+/* Encodes cp into out[0..4); returns the length (1..4), or 0 if cp is not a scalar value. */
+size_t cr_utf8_encode(uint32_t cp, char out[4]);
+/* Checks a whole text; on failure sets *bad_offset to the first invalid byte. Returns 1 if valid. */
+int cr_utf8_valid(const unsigned char *s, size_t len, size_t *bad_offset);
+/* Counts the code points of a valid text. */
+size_t cr_utf8_count(const unsigned char *s, size_t len);
+
+/* ---- vocabulary: the code points a model knows, ids 0..size-1 in code-point order ---- */
+typedef struct cr_vocab {
+    uint32_t size;
+    uint32_t *chars;   /* (size) code points, strictly increasing */
+    uint64_t *counts;  /* (size) occurrences in the corpus the vocabulary was built from */
+} cr_vocab;
+
+int cr_vocab_build(const unsigned char *text, size_t len, cr_vocab *v, cr_error *err);
+void cr_vocab_free(cr_vocab *v);
+/* Returns the id of cp, or -1 if the vocabulary does not hold it. */
+int32_t cr_vocab_id(const cr_vocab *v, uint32_t cp);
+/* Turns a valid UTF-8 text into ids; a character not in the vocabulary fails with CR_EVOCAB
+ * and err->offset at its byte. *ids is allocated (count code points). */
+int cr_vocab_encode(const cr_vocab *v, const unsigned char *text, size_t len, uint32_t **ids,
+                    size_t *count, cr_error *err);
+
+/* ---- random numbers: xoshiro256** seeded through splitmix64 (docs/checkpoint-format.md) ---- */
+typedef struct cr_rng {
+    uint64_t s[4];
+} cr_rng;
+
+void cr_rng_seed(cr_rng *r, uint64_t seed);
+uint64_t cr_rng_next(cr_rng *r);
+float cr_rng_float(cr_rng *r);   /* uniform in [0, 1), 24 random bits */
+double cr_rng_double(cr_rng *r); /* uniform in [0, 1), 53 random bits */
+
+/* ---- checksums ---- */
+uint32_t cr_crc32(uint32_t crc, const void *data, size_t len); /* start with crc = 0 */
+typedef struct cr_sha256 {
+    uint32_t h[8];
+    uint64_t len;
+    unsigned char buf[64];
+} cr_sha256;
+void cr_sha256_init(cr_sha256 *c);
+void cr_sha256_update(cr_sha256 *c, const void *data, size_t len);
+void cr_sha256_final(cr_sha256 *c, unsigned char out[32]);
+
+/* ---- configuration ---- */
+enum { CR_LSTM = 0, CR_GRU = 1, CR_RNN = 2 };
+enum { CR_ADAM = 0, CR_SGD = 1 };
+
+typedef struct cr_config {
+    int cell;          /* CR_LSTM, CR_GRU or CR_RNN */
+    int layers;        /* 1..8 */
+    int hidden;        /* units per layer */
+    int embed;         /* embedding width, 0 = one-hot input */
+    int seq_len;       /* time steps per chunk of truncated back-propagation */
+    int batch;         /* parallel stripes of the training text */
+    int optimizer;     /* CR_ADAM or CR_SGD */
+    double lr;         /* peak learning rate */
+    double lr_decay;   /* factor applied per 1000 steps, continuously; 1 = none */
+    int warmup;        /* steps of linear warm-up from 0 to lr */
+    double momentum;   /* SGD momentum */
+    double beta1, beta2, adam_eps;
+    double clip;       /* maximum global gradient norm; 0 = no clipping */
+    double dropout;    /* probability of dropping a layer output in training */
+    double val_frac;   /* fraction at the end of the corpus held out for validation */
+    int eval_every;    /* steps between evaluations; 0 = once per epoch */
+    uint64_t seed;
+} cr_config;
+
+void cr_config_default(cr_config *c);
+/* Returns CR_OK or CR_EINVAL with a message naming the bad setting. */
+int cr_config_check(const cr_config *c, cr_error *err);
+const char *cr_cell_name(int cell);
+const char *cr_optimizer_name(int opt);
+
+/* ---- the model: everything a checkpoint holds ---- */
+typedef struct cr_history_row {
+    uint64_t step;
+    uint64_t chars;      /* training characters seen so far */
+    double train_loss;   /* nats per character, mean since the previous row */
+    double val_loss;     /* nats per character on the whole validation split; NaN if none */
+    double chars_per_s;  /* training throughput since the previous row */
+    double wall_s;       /* seconds of training so far, over all sessions */
+} cr_history_row;
+
+typedef struct cr_source {
+    char *name;          /* file name as given, or "-" for standard input */
+    uint64_t bytes;
+    unsigned char sha256[32];
+} cr_source;
+
+typedef struct cr_session {  /* one run of the trainer that produced or continued the model */
+    char *command;       /* the full command line */
+    char *version;       /* tool version */
+    char *date;          /* ISO 8601, UTC */
+    uint32_t nsources;
+    cr_source *sources;
+    uint64_t start_step;
+} cr_session;
+
+typedef struct cr_tensor_info {
+    char name[24];
+    int ndim;            /* 1 or 2 */
+    size_t dims[2];
+    size_t offset;       /* in floats, into the parameter buffer */
+    size_t size;         /* in floats */
+} cr_tensor_info;
+
+typedef struct cr_model cr_model;
+
+/* A fresh model with random weights for the given text's vocabulary. */
+int cr_model_new_from_text(const cr_config *cfg, const unsigned char *text, size_t len,
+                           cr_model **out, cr_error *err);
+/* A fresh model with random weights for a vocabulary (copied). */
+int cr_model_new(const cr_config *cfg, const cr_vocab *vocab, cr_model **out, cr_error *err);
+void cr_model_free(cr_model *m);
+
+const cr_config *cr_model_config(const cr_model *m);
+const cr_vocab *cr_model_vocab(const cr_model *m);
+size_t cr_model_tensor_count(const cr_model *m);
+const cr_tensor_info *cr_model_tensor(const cr_model *m, size_t i);
+size_t cr_model_param_count(const cr_model *m);
+/* The latest weights (which = 0) or the best by validation loss (which = 1). (param_count) */
+float *cr_model_params(cr_model *m, int which);
+int cr_model_has_best(const cr_model *m);
+
+typedef struct cr_train_progress {
+    uint64_t step;       /* optimizer steps taken */
+    uint64_t epoch;      /* whole passes over the training split completed */
+    uint64_t epoch_pos;  /* chunks consumed in the current epoch */
+    uint64_t chars;      /* training characters seen */
+    double wall_s;       /* seconds spent training, over all sessions */
+    double best_val;     /* best validation loss so far, nats per character; NaN if none */
+    uint64_t best_step;
+    uint32_t evals_since_best;
+} cr_train_progress;
+
+const cr_train_progress *cr_model_progress(const cr_model *m);
+size_t cr_model_history(const cr_model *m, const cr_history_row **rows);
+size_t cr_model_sessions(const cr_model *m, const cr_session **sessions);
+/* Records a new training session (copies every string). */
+int cr_model_add_session(cr_model *m, const char *command, const char *version, const char *date,
+                         const cr_source *sources, uint32_t nsources, cr_error *err);
+
+/* ---- checkpoints (docs/checkpoint-format.md) ---- */
+/* Encodes the model into a newly allocated buffer. */
+int cr_ckpt_encode(const cr_model *m, unsigned char **buf, size_t *len, cr_error *err);
+/* Decodes a checkpoint held in memory. */
+int cr_ckpt_decode(const unsigned char *buf, size_t len, cr_model **out, cr_error *err);
+/* Writes atomically: a temporary file in the same folder, fsync, rename. */
+int cr_ckpt_write_file(const cr_model *m, const char *path, cr_error *err);
+/* Writes to an open descriptor (a pipe, standard output). */
+int cr_ckpt_write_fd(const cr_model *m, int fd, cr_error *err);
+/* Reads a whole file or stream (path "-" or NULL means standard input). */
+int cr_ckpt_read_file(const char *path, cr_model **out, cr_error *err);
+
+/* A chunk as found in a file, for inspection tools. */
+typedef struct cr_chunk_info {
+    char tag[5];
+    uint64_t offset;     /* of the chunk's length field */
+    uint32_t length;     /* of the payload */
+    uint32_t crc;
+} cr_chunk_info;
+/* Lists the chunks of a checkpoint without decoding them; *chunks is allocated. */
+int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **chunks,
+                        size_t *count, cr_error *err);
+
+/* ---- training ---- */
+typedef struct cr_trainer cr_trainer;
+
+typedef struct cr_step_result {
+    double loss;         /* nats per character for this step's chunk */
+    double lr;           /* learning rate used */
+    double grad_norm;    /* global gradient norm before clipping */
+    int evaluated;       /* 1 if this step ran an evaluation */
+    double val_loss;     /* when evaluated: nats per character, NaN if no validation split */
+    int improved;        /* when evaluated: the best weights were updated */
+    int epoch_done;      /* this step finished an epoch */
+} cr_step_result;
+
+/* Prepares to train m on text (valid UTF-8; every character must be in m's vocabulary).
+ * threads: worker threads for the matrix products (>= 1). Reuses m's optimizer state and
+ * position if m was loaded from a checkpoint, so a resumed run continues exactly. */
+int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threads,
+                   cr_trainer **out, cr_error *err);
+void cr_trainer_free(cr_trainer *t);
+/* One optimizer step on the next chunk; evaluates when the schedule says so. Returns
+ * CR_EDIVERGED (weights left at their last finite state) if the loss stops being finite. */
+int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err);
+/* Evaluates the latest weights on the whole validation split; records history and best.
+ * Returns NaN in *val_loss when there is no validation split. */
+int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error *err);
+uint64_t cr_trainer_steps_per_epoch(const cr_trainer *t);
+size_t cr_trainer_train_chars(const cr_trainer *t);
+size_t cr_trainer_val_chars(const cr_trainer *t);
+/* Largest batch that fits a text of n characters with the given settings, or 0. */
+int cr_max_batch_for(size_t n, double val_frac, int seq_len);
+
+/* ---- sampling ---- */
+typedef struct cr_sample_options {
+    double temperature;  /* > 0; ignored with argmax */
+    int top_k;           /* 0 = off */
+    double top_p;        /* 1 = off; in (0, 1] */
+    int argmax;          /* always take the most likely character */
+    int use_last;        /* latest weights instead of the best */
+    uint64_t seed;
+} cr_sample_options;
+
+void cr_sample_options_default(cr_sample_options *o);
+
+typedef struct cr_sampler cr_sampler;
+int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **out, cr_error *err);
+void cr_sampler_free(cr_sampler *s);
+/* Feeds one known character id into the model (priming). */
+void cr_sampler_feed(cr_sampler *s, uint32_t id);
+/* Draws the next character from the distribution after the last fed character, feeds it, and
+ * returns its id. Before anything was fed, draws from the state after a newline if the vocabulary
+ * has one, otherwise from the zero state. */
+uint32_t cr_sampler_next(cr_sampler *s);
+/* The distribution cr_sampler_next would draw from at temperature 1, (vocab size) floats. */
+const float *cr_sampler_probs(cr_sampler *s);
+
+#endif

@@ -1,0 +1,653 @@
+/* ckpt.c: the checkpoint format, version 1 (docs/checkpoint-format.md): encoding and decoding. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const unsigned char SIGNATURE[8] = {0x89, 'C', 'R', 'N', 0x0D, 0x0A, 0x1A, 0x0A};
+#define FORMAT_VERSION 1u
+#define HEAD_BYTES 120u
+#define STAT_BYTES 92u
+#define HIST_ROW_BYTES 48u
+
+/* ---- writing ---- */
+typedef struct wbuf {
+    unsigned char *p;
+    size_t len, cap;
+    int failed;
+} wbuf;
+
+static void put(wbuf *w, const void *data, size_t n)
+{
+    if (w->failed) return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + n)
+            cap *= 2;
+        unsigned char *q = realloc(w->p, cap);
+        if (!q) {
+            w->failed = 1;
+            return;
+        }
+        w->p = q;
+        w->cap = cap;
+    }
+    memcpy(w->p + w->len, data, n);
+    w->len += n;
+}
+
+static void put_u8(wbuf *w, unsigned v)
+{
+    unsigned char b = (unsigned char)v;
+    put(w, &b, 1);
+}
+
+static void put_u32(wbuf *w, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    put(w, b, 4);
+}
+
+static void put_u64(wbuf *w, uint64_t v)
+{
+    put_u32(w, (uint32_t)v);
+    put_u32(w, (uint32_t)(v >> 32));
+}
+
+static void put_f64(wbuf *w, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    put_u64(w, v);
+}
+
+static void put_str(wbuf *w, const char *s)
+{
+    size_t n = strlen(s);
+    put_u32(w, (uint32_t)n);
+    put(w, s, n);
+}
+
+static void put_f32s(wbuf *w, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        memcpy(&v, &x[i], 4);
+        put_u32(w, v);
+    }
+}
+
+/* Chunks are written as: length placeholder, tag, payload; end_chunk fills in and adds the CRC. */
+static size_t begin_chunk(wbuf *w, const char *tag)
+{
+    size_t at = w->len;
+    put_u32(w, 0);
+    put(w, tag, 4);
+    return at;
+}
+
+static void end_chunk(wbuf *w, size_t at)
+{
+    if (w->failed) return;
+    size_t n = w->len - at - 8;
+    if (n > 0xFFFFFFFFu) {
+        w->failed = 2;
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        w->p[at + (size_t)i] = (unsigned char)(n >> (8 * i));
+    put_u32(w, cr_crc32(0, w->p + at + 4, n + 4));
+}
+
+static void put_tensor(wbuf *w, const char *name, int ndim, const size_t *dims, const float *x)
+{
+    size_t n = 1, len = strlen(name);
+    put_u8(w, (unsigned)len);
+    put(w, name, len);
+    put_u8(w, (unsigned)ndim);
+    for (int i = 0; i < ndim; i++) {
+        put_u32(w, (uint32_t)dims[i]);
+        n *= dims[i];
+    }
+    put_f32s(w, x, n);
+}
+
+static void put_param_set(wbuf *w, const cr_model *m, const char *tag, const float *x)
+{
+    size_t at = begin_chunk(w, tag);
+    put_u32(w, (uint32_t)m->ntensors);
+    for (size_t i = 0; i < m->ntensors; i++) {
+        const cr_tensor_info *t = &m->tensors[i];
+        put_tensor(w, t->name, t->ndim, t->dims, x + t->offset);
+    }
+    end_chunk(w, at);
+}
+
+static void put_head(wbuf *w, const cr_config *c, uint32_t vocab_size)
+{
+    size_t at = begin_chunk(w, "HEAD");
+    put_u32(w, (uint32_t)c->cell);
+    put_u32(w, (uint32_t)c->layers);
+    put_u32(w, (uint32_t)c->hidden);
+    put_u32(w, (uint32_t)c->embed);
+    put_u32(w, vocab_size);
+    put_u32(w, (uint32_t)c->seq_len);
+    put_u32(w, (uint32_t)c->batch);
+    put_u32(w, (uint32_t)c->optimizer);
+    put_u32(w, (uint32_t)c->warmup);
+    put_u32(w, (uint32_t)c->eval_every);
+    put_u64(w, c->seed);
+    put_f64(w, c->lr);
+    put_f64(w, c->lr_decay);
+    put_f64(w, c->momentum);
+    put_f64(w, c->beta1);
+    put_f64(w, c->beta2);
+    put_f64(w, c->adam_eps);
+    put_f64(w, c->clip);
+    put_f64(w, c->dropout);
+    put_f64(w, c->val_frac);
+    end_chunk(w, at);
+}
+
+static void put_lineage(wbuf *w, const cr_model *m)
+{
+    size_t at = begin_chunk(w, "LINE");
+    put_u32(w, (uint32_t)m->nsessions);
+    for (size_t i = 0; i < m->nsessions; i++) {
+        const cr_session *s = &m->sessions[i];
+        put_str(w, s->command);
+        put_str(w, s->version);
+        put_str(w, s->date);
+        put_u64(w, s->start_step);
+        put_u32(w, s->nsources);
+        for (uint32_t k = 0; k < s->nsources; k++) {
+            put_str(w, s->sources[k].name);
+            put_u64(w, s->sources[k].bytes);
+            put(w, s->sources[k].sha256, 32);
+        }
+    }
+    end_chunk(w, at);
+}
+
+int cr_ckpt_encode(const cr_model *m, unsigned char **buf, size_t *len, cr_error *err)
+{
+    wbuf w = {0};
+    const cr_train_progress *g = &m->prog;
+    put(&w, SIGNATURE, 8);
+    put_u32(&w, FORMAT_VERSION);
+    put_head(&w, &m->cfg, m->vocab.size);
+
+    size_t at = begin_chunk(&w, "VOCB");
+    put_u32(&w, m->vocab.size);
+    for (uint32_t i = 0; i < m->vocab.size; i++) {
+        put_u32(&w, m->vocab.chars[i]);
+        put_u64(&w, m->vocab.counts[i]);
+    }
+    end_chunk(&w, at);
+
+    put_param_set(&w, m, "WLST", m->params);
+    if (m->best) put_param_set(&w, m, "WBST", m->best);
+    if (m->m1) put_param_set(&w, m, "OPT1", m->m1);
+    if (m->m2) put_param_set(&w, m, "OPT2", m->m2);
+    if (m->carry) {
+        size_t dims[3] = {(size_t)m->cfg.layers * (size_t)cr_states_per_cell(m->cfg.cell),
+                          (size_t)m->cfg.batch, (size_t)m->cfg.hidden};
+        at = begin_chunk(&w, "CARY");
+        put_u32(&w, 1);
+        put_tensor(&w, "carry", 3, dims, m->carry);
+        end_chunk(&w, at);
+    }
+
+    at = begin_chunk(&w, "STAT");
+    put_u64(&w, g->step);
+    put_u64(&w, g->epoch);
+    put_u64(&w, g->epoch_pos);
+    put_u64(&w, g->chars);
+    put_f64(&w, g->wall_s);
+    put_f64(&w, g->best_val);
+    put_u64(&w, g->best_step);
+    put_u32(&w, g->evals_since_best);
+    for (int i = 0; i < 4; i++)
+        put_u64(&w, m->rng.s[i]);
+    end_chunk(&w, at);
+
+    at = begin_chunk(&w, "HIST");
+    put_u32(&w, (uint32_t)m->nhist);
+    for (size_t i = 0; i < m->nhist; i++) {
+        const cr_history_row *r = &m->hist[i];
+        put_u64(&w, r->step);
+        put_u64(&w, r->chars);
+        put_f64(&w, r->train_loss);
+        put_f64(&w, r->val_loss);
+        put_f64(&w, r->chars_per_s);
+        put_f64(&w, r->wall_s);
+    }
+    end_chunk(&w, at);
+
+    put_lineage(&w, m);
+    end_chunk(&w, begin_chunk(&w, "IEND"));
+    if (w.failed) {
+        free(w.p);
+        return w.failed == 2 ? cr_fail(err, CR_EINVAL, -1, NULL, "the model is too large for one "
+                                       "checkpoint chunk (4 GiB)")
+                             : cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory encoding the "
+                                       "checkpoint");
+    }
+    *buf = w.p;
+    *len = w.len;
+    return CR_OK;
+}
+
+/* ---- reading ---- */
+typedef struct rbuf {
+    const unsigned char *p; /* the payload */
+    size_t len, pos;
+    size_t base;            /* file offset of the payload */
+    const char *tag;
+    cr_error *err;
+    int failed;
+} rbuf;
+
+static int need(rbuf *r, size_t n)
+{
+    if (r->failed) return 0;
+    if (r->len - r->pos >= n) return 1;
+    r->failed = 1;
+    cr_fail(r->err, CR_EFORMAT, (long long)(r->base + r->pos), r->tag,
+            "chunk %s is damaged: its contents end early at byte %zu", r->tag, r->base + r->pos);
+    return 0;
+}
+
+static uint32_t get_u32(rbuf *r)
+{
+    if (!need(r, 4)) return 0;
+    const unsigned char *b = r->p + r->pos;
+    r->pos += 4;
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static unsigned get_u8(rbuf *r)
+{
+    if (!need(r, 1)) return 0;
+    return r->p[r->pos++];
+}
+
+static uint64_t get_u64(rbuf *r)
+{
+    uint64_t lo = get_u32(r);
+    return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static double get_f64(rbuf *r)
+{
+    uint64_t v = get_u64(r);
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+static char *get_str(rbuf *r)
+{
+    uint32_t n = get_u32(r);
+    if (!need(r, n)) return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s) {
+        r->failed = 1;
+        cr_fail(r->err, CR_ENOMEM, -1, r->tag, "out of memory reading chunk %s", r->tag);
+        return NULL;
+    }
+    memcpy(s, r->p + r->pos, n);
+    s[n] = 0;
+    r->pos += n;
+    return s;
+}
+
+static int bad(rbuf *r, const char *what)
+{
+    r->failed = 1;
+    return cr_fail(r->err, CR_EFORMAT, (long long)r->base, r->tag, "chunk %s at byte %zu: %s",
+                   r->tag, r->base - 8, what);
+}
+
+/* Reads a tensor and checks its name and shape against what the model expects. */
+static int get_tensor(rbuf *r, const char *name, int ndim, const size_t *dims, float *x)
+{
+    char got[256], msg[400];
+    unsigned n = get_u8(r);
+    if (!need(r, n)) return CR_EFORMAT;
+    memcpy(got, r->p + r->pos, n);
+    got[n] = 0;
+    r->pos += n;
+    int gd = (int)get_u8(r);
+    size_t size = 1, gdims[4] = {0};
+    int match = strcmp(got, name) == 0 && gd == ndim;
+    for (int i = 0; i < gd && i < 4; i++) {
+        gdims[i] = get_u32(r);
+        match = match && i < ndim && gdims[i] == dims[i];
+        size *= dims[i < ndim ? i : 0];
+    }
+    if (r->failed) return CR_EFORMAT;
+    if (!match) {
+        snprintf(msg, sizeof msg, "tensor '%.60s' (%d dimensions) where '%s' was expected with the "
+                 "shape the header gives", got, gd, name);
+        return bad(r, msg);
+    }
+    if (size > (r->len - r->pos) / 4) return need(r, size * 4) ? CR_OK : CR_EFORMAT;
+    for (size_t i = 0; i < size; i++) {
+        const unsigned char *b = r->p + r->pos + 4 * i;
+        uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                     (uint32_t)b[3] << 24;
+        memcpy(&x[i], &v, 4);
+    }
+    r->pos += size * 4;
+    return CR_OK;
+}
+
+static int get_param_set(rbuf *r, const cr_model *m, float *x)
+{
+    uint32_t n = get_u32(r);
+    if (r->failed) return CR_EFORMAT;
+    if (n != m->ntensors) return bad(r, "holds a different number of tensors than the header gives");
+    for (size_t i = 0; i < m->ntensors; i++) {
+        const cr_tensor_info *t = &m->tensors[i];
+        if (get_tensor(r, t->name, t->ndim, t->dims, x + t->offset)) return CR_EFORMAT;
+    }
+    return CR_OK;
+}
+
+static int get_head(rbuf *r, cr_config *c, uint32_t *vocab_size)
+{
+    if (r->len < HEAD_BYTES) return bad(r, "is shorter than a version 1 header");
+    c->cell = (int)get_u32(r);
+    c->layers = (int)get_u32(r);
+    c->hidden = (int)get_u32(r);
+    c->embed = (int)get_u32(r);
+    *vocab_size = get_u32(r);
+    c->seq_len = (int)get_u32(r);
+    c->batch = (int)get_u32(r);
+    c->optimizer = (int)get_u32(r);
+    c->warmup = (int)get_u32(r);
+    c->eval_every = (int)get_u32(r);
+    c->seed = get_u64(r);
+    c->lr = get_f64(r);
+    c->lr_decay = get_f64(r);
+    c->momentum = get_f64(r);
+    c->beta1 = get_f64(r);
+    c->beta2 = get_f64(r);
+    c->adam_eps = get_f64(r);
+    c->clip = get_f64(r);
+    c->dropout = get_f64(r);
+    c->val_frac = get_f64(r);
+    cr_error e;
+    if (cr_config_check(c, &e)) return bad(r, e.message);
+    if (*vocab_size < 1 || *vocab_size > 0x110000) return bad(r, "has an impossible vocabulary size");
+    return CR_OK;
+}
+
+static int get_vocab(rbuf *r, cr_vocab *v, uint32_t expect)
+{
+    uint32_t n = get_u32(r);
+    if (r->failed) return CR_EFORMAT;
+    if (n != expect) return bad(r, "holds a different number of characters than the header gives");
+    if ((r->len - 4) / 12 != n || (r->len - 4) % 12) return bad(r, "has the wrong length for its count");
+    v->chars = malloc(n * sizeof *v->chars);
+    v->counts = malloc(n * sizeof *v->counts);
+    if (!v->chars || !v->counts) {
+        cr_vocab_free(v);
+        return cr_fail(r->err, CR_ENOMEM, -1, r->tag, "out of memory reading the vocabulary");
+    }
+    v->size = n;
+    for (uint32_t i = 0; i < n; i++) {
+        v->chars[i] = get_u32(r);
+        v->counts[i] = get_u64(r);
+        char tmp[4];
+        if (cr_utf8_encode(v->chars[i], tmp) == 0 || (i > 0 && v->chars[i] <= v->chars[i - 1])) {
+            cr_vocab_free(v);
+            return bad(r, "holds a code point that is invalid or out of order");
+        }
+    }
+    return CR_OK;
+}
+
+static int get_lineage(rbuf *r, cr_model *m)
+{
+    uint32_t n = get_u32(r);
+    if (r->failed) return CR_EFORMAT;
+    if (n > (r->len - r->pos) / 24) return bad(r, "claims more sessions than it has bytes for");
+    m->sessions = calloc(n ? n : 1, sizeof *m->sessions);
+    if (!m->sessions) return cr_fail(r->err, CR_ENOMEM, -1, r->tag, "out of memory");
+    for (uint32_t i = 0; i < n && !r->failed; i++) {
+        cr_session *s = &m->sessions[i];
+        m->nsessions = i + 1;
+        s->command = get_str(r);
+        s->version = get_str(r);
+        s->date = get_str(r);
+        s->start_step = get_u64(r);
+        uint32_t k = get_u32(r);
+        if (r->failed) break;
+        if (k > (r->len - r->pos) / 44) return bad(r, "claims more sources than it has bytes for");
+        s->sources = calloc(k ? k : 1, sizeof *s->sources);
+        if (!s->sources) return cr_fail(r->err, CR_ENOMEM, -1, r->tag, "out of memory");
+        for (uint32_t j = 0; j < k && !r->failed; j++) {
+            s->nsources = j + 1;
+            s->sources[j].name = get_str(r);
+            s->sources[j].bytes = get_u64(r);
+            if (need(r, 32)) {
+                memcpy(s->sources[j].sha256, r->p + r->pos, 32);
+                r->pos += 32;
+            }
+        }
+    }
+    return r->failed ? CR_EFORMAT : CR_OK;
+}
+
+enum { C_HEAD, C_VOCB, C_WLST, C_WBST, C_OPT1, C_OPT2, C_CARY, C_STAT, C_HIST, C_LINE, C_COUNT };
+static const char *const KNOWN[C_COUNT] = {"HEAD", "VOCB", "WLST", "WBST", "OPT1",
+                                           "OPT2", "CARY", "STAT", "HIST", "LINE"};
+
+int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **chunks,
+                        size_t *count, cr_error *err)
+{
+    *chunks = NULL;
+    *count = 0;
+    if (len < 12 || memcmp(buf, SIGNATURE, 4) != 0)
+        return cr_fail(err, CR_EFORMAT, 0, NULL, "not a charrnn checkpoint (%s)",
+                       len < 4 ? "too short" : "no checkpoint signature at the start");
+    if (memcmp(buf, SIGNATURE, 8) != 0)
+        return cr_fail(err, CR_EFORMAT, 4, NULL, "the checkpoint signature is damaged: the file "
+                       "was probably copied as text (its line endings were changed)");
+    uint32_t version = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 |
+                       (uint32_t)buf[11] << 24;
+    if (version > FORMAT_VERSION)
+        return cr_fail(err, CR_EVERSION, 8, NULL, "checkpoint format version %u is newer than "
+                       "this program reads (%u); use a newer charrnn", version, FORMAT_VERSION);
+    if (version == 0) return cr_fail(err, CR_EFORMAT, 8, NULL, "format version 0 is invalid");
+    size_t pos = 12, n = 0, cap = 16;
+    cr_chunk_info *list = malloc(cap * sizeof *list);
+    if (!list) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    for (;;) {
+        if (len - pos < 12) {
+            free(list);
+            return cr_fail(err, CR_EFORMAT, (long long)pos, NULL, "the checkpoint is truncated: "
+                           "it ends at byte %zu before its IEND chunk", len);
+        }
+        const unsigned char *h = buf + pos;
+        uint32_t clen = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+                        (uint32_t)h[3] << 24;
+        char tag[5];
+        memcpy(tag, h + 4, 4);
+        tag[4] = 0;
+        for (int i = 0; i < 4; i++)
+            if (!((tag[i] >= 'A' && tag[i] <= 'Z') || (tag[i] >= 'a' && tag[i] <= 'z') ||
+                  (tag[i] >= '0' && tag[i] <= '9'))) {
+                free(list);
+                return cr_fail(err, CR_EFORMAT, (long long)pos + 4, NULL,
+                               "damaged chunk header at byte %zu", pos);
+            }
+        if (clen > len - pos - 12) {
+            free(list);
+            return cr_fail(err, CR_EFORMAT, (long long)pos, tag, "the checkpoint is truncated: "
+                           "chunk %s at byte %zu needs %u bytes but only %zu remain", tag, pos,
+                           clen, len - pos - 12);
+        }
+        const unsigned char *c = h + 8 + clen;
+        uint32_t crc = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 |
+                       (uint32_t)c[3] << 24;
+        if (crc != cr_crc32(0, h + 4, (size_t)clen + 4)) {
+            free(list);
+            return cr_fail(err, CR_EFORMAT, (long long)pos, tag,
+                           "chunk %s at byte %zu is damaged (its CRC-32 does not match)", tag, pos);
+        }
+        if (n == cap) {
+            cr_chunk_info *p = realloc(list, 2 * cap * sizeof *list);
+            if (!p) {
+                free(list);
+                return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+            }
+            list = p;
+            cap *= 2;
+        }
+        memcpy(list[n].tag, tag, 5);
+        list[n].offset = pos;
+        list[n].length = clen;
+        list[n].crc = crc;
+        n++;
+        pos += 12 + (size_t)clen;
+        if (strcmp(tag, "IEND") == 0) break;
+    }
+    *chunks = list;
+    *count = n;
+    return CR_OK;
+}
+
+static rbuf reader_for(const unsigned char *buf, const cr_chunk_info *c, cr_error *err)
+{
+    rbuf r = {buf + c->offset + 8, c->length, 0, (size_t)c->offset + 8, c->tag, err, 0};
+    return r;
+}
+
+static int decode_chunks(const unsigned char *buf, const cr_chunk_info *found[C_COUNT],
+                         cr_model **out, cr_error *err)
+{
+    cr_config cfg;
+    uint32_t V = 0;
+    cr_vocab vocab = {0};
+    rbuf r = reader_for(buf, found[C_HEAD], err);
+    if (get_head(&r, &cfg, &V)) return CR_EFORMAT;
+    r = reader_for(buf, found[C_VOCB], err);
+    int rc = get_vocab(&r, &vocab, V);
+    if (rc) return rc;
+    /* never allocate more than the file can fill: the weights must all be in WLST */
+    size_t need_bytes = cr_param_count_for(&cfg, V) * 4;
+    if (need_bytes > found[C_WLST]->length) {
+        cr_vocab_free(&vocab);
+        r = reader_for(buf, found[C_WLST], err);
+        return bad(&r, "is too short for the model the header describes");
+    }
+    cr_model *m;
+    rc = cr_model_alloc(&m, &cfg, &vocab, err);
+    cr_vocab_free(&vocab);
+    if (rc) return rc;
+    *out = m;
+    r = reader_for(buf, found[C_WLST], err);
+    if (get_param_set(&r, m, m->params)) return CR_EFORMAT;
+    float **sets[3] = {&m->best, &m->m1, &m->m2};
+    for (int k = 0; k < 3; k++) {
+        const cr_chunk_info *c = found[C_WBST + k];
+        if (!c) continue;
+        r = reader_for(buf, c, err);
+        if (c->length < need_bytes) return bad(&r, "is too short for the model");
+        if (!(*sets[k] = malloc(m->nparams * sizeof(float))))
+            return cr_fail(err, CR_ENOMEM, -1, c->tag, "out of memory");
+        if (get_param_set(&r, m, *sets[k])) return CR_EFORMAT;
+    }
+    if (found[C_CARY]) {
+        size_t dims[3] = {(size_t)cfg.layers * (size_t)cr_states_per_cell(cfg.cell),
+                          (size_t)cfg.batch, (size_t)cfg.hidden};
+        r = reader_for(buf, found[C_CARY], err);
+        if (found[C_CARY]->length / 4 < cr_carry_floats(&cfg)) return bad(&r, "is too short");
+        if (!(m->carry = malloc(cr_carry_floats(&cfg) * sizeof(float))))
+            return cr_fail(err, CR_ENOMEM, -1, "CARY", "out of memory");
+        if (get_u32(&r) != 1 && !r.failed) return bad(&r, "must hold one tensor");
+        if (get_tensor(&r, "carry", 3, dims, m->carry)) return CR_EFORMAT;
+    }
+    if (found[C_STAT]) {
+        r = reader_for(buf, found[C_STAT], err);
+        if (r.len < STAT_BYTES) return bad(&r, "is shorter than version 1's");
+        cr_train_progress *g = &m->prog;
+        g->step = get_u64(&r);
+        g->epoch = get_u64(&r);
+        g->epoch_pos = get_u64(&r);
+        g->chars = get_u64(&r);
+        g->wall_s = get_f64(&r);
+        g->best_val = get_f64(&r);
+        g->best_step = get_u64(&r);
+        g->evals_since_best = get_u32(&r);
+        for (int i = 0; i < 4; i++)
+            m->rng.s[i] = get_u64(&r);
+    }
+    if (found[C_HIST]) {
+        r = reader_for(buf, found[C_HIST], err);
+        uint32_t n = get_u32(&r);
+        if (r.failed) return CR_EFORMAT;
+        if (n > (r.len - 4) / HIST_ROW_BYTES) return bad(&r, "claims more rows than it holds");
+        if (!(m->hist = malloc((n ? n : 1) * sizeof *m->hist)))
+            return cr_fail(err, CR_ENOMEM, -1, "HIST", "out of memory");
+        m->caphist = n ? n : 1;
+        for (uint32_t i = 0; i < n; i++) {
+            cr_history_row *h = &m->hist[i];
+            h->step = get_u64(&r);
+            h->chars = get_u64(&r);
+            h->train_loss = get_f64(&r);
+            h->val_loss = get_f64(&r);
+            h->chars_per_s = get_f64(&r);
+            h->wall_s = get_f64(&r);
+        }
+        m->nhist = n;
+    }
+    if (found[C_LINE]) {
+        r = reader_for(buf, found[C_LINE], err);
+        if (get_lineage(&r, m)) return r.failed ? CR_EFORMAT : CR_ENOMEM;
+    }
+    return CR_OK;
+}
+
+int cr_ckpt_decode(const unsigned char *buf, size_t len, cr_model **out, cr_error *err)
+{
+    cr_chunk_info *chunks;
+    size_t n;
+    *out = NULL;
+    int rc = cr_ckpt_list_chunks(buf, len, &chunks, &n, err);
+    if (rc) return rc;
+    const cr_chunk_info *found[C_COUNT] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < C_COUNT; k++)
+            if (strcmp(chunks[i].tag, KNOWN[k]) == 0) {
+                if (found[k]) {
+                    rc = cr_fail(err, CR_EFORMAT, (long long)chunks[i].offset, KNOWN[k],
+                                 "chunk %s appears twice (again at byte %llu)", KNOWN[k],
+                                 (unsigned long long)chunks[i].offset);
+                    free(chunks);
+                    return rc;
+                }
+                found[k] = &chunks[i];
+            }
+    for (int k = 0; k < 3; k++)
+        if (!found[k]) {
+            free(chunks);
+            return cr_fail(err, CR_EFORMAT, -1, KNOWN[k], "the checkpoint has no %s chunk",
+                           KNOWN[k]);
+        }
+    cr_model *m = NULL;
+    rc = decode_chunks(buf, found, &m, err);
+    free(chunks);
+    if (rc) {
+        cr_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return CR_OK;
+}

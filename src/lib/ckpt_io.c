@@ -1,0 +1,151 @@
+/* ckpt_io.c: checkpoints to and from files and streams; files are replaced atomically. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int write_all(int fd, const unsigned char *p, size_t n, cr_error *err)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return cr_fail(err, CR_EIO, -1, NULL, "write failed: %s", strerror(errno));
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return CR_OK;
+}
+
+int cr_ckpt_write_fd(const cr_model *m, int fd, cr_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    int rc = cr_ckpt_encode(m, &buf, &len, err);
+    if (rc) return rc;
+    rc = write_all(fd, buf, len, err);
+    free(buf);
+    return rc;
+}
+
+/* The folder holding path, for the temporary file and the fsync after rename. */
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 1;
+    char *d = malloc(n + 1);
+    if (!d) return NULL;
+    if (!slash) memcpy(d, ".", 2);
+    else if (n == 0) memcpy(d, "/", 2);
+    else {
+        memcpy(d, path, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+int cr_ckpt_write_file(const cr_model *m, const char *path, cr_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    int rc = cr_ckpt_encode(m, &buf, &len, err);
+    if (rc) return rc;
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    char *dir = folder_of(path);
+    if (!tmp || !dir) {
+        free(buf);
+        free(tmp);
+        free(dir);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    }
+    snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = cr_fail(err, CR_EIO, -1, NULL, "cannot create a temporary file beside it: %s",
+                     strerror(errno));
+        goto done;
+    }
+    struct stat st;
+    fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644);
+    rc = write_all(fd, buf, len, err);
+    if (rc == CR_OK && fsync(fd) != 0)
+        rc = cr_fail(err, CR_EIO, -1, NULL, "fsync failed: %s", strerror(errno));
+    if (close(fd) != 0 && rc == CR_OK)
+        rc = cr_fail(err, CR_EIO, -1, NULL, "close failed: %s", strerror(errno));
+    if (rc == CR_OK && rename(tmp, path) != 0)
+        rc = cr_fail(err, CR_EIO, -1, NULL, "cannot rename the temporary file into place: %s",
+                     strerror(errno));
+    if (rc != CR_OK) {
+        unlink(tmp);
+        goto done;
+    }
+    int dfd = open(dir, O_RDONLY);
+    if (dfd >= 0) { /* makes the rename durable; some file systems refuse, which is harmless */
+        fsync(dfd);
+        close(dfd);
+    }
+done:
+    free(buf);
+    free(tmp);
+    free(dir);
+    return rc;
+}
+
+/* Reads all of fd into a new buffer. */
+static int read_all(int fd, unsigned char **out, size_t *len, cr_error *err)
+{
+    size_t cap = 1 << 16, n = 0;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        cap = (size_t)st.st_size + 1;
+    unsigned char *buf = malloc(cap);
+    if (!buf) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory reading the checkpoint");
+    for (;;) {
+        if (n == cap) {
+            unsigned char *p = realloc(buf, cap * 2);
+            if (!p) {
+                free(buf);
+                return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory reading the checkpoint");
+            }
+            buf = p;
+            cap *= 2;
+        }
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k == 0) break;
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            free(buf);
+            return cr_fail(err, CR_EIO, (long long)n, NULL, "read failed at byte %zu: %s", n,
+                           strerror(e));
+        }
+        n += (size_t)k;
+    }
+    *out = buf;
+    *len = n;
+    return CR_OK;
+}
+
+int cr_ckpt_read_file(const char *path, cr_model **out, cr_error *err)
+{
+    *out = NULL;
+    int stdin_ = !path || strcmp(path, "-") == 0;
+    int fd = stdin_ ? 0 : open(path, O_RDONLY);
+    if (fd < 0) return cr_fail(err, CR_EIO, -1, NULL, "%s", strerror(errno));
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = read_all(fd, &buf, &len, err);
+    if (!stdin_) close(fd);
+    if (rc) return rc;
+    if (len == 0) rc = cr_fail(err, CR_EFORMAT, 0, NULL, "empty input: no checkpoint to read");
+    else rc = cr_ckpt_decode(buf, len, out, err);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,131 @@
+/* internal.h: what the library's files share with each other and with the unit tests. */
+#ifndef CR_INTERNAL_H
+#define CR_INTERNAL_H
+
+#include "charrnn.h"
+
+#include <stdarg.h>
+
+#define CR_MAX_LAYERS 8
+#define CR_MAX_TENSORS (3 + 4 * CR_MAX_LAYERS)
+
+/* Fills err (if not NULL) and returns code. offset -1 means "no place". */
+int cr_fail(cr_error *err, int code, long long offset, const char *chunk, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* ---- the model ---- */
+struct cr_model {
+    cr_config cfg;
+    cr_vocab vocab;
+    size_t ntensors;
+    cr_tensor_info tensors[CR_MAX_TENSORS];
+    size_t nparams;
+    float *params;        /* (nparams) latest weights, laid out by tensors[] */
+    float *best;          /* (nparams) best weights by validation loss, or NULL */
+    float *m1;            /* (nparams) Adam first moment / SGD velocity, or NULL before training */
+    float *m2;            /* (nparams) Adam second moment, or NULL */
+    float *carry;         /* (L, S, B, H) state carried between training chunks, S = 2 for LSTM
+                             (h then c), 1 otherwise; NULL before training */
+    cr_train_progress prog;
+    cr_rng rng;           /* the training stream: initialisation, then dropout masks */
+    cr_history_row *hist;
+    size_t nhist, caphist;
+    cr_session *sessions;
+    size_t nsessions;
+};
+
+int cr_gates_per_cell(int cell);          /* 4 LSTM, 3 GRU, 1 RNN */
+int cr_states_per_cell(int cell);         /* 2 LSTM (h, c), 1 otherwise */
+size_t cr_carry_floats(const cr_config *c);
+/* Builds the tensor table and allocates params (zeroed). */
+int cr_model_alloc(cr_model **out, const cr_config *cfg, const cr_vocab *vocab, cr_error *err);
+void cr_model_init_weights(cr_model *m);
+/* The number of parameters a model of this shape has, without allocating it. */
+size_t cr_param_count_for(const cr_config *cfg, uint32_t vocab_size);
+int cr_model_append_history(cr_model *m, const cr_history_row *row, cr_error *err);
+/* Index of the tensor called name, or -1. */
+int cr_model_find_tensor(const cr_model *m, const char *name);
+int cr_vocab_copy(cr_vocab *dst, const cr_vocab *src, cr_error *err);
+
+/* ---- threads: a pool created once, tasks split by fixed ranges ---- */
+typedef struct cr_pool cr_pool;
+typedef void (*cr_task_fn)(void *ctx, int task, int ntasks);
+int cr_pool_new(int threads, cr_pool **out);
+void cr_pool_free(cr_pool *p);
+int cr_pool_threads(const cr_pool *p);
+/* Runs fn(ctx, i, n) for i in 0..n-1 with n = the pool's thread count, and waits. */
+void cr_pool_run(cr_pool *p, cr_task_fn fn, void *ctx);
+
+/* ---- matrix kernels (row-major; ld* are row strides in floats); pool may be NULL ---- */
+/* C(M,N) = A(M,K) B(K,N), or += when accumulate. Each row of C is one thread's, so the result
+ * does not depend on the thread count. */
+void cr_mm_nn(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+              float *C, int ldc, int accumulate);
+/* C(M,N) += A(K,M)^T B(K,N). */
+void cr_mm_tn_acc(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *B,
+                  int ldb, float *C, int ldc);
+/* out(N,M) = in(M,N)^T */
+void cr_transpose(const float *in, int M, int N, float *out);
+/* y(N) += column sums of X(M,N) with row stride ldx */
+void cr_colsum_acc(const float *X, int M, int N, int ldx, float *y);
+
+/* ---- cells: one layer over T steps of a batch of B rows, H units ----
+ * xp (T, B, G*H): on entry the input projection x Wx + b; on return the cell's activations
+ * h  (T+1, B, H): h[0] the state carried in; h[t+1] the output of step t
+ * WhT (G*H, H): the recurrent weights transposed, for the backward products */
+typedef struct cr_cell_io {
+    int T, B, H;
+    const float *Wh;  /* (H, G*H) */
+    const float *WhT; /* (G*H, H) */
+    const float *bhn; /* GRU (H): hidden-side candidate bias */
+    float *xp;        /* (T, B, G*H) */
+    float *gh;        /* GRU (T, B, H): h Wh_n + bhn, kept for backward */
+    float *h;         /* (T+1, B, H) */
+    float *c;         /* LSTM (T+1, B, H): cell states, c[0] carried in */
+    float *tc;        /* LSTM (T, B, H): tanh of c[t+1] */
+    float *ghs;       /* (B, G*H) scratch for one step's recurrent product */
+    /* backward */
+    float *dh;        /* (T, B, H): in, the gradient reaching each output from above; destroyed */
+    float *dgx;       /* (T, B, G*H): out, gradient of the x-side pre-activations */
+    float *dgh;       /* (T, B, G*H): out, of the h-side pre-activations (== dgx but for GRU) */
+    float *dh0;       /* (B, H): out, gradient of h[0] */
+    float *dc0;       /* LSTM (B, H): out, gradient of c[0] */
+    float *dc;        /* LSTM (B, H) scratch */
+    cr_pool *pool;
+} cr_cell_io;
+
+void cr_lstm_forward(cr_cell_io *io);
+void cr_lstm_backward(cr_cell_io *io);
+void cr_gru_forward(cr_cell_io *io);
+void cr_gru_backward(cr_cell_io *io);
+void cr_rnn_forward(cr_cell_io *io);
+void cr_rnn_backward(cr_cell_io *io);
+
+/* ---- the network over one chunk: forward, loss, backward ---- */
+typedef struct cr_net cr_net;
+/* Workspace for chunks of up to T steps and B rows; training = 1 also allocates backward. */
+int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
+               cr_error *err);
+void cr_net_free(cr_net *n);
+/* Call after the weights change (refreshes transposed copies). */
+void cr_net_weights_changed(cr_net *n, const float *params);
+/* Forward over tokens (T, B) with states (L, S, B, H) carried in and updated in place; returns
+ * the summed cross-entropy (nats) over the targets that are not CR_IGNORE, and counts them.
+ * dropout_rng: NULL for no dropout (evaluation). */
+#define CR_IGNORE 0xFFFFFFFFu
+double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
+                      const uint32_t *targets, int T, int B, float *state, cr_rng *dropout_rng,
+                      size_t *counted);
+/* Backward of the last forward for the mean loss over counted targets: adds into grads
+ * (nparams). dstate0 (L, S, B, H) receives the gradient of the initial states, or NULL. */
+void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate0);
+/* The logits of the last forward, (T, B, V). */
+const float *cr_net_logits(const cr_net *n);
+
+/* ---- optimizer ---- */
+double cr_lr_at(const cr_config *c, uint64_t step);
+double cr_grad_norm(const float *g, size_t n);
+void cr_optim_update(const cr_config *c, float *w, const float *g, float *m1, float *m2, size_t n,
+                     uint64_t step, double lr, float gscale);
+
+#endif

@@ -1,0 +1,235 @@
+/* model.c: the tensor table, the parameter buffer, initial weights, and the model's records. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cr_gates_per_cell(int cell) { return cell == CR_LSTM ? 4 : cell == CR_GRU ? 3 : 1; }
+
+int cr_states_per_cell(int cell) { return cell == CR_LSTM ? 2 : 1; }
+
+size_t cr_carry_floats(const cr_config *c)
+{
+    return (size_t)c->layers * (size_t)cr_states_per_cell(c->cell) * (size_t)c->batch *
+           (size_t)c->hidden;
+}
+
+static void add_tensor(cr_model *m, const char *name, size_t rows, size_t cols)
+{
+    cr_tensor_info *t = &m->tensors[m->ntensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = cols ? 2 : 1;
+    t->dims[0] = rows;
+    t->dims[1] = cols;
+    t->size = cols ? rows * cols : rows;
+    t->offset = m->nparams;
+    m->nparams += t->size;
+}
+
+/* The one table every other part follows: embed, then per layer Wx Wh b (bhn), then out.W out.b */
+static void build_table(cr_model *m)
+{
+    const cr_config *c = &m->cfg;
+    size_t V = m->vocab.size, H = (size_t)c->hidden, G = (size_t)cr_gates_per_cell(c->cell);
+    char name[24];
+    m->ntensors = 0;
+    m->nparams = 0;
+    if (c->embed > 0) add_tensor(m, "embed", V, (size_t)c->embed);
+    for (int l = 0; l < c->layers; l++) {
+        size_t in = l > 0 ? H : c->embed > 0 ? (size_t)c->embed : V;
+        snprintf(name, sizeof name, "l%d.Wx", l);
+        add_tensor(m, name, in, G * H);
+        snprintf(name, sizeof name, "l%d.Wh", l);
+        add_tensor(m, name, H, G * H);
+        snprintf(name, sizeof name, "l%d.b", l);
+        add_tensor(m, name, G * H, 0);
+        if (c->cell == CR_GRU) {
+            snprintf(name, sizeof name, "l%d.bhn", l);
+            add_tensor(m, name, H, 0);
+        }
+    }
+    add_tensor(m, "out.W", H, V);
+    add_tensor(m, "out.b", V, 0);
+}
+
+size_t cr_param_count_for(const cr_config *cfg, uint32_t vocab_size)
+{
+    cr_model m;
+    memset(&m, 0, sizeof m);
+    m.cfg = *cfg;
+    m.vocab.size = vocab_size;
+    build_table(&m);
+    return m.nparams;
+}
+
+int cr_model_alloc(cr_model **out, const cr_config *cfg, const cr_vocab *vocab, cr_error *err)
+{
+    *out = NULL;
+    int rc = cr_config_check(cfg, err);
+    if (rc) return rc;
+    if (vocab->size < 1) return cr_fail(err, CR_ESMALL, -1, NULL, "the vocabulary is empty");
+    cr_model *m = calloc(1, sizeof *m);
+    if (!m) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    m->cfg = *cfg;
+    if (cr_vocab_copy(&m->vocab, vocab, err)) {
+        free(m);
+        return CR_ENOMEM;
+    }
+    build_table(m);
+    m->params = calloc(m->nparams, sizeof *m->params);
+    if (!m->params) {
+        cr_model_free(m);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for %zu parameters", m->nparams);
+    }
+    m->prog.best_val = NAN;
+    cr_rng_seed(&m->rng, cfg->seed);
+    *out = m;
+    return CR_OK;
+}
+
+/* Uniform in [-1/sqrt(H), 1/sqrt(H)] as PyTorch does for recurrent layers; LSTM forget-gate
+ * biases start at 1 so that early gradients flow through time; embeddings in [-1, 1]. */
+void cr_model_init_weights(cr_model *m)
+{
+    const cr_config *c = &m->cfg;
+    float k = 1.0f / sqrtf((float)c->hidden);
+    for (size_t i = 0; i < m->ntensors; i++) {
+        const cr_tensor_info *t = &m->tensors[i];
+        float *w = m->params + t->offset;
+        float scale = strcmp(t->name, "embed") == 0 ? 1.0f : k;
+        for (size_t j = 0; j < t->size; j++)
+            w[j] = (2.0f * cr_rng_float(&m->rng) - 1.0f) * scale;
+        size_t len = strlen(t->name);
+        if (c->cell == CR_LSTM && t->name[0] == 'l' && strcmp(t->name + len - 2, ".b") == 0)
+            for (int j = c->hidden; j < 2 * c->hidden; j++)
+                w[j] = 1.0f;
+    }
+}
+
+int cr_model_new(const cr_config *cfg, const cr_vocab *vocab, cr_model **out, cr_error *err)
+{
+    int rc = cr_model_alloc(out, cfg, vocab, err);
+    if (rc) return rc;
+    cr_model_init_weights(*out);
+    return CR_OK;
+}
+
+int cr_model_new_from_text(const cr_config *cfg, const unsigned char *text, size_t len,
+                           cr_model **out, cr_error *err)
+{
+    cr_vocab v;
+    *out = NULL;
+    int rc = cr_vocab_build(text, len, &v, err);
+    if (rc) return rc;
+    rc = cr_model_new(cfg, &v, out, err);
+    cr_vocab_free(&v);
+    return rc;
+}
+
+static void free_session(cr_session *s)
+{
+    free(s->command);
+    free(s->version);
+    free(s->date);
+    for (uint32_t i = 0; i < s->nsources; i++)
+        free(s->sources[i].name);
+    free(s->sources);
+}
+
+void cr_model_free(cr_model *m)
+{
+    if (!m) return;
+    cr_vocab_free(&m->vocab);
+    free(m->params);
+    free(m->best);
+    free(m->m1);
+    free(m->m2);
+    free(m->carry);
+    free(m->hist);
+    for (size_t i = 0; i < m->nsessions; i++)
+        free_session(&m->sessions[i]);
+    free(m->sessions);
+    free(m);
+}
+
+const cr_config *cr_model_config(const cr_model *m) { return &m->cfg; }
+const cr_vocab *cr_model_vocab(const cr_model *m) { return &m->vocab; }
+size_t cr_model_tensor_count(const cr_model *m) { return m->ntensors; }
+const cr_tensor_info *cr_model_tensor(const cr_model *m, size_t i)
+{
+    return i < m->ntensors ? &m->tensors[i] : NULL;
+}
+size_t cr_model_param_count(const cr_model *m) { return m->nparams; }
+float *cr_model_params(cr_model *m, int which) { return which ? m->best : m->params; }
+int cr_model_has_best(const cr_model *m) { return m->best != NULL; }
+const cr_train_progress *cr_model_progress(const cr_model *m) { return &m->prog; }
+
+size_t cr_model_history(const cr_model *m, const cr_history_row **rows)
+{
+    *rows = m->hist;
+    return m->nhist;
+}
+
+size_t cr_model_sessions(const cr_model *m, const cr_session **sessions)
+{
+    *sessions = m->sessions;
+    return m->nsessions;
+}
+
+int cr_model_find_tensor(const cr_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->ntensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+int cr_model_append_history(cr_model *m, const cr_history_row *row, cr_error *err)
+{
+    if (m->nhist == m->caphist) {
+        size_t cap = m->caphist ? 2 * m->caphist : 64;
+        cr_history_row *p = realloc(m->hist, cap * sizeof *p);
+        if (!p) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the history");
+        m->hist = p;
+        m->caphist = cap;
+    }
+    m->hist[m->nhist++] = *row;
+    return CR_OK;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s ? s : "");
+    char *p = malloc(n + 1);
+    if (p) memcpy(p, s ? s : "", n + 1);
+    return p;
+}
+
+int cr_model_add_session(cr_model *m, const char *command, const char *version, const char *date,
+                         const cr_source *sources, uint32_t nsources, cr_error *err)
+{
+    cr_session *p = realloc(m->sessions, (m->nsessions + 1) * sizeof *p);
+    if (!p) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the lineage");
+    m->sessions = p;
+    cr_session *s = &p[m->nsessions];
+    memset(s, 0, sizeof *s);
+    s->command = dup_str(command);
+    s->version = dup_str(version);
+    s->date = dup_str(date);
+    s->start_step = m->prog.step;
+    s->sources = calloc(nsources ? nsources : 1, sizeof *s->sources);
+    int ok = s->command && s->version && s->date && s->sources;
+    for (uint32_t i = 0; ok && i < nsources; i++) {
+        s->sources[i] = sources[i];
+        s->sources[i].name = dup_str(sources[i].name);
+        ok = s->sources[i].name != NULL;
+        s->nsources = i + 1;
+    }
+    if (!ok) {
+        free_session(s);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the lineage");
+    }
+    m->nsessions++;
+    return CR_OK;
+}

@@ -1,0 +1,344 @@
+/* net.c: the whole network over one chunk of T steps and B rows: input, stacked cells, dropout,
+ * output layer and softmax cross-entropy, forward and backward. Time-major: row r = t * B + b. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct layer_ws {
+    float *xp;    /* (T, B, G*H) */
+    float *gh;    /* GRU (T, B, H) */
+    float *h;     /* (T+1, B, H) */
+    float *c;     /* LSTM (T+1, B, H) */
+    float *tc;    /* LSTM (T, B, H) */
+    float *mask;  /* (T, B, H) dropout multipliers, training only */
+    float *drop;  /* (T, B, H) output after dropout, training only */
+    const float *out; /* the layer's output as seen by the next: drop or h + B H */
+} layer_ws;
+
+struct cr_net {
+    int cell, L, H, V, E, G, In0, Tmax, Bmax, training;
+    double dropout;
+    cr_pool *pool;
+    const cr_tensor_info *tensors;
+    int t_embed, t_wx[CR_MAX_LAYERS], t_wh[CR_MAX_LAYERS], t_b[CR_MAX_LAYERS],
+        t_bhn[CR_MAX_LAYERS], t_ow, t_ob;
+    float *arena;
+    float *WhT[CR_MAX_LAYERS];  /* (G*H, H) */
+    float *WxT[CR_MAX_LAYERS];  /* (G*H, In) for layers that need dX */
+    float *WoT;                 /* (V, H) */
+    layer_ws lw[CR_MAX_LAYERS];
+    float *emb;                 /* (T, B, E) gathered embeddings */
+    float *logits;              /* (T, B, V); becomes dlogits in backward */
+    float *lse;                 /* (T, B) log-sum-exp of each row */
+    float *ghs;                 /* (B, G*H) */
+    /* backward */
+    float *dh_a, *dh_b;         /* (T, B, max(H, E)) ping-pong gradients of layer outputs */
+    float *dgx, *dgh;           /* (T, B, G*H) */
+    float *dh0, *dc0, *dc;      /* (B, H) */
+    /* the last forward */
+    const uint32_t *tokens, *targets;
+    int T, B, dropout_on;
+    size_t counted;
+};
+
+/* The next n floats of the arena at *off (NULL while only measuring), 64-byte aligned. */
+static float *take(float *base, size_t *off, size_t n)
+{
+    float *r = base ? base + *off : NULL;
+    *off += (n + 15) & ~(size_t)15;
+    return r;
+}
+
+static size_t layout(cr_net *n, float *base)
+{
+    size_t T = (size_t)n->Tmax, B = (size_t)n->Bmax, H = (size_t)n->H, G = (size_t)n->G;
+    size_t V = (size_t)n->V, E = (size_t)n->E;
+    size_t off = 0;
+    for (int l = 0; l < n->L; l++) {
+        size_t in = l ? H : (size_t)n->In0;
+        n->WhT[l] = take(base, &off, G * H * H);
+        n->WxT[l] = (l > 0 || (E > 0 && n->training)) ? take(base, &off, G * H * in) : NULL;
+        layer_ws *w = &n->lw[l];
+        w->xp = take(base, &off, T * B * G * H);
+        w->gh = n->cell == CR_GRU ? take(base, &off, T * B * H) : NULL;
+        w->h = take(base, &off, (T + 1) * B * H);
+        w->c = n->cell == CR_LSTM ? take(base, &off, (T + 1) * B * H) : NULL;
+        w->tc = n->cell == CR_LSTM ? take(base, &off, T * B * H) : NULL;
+        w->mask = n->training ? take(base, &off, T * B * H) : NULL;
+        w->drop = n->training ? take(base, &off, T * B * H) : NULL;
+    }
+    n->WoT = take(base, &off, V * H);
+    n->emb = E ? take(base, &off, T * B * E) : NULL;
+    n->logits = take(base, &off, T * B * V);
+    n->lse = take(base, &off, T * B);
+    n->ghs = take(base, &off, B * G * H);
+    if (n->training) {
+        size_t wide = H > E ? H : E;
+        n->dh_a = take(base, &off, T * B * wide);
+        n->dh_b = take(base, &off, T * B * wide);
+        n->dgx = take(base, &off, T * B * G * H);
+        n->dgh = n->cell == CR_GRU ? take(base, &off, T * B * G * H) : n->dgx;
+        n->dh0 = take(base, &off, B * H);
+        n->dc0 = take(base, &off, B * H);
+        n->dc = take(base, &off, B * H);
+    }
+    return off;
+}
+
+static float *aligned_calloc(size_t floats)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, (floats ? floats : 1) * sizeof(float))) return NULL;
+    memset(p, 0, floats * sizeof(float));
+    return p;
+}
+
+int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
+               cr_error *err)
+{
+    *out = NULL;
+    cr_net *n = calloc(1, sizeof *n);
+    if (!n) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    const cr_config *c = &m->cfg;
+    n->cell = c->cell;
+    n->L = c->layers;
+    n->H = c->hidden;
+    n->V = (int)m->vocab.size;
+    n->E = c->embed;
+    n->G = cr_gates_per_cell(c->cell) * c->hidden;
+    n->In0 = c->embed > 0 ? c->embed : n->V;
+    n->Tmax = T;
+    n->Bmax = B;
+    n->training = training;
+    n->dropout = c->dropout;
+    n->pool = pool;
+    n->tensors = m->tensors;
+    char name[24];
+    n->t_embed = cr_model_find_tensor(m, "embed");
+    for (int l = 0; l < n->L; l++) {
+        snprintf(name, sizeof name, "l%d.Wx", l);
+        n->t_wx[l] = cr_model_find_tensor(m, name);
+        snprintf(name, sizeof name, "l%d.Wh", l);
+        n->t_wh[l] = cr_model_find_tensor(m, name);
+        snprintf(name, sizeof name, "l%d.b", l);
+        n->t_b[l] = cr_model_find_tensor(m, name);
+        snprintf(name, sizeof name, "l%d.bhn", l);
+        n->t_bhn[l] = cr_model_find_tensor(m, name);
+    }
+    n->t_ow = cr_model_find_tensor(m, "out.W");
+    n->t_ob = cr_model_find_tensor(m, "out.b");
+    size_t floats = layout(n, NULL); /* with a null base: measures only */
+    n->arena = aligned_calloc(floats);
+    if (!n->arena) {
+        free(n);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the training workspace "
+                       "(%zu MB)", floats * sizeof(float) >> 20);
+    }
+    layout(n, n->arena);
+    cr_net_weights_changed(n, m->params);
+    *out = n;
+    return CR_OK;
+}
+
+void cr_net_free(cr_net *n)
+{
+    if (!n) return;
+    free(n->arena);
+    free(n);
+}
+
+#define P(params, idx) ((params) + n->tensors[(idx)].offset)
+
+void cr_net_weights_changed(cr_net *n, const float *params)
+{
+    for (int l = 0; l < n->L; l++) {
+        cr_transpose(P(params, n->t_wh[l]), n->H, n->G, n->WhT[l]);
+        if (n->WxT[l]) cr_transpose(P(params, n->t_wx[l]), l ? n->H : n->In0, n->G, n->WxT[l]);
+    }
+    cr_transpose(P(params, n->t_ow), n->H, n->V, n->WoT);
+}
+
+const float *cr_net_logits(const cr_net *n) { return n->logits; }
+
+static void fill_rows(float *X, int rows, int N, const float *v)
+{
+    for (int r = 0; r < rows; r++)
+        memcpy(X + (long)r * N, v, sizeof(float) * (size_t)N);
+}
+
+static void cell_io(cr_net *n, int l, const float *params, cr_cell_io *io)
+{
+    layer_ws *w = &n->lw[l];
+    memset(io, 0, sizeof *io);
+    io->T = n->T;
+    io->B = n->B;
+    io->H = n->H;
+    io->Wh = P(params, n->t_wh[l]);
+    io->WhT = n->WhT[l];
+    io->bhn = n->t_bhn[l] >= 0 ? P(params, n->t_bhn[l]) : NULL;
+    io->xp = w->xp;
+    io->gh = w->gh;
+    io->h = w->h;
+    io->c = w->c;
+    io->tc = w->tc;
+    io->ghs = n->ghs;
+    io->pool = n->pool;
+}
+
+static void layer_forward(cr_net *n, int l, const float *params, const float *X, float *state,
+                          cr_rng *rng, float keep)
+{
+    layer_ws *w = &n->lw[l];
+    const int T = n->T, B = n->B, H = n->H, G = n->G, R = T * B;
+    const float *Wx = P(params, n->t_wx[l]), *b = P(params, n->t_b[l]);
+    if (l == 0 && n->E == 0) {
+        for (int r = 0; r < R; r++) { /* one-hot input: a row gather */
+            const float *wr = Wx + (long)n->tokens[r] * G;
+            float *x = w->xp + (long)r * G;
+            for (int j = 0; j < G; j++)
+                x[j] = wr[j] + b[j];
+        }
+    } else {
+        fill_rows(w->xp, R, G, b);
+        cr_mm_nn(n->pool, R, G, l ? H : n->E, X, l ? H : n->E, Wx, G, w->xp, G, 1);
+    }
+    int S = cr_states_per_cell(n->cell);
+    float *sh = state + (long)(l * S) * B * H, *sc = state + (long)(l * S + 1) * B * H;
+    memcpy(w->h, sh, sizeof(float) * (size_t)B * H);
+    if (w->c) memcpy(w->c, sc, sizeof(float) * (size_t)B * H);
+    cr_cell_io io;
+    cell_io(n, l, params, &io);
+    if (n->cell == CR_LSTM) cr_lstm_forward(&io);
+    else if (n->cell == CR_GRU) cr_gru_forward(&io);
+    else cr_rnn_forward(&io);
+    memcpy(sh, w->h + (long)T * B * H, sizeof(float) * (size_t)B * H);
+    if (w->c) memcpy(sc, w->c + (long)T * B * H, sizeof(float) * (size_t)B * H);
+    const float *h = w->h + (long)B * H;
+    if (rng) {
+        float scale = 1.0f / keep;
+        for (long k = 0; k < (long)R * H; k++) {
+            w->mask[k] = cr_rng_float(rng) < keep ? scale : 0.0f;
+            w->drop[k] = h[k] * w->mask[k];
+        }
+        w->out = w->drop;
+    } else {
+        w->out = h;
+    }
+}
+
+double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
+                      const uint32_t *targets, int T, int B, float *state, cr_rng *dropout_rng,
+                      size_t *counted)
+{
+    const int V = n->V, E = n->E, R = T * B;
+    n->tokens = tokens;
+    n->targets = targets;
+    n->T = T;
+    n->B = B;
+    n->dropout_on = dropout_rng != NULL && n->training && n->dropout > 0;
+    float keep = (float)(1.0 - n->dropout);
+    if (E > 0) {
+        const float *emb = P(params, n->t_embed);
+        for (int r = 0; r < R; r++)
+            memcpy(n->emb + (long)r * E, emb + (long)tokens[r] * E, sizeof(float) * (size_t)E);
+    }
+    const float *X = n->emb;
+    for (int l = 0; l < n->L; l++) {
+        layer_forward(n, l, params, X, state, n->dropout_on ? dropout_rng : NULL, keep);
+        X = n->lw[l].out;
+    }
+    fill_rows(n->logits, R, V, P(params, n->t_ob));
+    cr_mm_nn(n->pool, R, V, n->H, X, n->H, P(params, n->t_ow), V, n->logits, V, 1);
+    double loss = 0;
+    size_t count = 0;
+    for (int r = 0; r < R; r++) {
+        const float *z = n->logits + (long)r * V;
+        float mx = z[0];
+        for (int j = 1; j < V; j++)
+            mx = z[j] > mx ? z[j] : mx;
+        double s = 0;
+        for (int j = 0; j < V; j++)
+            s += exp((double)(z[j] - mx));
+        n->lse[r] = mx + (float)log(s);
+        if (targets && targets[r] != CR_IGNORE) {
+            loss += (double)mx + log(s) - (double)z[targets[r]];
+            count++;
+        }
+    }
+    n->counted = count;
+    if (counted) *counted = count;
+    return loss;
+}
+
+void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate0)
+{
+    const int T = n->T, B = n->B, H = n->H, G = n->G, V = n->V, E = n->E, R = T * B;
+    const int S = cr_states_per_cell(n->cell);
+    float scale = n->counted ? 1.0f / (float)n->counted : 0.0f;
+    /* dlogits (R, V), in place of the logits */
+    for (int r = 0; r < R; r++) {
+        float *z = n->logits + (long)r * V;
+        if (n->targets[r] == CR_IGNORE) {
+            memset(z, 0, sizeof(float) * (size_t)V);
+            continue;
+        }
+        for (int j = 0; j < V; j++)
+            z[j] = expf(z[j] - n->lse[r]) * scale;
+        z[n->targets[r]] -= scale;
+    }
+    const float *top = n->lw[n->L - 1].out;
+    cr_mm_tn_acc(n->pool, H, V, R, top, H, n->logits, V, P(grads, n->t_ow), V);
+    cr_colsum_acc(n->logits, R, V, V, P(grads, n->t_ob));
+    float *dh = n->dh_a, *dbelow = n->dh_b;
+    cr_mm_nn(n->pool, R, H, V, n->logits, V, n->WoT, H, dh, H, 0);
+    for (int l = n->L - 1; l >= 0; l--) {
+        layer_ws *w = &n->lw[l];
+        if (n->dropout_on)
+            for (long k = 0; k < (long)R * H; k++)
+                dh[k] *= w->mask[k];
+        cr_cell_io io;
+        cell_io(n, l, params, &io);
+        io.dh = dh;
+        io.dgx = n->dgx;
+        io.dgh = n->dgh;
+        io.dh0 = dstate0 ? dstate0 + (long)(l * S) * B * H : n->dh0;
+        io.dc0 = n->cell != CR_LSTM ? NULL : dstate0 ? dstate0 + (long)(l * S + 1) * B * H : n->dc0;
+        io.dc = n->dc;
+        if (n->cell == CR_LSTM) cr_lstm_backward(&io);
+        else if (n->cell == CR_GRU) cr_gru_backward(&io);
+        else cr_rnn_backward(&io);
+        /* weight gradients for all T steps at once */
+        cr_mm_tn_acc(n->pool, H, G, R, w->h, H, n->dgh, G, P(grads, n->t_wh[l]), G);
+        cr_colsum_acc(n->dgx, R, G, G, P(grads, n->t_b[l]));
+        if (n->t_bhn[l] >= 0) cr_colsum_acc(n->dgh + 2 * H, R, H, G, P(grads, n->t_bhn[l]));
+        float *dWx = P(grads, n->t_wx[l]);
+        if (l == 0 && E == 0) {
+            for (int r = 0; r < R; r++) { /* one-hot input: a row scatter */
+                float *d = dWx + (long)n->tokens[r] * G;
+                const float *g = n->dgx + (long)r * G;
+                for (int j = 0; j < G; j++)
+                    d[j] += g[j];
+            }
+            continue;
+        }
+        int in = l ? H : E;
+        const float *X = l ? n->lw[l - 1].out : n->emb;
+        cr_mm_tn_acc(n->pool, in, G, R, X, in, n->dgx, G, dWx, G);
+        cr_mm_nn(n->pool, R, in, G, n->dgx, G, n->WxT[l], in, dbelow, in, 0);
+        if (l == 0) {
+            float *dE = P(grads, n->t_embed);
+            for (int r = 0; r < R; r++) {
+                float *d = dE + (long)n->tokens[r] * E;
+                const float *g = dbelow + (long)r * E;
+                for (int j = 0; j < E; j++)
+                    d[j] += g[j];
+            }
+        }
+        float *tmp = dh;
+        dh = dbelow;
+        dbelow = tmp;
+    }
+}

@@ -1,0 +1,200 @@
+/* sampler.c: batch-1 generation, one character at a time, with temperature, top-k and top-p. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cr_sampler {
+    const cr_model *m;
+    const float *w;        /* (nparams) the weights sampled from */
+    cr_net *net;
+    cr_sample_options o;
+    cr_rng rng;
+    float *state;          /* (L, S, 1, H) */
+    float *probs;          /* (V) at temperature 1 */
+    double *weights;       /* (V) the distribution drawn from */
+    uint32_t *order;       /* (V) ids by falling probability, for top-k and top-p */
+    int fed;               /* a character has been fed */
+};
+
+void cr_sample_options_default(cr_sample_options *o)
+{
+    o->temperature = 1.0;
+    o->top_k = 0;
+    o->top_p = 1.0;
+    o->argmax = 0;
+    o->use_last = 0;
+    o->seed = 1;
+}
+
+void cr_sampler_free(cr_sampler *s)
+{
+    if (!s) return;
+    cr_net_free(s->net);
+    free(s->state);
+    free(s->probs);
+    free(s->weights);
+    free(s->order);
+    free(s);
+}
+
+int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **out, cr_error *err)
+{
+    *out = NULL;
+    if (!(o->temperature > 0 && isfinite(o->temperature)))
+        return cr_fail(err, CR_EINVAL, -1, NULL, "temperature must be above 0");
+    if (!(o->top_p > 0 && o->top_p <= 1))
+        return cr_fail(err, CR_EINVAL, -1, NULL, "top-p must be above 0 and at most 1");
+    if (o->top_k < 0) return cr_fail(err, CR_EINVAL, -1, NULL, "top-k must not be negative");
+    cr_sampler *s = calloc(1, sizeof *s);
+    if (!s) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    size_t V = m->vocab.size;
+    s->m = m;
+    s->o = *o;
+    s->w = (!o->use_last && m->best) ? m->best : m->params;
+    cr_rng_seed(&s->rng, o->seed);
+    s->state = calloc(cr_carry_floats(&m->cfg) / (size_t)m->cfg.batch, sizeof *s->state);
+    s->probs = calloc(V, sizeof *s->probs);
+    s->weights = calloc(V, sizeof *s->weights);
+    s->order = calloc(V, sizeof *s->order);
+    if (!s->state || !s->probs || !s->weights || !s->order) {
+        cr_sampler_free(s);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    }
+    int rc = cr_net_new(m, 1, 1, 0, NULL, &s->net, err);
+    if (rc) {
+        cr_sampler_free(s);
+        return rc;
+    }
+    cr_net_weights_changed(s->net, s->w);
+    *out = s;
+    return CR_OK;
+}
+
+void cr_sampler_feed(cr_sampler *s, uint32_t id)
+{
+    cr_net_forward(s->net, s->w, &id, NULL, 1, 1, s->state, NULL, NULL);
+    s->fed = 1;
+}
+
+/* The logits after the last fed character; before any, after a newline (or the output bias). */
+static const float *current_logits(cr_sampler *s)
+{
+    if (!s->fed) {
+        int32_t nl = cr_vocab_id(&s->m->vocab, '\n');
+        if (nl < 0) return s->w + s->m->tensors[cr_model_find_tensor(s->m, "out.b")].offset;
+        cr_sampler_feed(s, (uint32_t)nl);
+    }
+    return cr_net_logits(s->net);
+}
+
+/* weights[i] = exp((z[i] - max) / temperature); returns their sum */
+static double softmax_weights(const float *z, size_t V, double temp, double *w)
+{
+    float mx = z[0];
+    for (size_t i = 1; i < V; i++)
+        mx = z[i] > mx ? z[i] : mx;
+    double sum = 0;
+    for (size_t i = 0; i < V; i++)
+        sum += w[i] = exp(((double)z[i] - mx) / temp);
+    return sum;
+}
+
+const float *cr_sampler_probs(cr_sampler *s)
+{
+    size_t V = s->m->vocab.size;
+    double sum = softmax_weights(current_logits(s), V, 1.0, s->weights);
+    for (size_t i = 0; i < V; i++)
+        s->probs[i] = (float)(s->weights[i] / sum);
+    return s->probs;
+}
+
+/* a comes before b: higher weight first, ties by lower id, so the order is total */
+static int before(const double *w, uint32_t a, uint32_t b)
+{
+    return w[a] != w[b] ? w[a] > w[b] : a < b;
+}
+
+static void sift_down(uint32_t *x, size_t i, size_t n, const double *w)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) return;
+        if (c + 1 < n && before(w, x[c], x[c + 1])) c++;
+        if (!before(w, x[i], x[c])) return;
+        uint32_t tmp = x[i];
+        x[i] = x[c];
+        x[c] = tmp;
+        i = c;
+    }
+}
+
+/* Heap sort of ids x (n) by falling weight: no recursion, no allocation, no global state. */
+static void sort_by_weight(uint32_t *x, size_t n, const double *w)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(x, i, n, w);
+    for (size_t end = n; end-- > 1;) {
+        uint32_t tmp = x[0];
+        x[0] = x[end];
+        x[end] = tmp;
+        sift_down(x, 0, end, w);
+    }
+}
+
+uint32_t cr_sampler_next(cr_sampler *s)
+{
+    size_t V = s->m->vocab.size;
+    const float *z = current_logits(s);
+    uint32_t pick = 0;
+    if (s->o.argmax) {
+        for (size_t i = 1; i < V; i++)
+            if (z[i] > z[pick]) pick = (uint32_t)i;
+        cr_sampler_feed(s, pick);
+        return pick;
+    }
+    double *w = s->weights;
+    double sum = softmax_weights(z, V, s->o.temperature, w);
+    size_t keep = V;
+    if ((s->o.top_k > 0 && (size_t)s->o.top_k < V) || s->o.top_p < 1) {
+        for (size_t i = 0; i < V; i++)
+            s->order[i] = (uint32_t)i;
+        sort_by_weight(s->order, V, w);
+        if (s->o.top_k > 0 && (size_t)s->o.top_k < V) keep = (size_t)s->o.top_k;
+        if (s->o.top_p < 1) {
+            double cum = 0;
+            for (size_t i = 0; i < keep; i++) {
+                cum += w[s->order[i]] / sum;
+                if (cum >= s->o.top_p) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        double kept = 0;
+        for (size_t i = 0; i < keep; i++)
+            kept += w[s->order[i]];
+        double u = cr_rng_double(&s->rng) * kept;
+        pick = s->order[keep - 1];
+        for (size_t i = 0; i < keep; i++) {
+            u -= w[s->order[i]];
+            if (u < 0) {
+                pick = s->order[i];
+                break;
+            }
+        }
+    } else {
+        double u = cr_rng_double(&s->rng) * sum;
+        pick = (uint32_t)(V - 1);
+        for (size_t i = 0; i < V; i++) {
+            u -= w[i];
+            if (u < 0) {
+                pick = (uint32_t)i;
+                break;
+            }
+        }
+    }
+    cr_sampler_feed(s, pick);
+    return pick;
+}

@@ -1,0 +1,267 @@
+/* train.c: truncated back-propagation through time over stripes of a corpus, evaluation on the
+ * held-out split, the best weights, and the history. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct cr_trainer {
+    cr_model *m;
+    cr_pool *pool;
+    cr_net *net;
+    float *grads;          /* (nparams) */
+    uint32_t *ids;         /* (ntrain + nval) the corpus as vocabulary ids */
+    size_t ntrain, nval;
+    size_t stripe;         /* S: characters per batch row */
+    uint64_t chunks;       /* K: chunks per epoch */
+    uint32_t *in, *tgt;    /* (T, B) */
+    float *eval_state;     /* (L, S, B, H) */
+    /* since the last history row */
+    double pend_loss, pend_time;
+    uint64_t pend_steps, pend_chars;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static size_t val_size(size_t n, double val_frac) { return (size_t)floor((double)n * val_frac); }
+
+int cr_max_batch_for(size_t n, double val_frac, int seq_len)
+{
+    size_t ntrain = n - val_size(n, val_frac);
+    size_t b = ntrain / ((size_t)seq_len + 1);
+    return b > 100000 ? 100000 : (int)b;
+}
+
+void cr_trainer_free(cr_trainer *t)
+{
+    if (!t) return;
+    cr_net_free(t->net);
+    cr_pool_free(t->pool);
+    free(t->grads);
+    free(t->ids);
+    free(t->in);
+    free(t->tgt);
+    free(t->eval_state);
+    free(t);
+}
+
+static int check_sizes(const cr_config *c, size_t n, size_t ntrain, size_t nval, cr_error *err)
+{
+    size_t T = (size_t)c->seq_len, B = (size_t)c->batch;
+    if (c->val_frac > 0 && nval < 2)
+        return cr_fail(err, CR_ESMALL, -1, NULL,
+                       "the corpus has %zu characters, too few to hold out a validation split "
+                       "with --val-frac %g; use a longer text or --val-frac 0", n, c->val_frac);
+    if (ntrain >= B * (T + 1)) return CR_OK;
+    int b = cr_max_batch_for(n, c->val_frac, c->seq_len);
+    if (b >= 1)
+        return cr_fail(err, CR_ESMALL, -1, NULL,
+                       "the training split has %zu characters, too few for --batch %zu with "
+                       "--seq-len %zu (it needs %zu); try --batch %d", ntrain, B, T, B * (T + 1), b);
+    size_t t = ntrain > 2 ? ntrain / 2 - 1 : 0;
+    if (t >= 1)
+        return cr_fail(err, CR_ESMALL, -1, NULL,
+                       "the training split has %zu characters, too few for --seq-len %zu; "
+                       "try --batch 1 --seq-len %zu", ntrain, T, t < 64 ? t : 64);
+    return cr_fail(err, CR_ESMALL, -1, NULL,
+                   "the training split has %zu characters; a corpus needs at least a few dozen",
+                   ntrain);
+}
+
+int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threads,
+                   cr_trainer **out, cr_error *err)
+{
+    *out = NULL;
+    const cr_config *c = &m->cfg;
+    int rc = cr_config_check(c, err);
+    if (rc) return rc;
+    cr_trainer *t = calloc(1, sizeof *t);
+    if (!t) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    t->m = m;
+    size_t n;
+    rc = cr_vocab_encode(&m->vocab, text, len, &t->ids, &n, err);
+    if (rc) goto fail;
+    t->nval = val_size(n, c->val_frac);
+    t->ntrain = n - t->nval;
+    rc = check_sizes(c, n, t->ntrain, t->nval, err);
+    if (rc) goto fail;
+    size_t T = (size_t)c->seq_len, B = (size_t)c->batch;
+    t->stripe = t->ntrain / B;
+    t->chunks = (t->stripe - 1) / T;
+    size_t carry = cr_carry_floats(c);
+    t->grads = calloc(m->nparams, sizeof *t->grads);
+    t->in = calloc(T * B, sizeof *t->in);
+    t->tgt = calloc(T * B, sizeof *t->tgt);
+    t->eval_state = calloc(carry, sizeof *t->eval_state);
+    if (!m->m1) m->m1 = calloc(m->nparams, sizeof *m->m1);
+    if (!m->m2 && c->optimizer == CR_ADAM) m->m2 = calloc(m->nparams, sizeof *m->m2);
+    if (!m->carry) m->carry = calloc(carry, sizeof *m->carry);
+    if (!t->grads || !t->in || !t->tgt || !t->eval_state || !m->m1 || !m->carry ||
+        (c->optimizer == CR_ADAM && !m->m2)) {
+        rc = cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for training");
+        goto fail;
+    }
+    if (cr_pool_new(threads, &t->pool)) {
+        rc = cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", threads);
+        goto fail;
+    }
+    rc = cr_net_new(m, c->seq_len, c->batch, 1, t->pool, &t->net, err);
+    if (rc) goto fail;
+    *out = t;
+    return CR_OK;
+fail:
+    cr_trainer_free(t);
+    return rc;
+}
+
+uint64_t cr_trainer_steps_per_epoch(const cr_trainer *t) { return t->chunks; }
+size_t cr_trainer_train_chars(const cr_trainer *t) { return t->ntrain; }
+size_t cr_trainer_val_chars(const cr_trainer *t) { return t->nval; }
+
+/* Row b of the batch reads its own stripe [b S, (b + 1) S) of the training split. */
+static void load_chunk(cr_trainer *t, uint64_t pos)
+{
+    const int T = t->m->cfg.seq_len, B = t->m->cfg.batch;
+    for (int b = 0; b < B; b++) {
+        const uint32_t *s = t->ids + (size_t)b * t->stripe + pos * (uint64_t)T;
+        for (int i = 0; i < T; i++) {
+            t->in[i * B + b] = s[i];
+            t->tgt[i * B + b] = s[i + 1];
+        }
+    }
+}
+
+static void add_history(cr_trainer *t, double val)
+{
+    cr_model *m = t->m;
+    cr_history_row row = {
+        .step = m->prog.step,
+        .chars = m->prog.chars,
+        .train_loss = t->pend_steps ? t->pend_loss / (double)t->pend_steps : NAN,
+        .val_loss = val,
+        .chars_per_s = t->pend_time > 0 ? (double)t->pend_chars / t->pend_time : 0,
+        .wall_s = m->prog.wall_s,
+    };
+    if (cr_model_append_history(m, &row, NULL) == CR_OK) {
+        t->pend_loss = t->pend_time = 0;
+        t->pend_steps = t->pend_chars = 0;
+    }
+}
+
+/* Mean loss of the weights w over the whole validation split: its predictions are cut into at
+ * most B rows of equal length, each read in chunks of at most T steps with its state carried. */
+static double validation_loss(cr_trainer *t, const float *w)
+{
+    const cr_config *c = &t->m->cfg;
+    size_t P = t->nval - 1; /* predictions: character i predicts i + 1 */
+    const uint32_t *v = t->ids + t->ntrain;
+    int B = P < (size_t)c->batch ? (int)P : c->batch;
+    size_t S = (P + (size_t)B - 1) / (size_t)B;
+    memset(t->eval_state, 0, cr_carry_floats(c) * sizeof(float));
+    double sum = 0;
+    size_t count = 0;
+    for (size_t k0 = 0; k0 < S; k0 += (size_t)c->seq_len) {
+        int T = S - k0 < (size_t)c->seq_len ? (int)(S - k0) : c->seq_len;
+        for (int i = 0; i < T; i++)
+            for (int b = 0; b < B; b++) {
+                size_t p = (size_t)b * S + k0 + (size_t)i;
+                t->in[i * B + b] = p < P ? v[p] : 0;
+                t->tgt[i * B + b] = p < P ? v[p + 1] : CR_IGNORE;
+            }
+        size_t cnt;
+        sum += cr_net_forward(t->net, w, t->in, t->tgt, T, B, t->eval_state, NULL, &cnt);
+        count += cnt;
+    }
+    return count ? sum / (double)count : NAN;
+}
+
+int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error *err)
+{
+    cr_model *m = t->m;
+    double t0 = now_s();
+    *improved = 0;
+    *val_loss = NAN;
+    if (t->nval >= 2) {
+        *val_loss = validation_loss(t, m->params);
+        if (!isfinite(*val_loss))
+            return cr_fail(err, CR_EDIVERGED, -1, NULL, "the validation loss is not finite");
+        if (!(*val_loss >= m->prog.best_val)) { /* true when best_val is NaN */
+            if (!m->best && !(m->best = malloc(m->nparams * sizeof *m->best)))
+                return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the best weights");
+            memcpy(m->best, m->params, m->nparams * sizeof *m->best);
+            m->prog.best_val = *val_loss;
+            m->prog.best_step = m->prog.step;
+            m->prog.evals_since_best = 0;
+            *improved = 1;
+        } else {
+            m->prog.evals_since_best++;
+        }
+    }
+    double dt = now_s() - t0;
+    m->prog.wall_s += dt;
+    add_history(t, *val_loss);
+    return CR_OK;
+}
+
+static uint64_t eval_interval(const cr_trainer *t)
+{
+    if (t->m->cfg.eval_every > 0) return (uint64_t)t->m->cfg.eval_every;
+    return t->chunks < 250 ? t->chunks : 250;
+}
+
+int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
+{
+    cr_model *m = t->m;
+    const cr_config *c = &m->cfg;
+    const int T = c->seq_len, B = c->batch;
+    double t0 = now_s();
+    memset(r, 0, sizeof *r);
+    r->val_loss = NAN;
+    if (m->prog.epoch_pos >= t->chunks) { /* resumed on a shorter corpus */
+        m->prog.epoch_pos = 0;
+        memset(m->carry, 0, cr_carry_floats(c) * sizeof(float));
+    }
+    load_chunk(t, m->prog.epoch_pos);
+    memset(t->grads, 0, m->nparams * sizeof *t->grads);
+    size_t count;
+    double loss = cr_net_forward(t->net, m->params, t->in, t->tgt, T, B, m->carry,
+                                 c->dropout > 0 ? &m->rng : NULL, &count);
+    r->loss = loss / (double)count;
+    cr_net_backward(t->net, m->params, t->grads, NULL);
+    r->grad_norm = cr_grad_norm(t->grads, m->nparams);
+    if (!isfinite(r->loss) || !isfinite(r->grad_norm))
+        return cr_fail(err, CR_EDIVERGED, -1, NULL,
+                       "the loss became %s at step %llu; try a lower --lr (now %g)",
+                       isfinite(r->loss) ? "finite but the gradient did not" : "not finite",
+                       (unsigned long long)m->prog.step + 1, c->lr);
+    float gscale = c->clip > 0 && r->grad_norm > c->clip ? (float)(c->clip / r->grad_norm) : 1.0f;
+    r->lr = cr_lr_at(c, m->prog.step);
+    cr_optim_update(c, m->params, t->grads, m->m1, m->m2, m->nparams, m->prog.step, r->lr, gscale);
+    cr_net_weights_changed(t->net, m->params);
+    m->prog.step++;
+    m->prog.chars += (uint64_t)T * (uint64_t)B;
+    if (++m->prog.epoch_pos == t->chunks) {
+        m->prog.epoch++;
+        m->prog.epoch_pos = 0;
+        memset(m->carry, 0, cr_carry_floats(c) * sizeof(float));
+        r->epoch_done = 1;
+    }
+    double dt = now_s() - t0;
+    m->prog.wall_s += dt;
+    t->pend_loss += r->loss;
+    t->pend_steps++;
+    t->pend_chars += (uint64_t)T * (uint64_t)B;
+    t->pend_time += dt;
+    if (m->prog.step % eval_interval(t) == 0) {
+        r->evaluated = 1;
+        return cr_trainer_evaluate(t, &r->val_loss, &r->improved, err);
+    }
+    return CR_OK;
+}
