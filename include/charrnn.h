@@ -187,6 +187,9 @@ int cr_model_new(const cr_config *cfg, const cr_vocab *vocab, cr_model **out, cr
 void cr_model_free(cr_model *m);
 
 const cr_config *cr_model_config(const cr_model *m);
+/* Changes the training settings of a model (learning rate, dropout, clipping, schedule,
+ * evaluation, sequence length); its shape (cell, layers, hidden, embed, batch, optimizer) stays. */
+int cr_model_update_config(cr_model *m, const cr_config *c, cr_error *err);
 const cr_vocab *cr_model_vocab(const cr_model *m);
 size_t cr_model_tensor_count(const cr_model *m);
 const cr_tensor_info *cr_model_tensor(const cr_model *m, size_t i);

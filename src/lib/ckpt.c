@@ -453,7 +453,11 @@ int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **ch
 {
     *chunks = NULL;
     *count = 0;
-    if (len < 12 || memcmp(buf, SIGNATURE, 4) != 0)
+    size_t head = len < 8 ? len : 8;
+    if (len < 12 && memcmp(buf, SIGNATURE, head) == 0)
+        return cr_fail(err, CR_EFORMAT, (long long)len, NULL, "the checkpoint is truncated: it "
+                       "ends at byte %zu, inside its header", len);
+    if (len < 4 || memcmp(buf, SIGNATURE, 4) != 0)
         return cr_fail(err, CR_EFORMAT, 0, NULL, "not a charrnn checkpoint (%s)",
                        len < 4 ? "too short" : "no checkpoint signature at the start");
     if (memcmp(buf, SIGNATURE, 8) != 0)

@@ -64,6 +64,15 @@ void cr_mm_nn(cr_pool *p, int M, int N, int K, const float *A, int lda, const fl
 /* C(M,N) += A(K,M)^T B(K,N). */
 void cr_mm_tn_acc(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *B,
                   int ldb, float *C, int ldc);
+/* The same products with a chosen kernel; cr_kernel_best() is the fastest this CPU runs. */
+enum { CR_KERNEL_GENERIC = 0, CR_KERNEL_AVX2 = 1, CR_KERNEL_AVX512 = 2 };
+int cr_kernel_available(int kind);
+int cr_kernel_best(void);
+const char *cr_kernel_name(int kind);
+void cr_mm_nn_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                   const float *B, int ldb, float *C, int ldc, int accumulate);
+void cr_mm_tn_acc_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                       const float *B, int ldb, float *C, int ldc);
 /* out(N,M) = in(M,N)^T */
 void cr_transpose(const float *in, int M, int N, float *out);
 /* y(N) += column sums of X(M,N) with row stride ldx */

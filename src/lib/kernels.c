@@ -3,41 +3,155 @@
 
 #include <string.h>
 
-#define NB 512 /* columns of C kept in cache at once */
 
-/* C rows [0, rows) (rows <= 4), columns [0, n): C(i, j) += sum_k A(i, k) B(k, j), where
- * A(i, k) = A[i * ars + k * aks]. The sum over k runs in order for every element. */
-static void panel(int rows, int n, int K, const float *A, long ars, long aks, const float *B,
-                  int ldb, float *C, int ldc)
+/* Every panel computes C(i, j) += sum_k A(i, k) B(k, j) for rows [0, rows) (rows <= 4) and
+ * columns [0, n), with A(i, k) = A[i * ars + k * aks]. Each element's sum runs over k in order
+ * and in the same arithmetic wherever the element falls, so a result never depends on how the
+ * work was split between threads. */
+typedef void panel_fn(int rows, int n, int K, const float *A, long ars, long aks, const float *B,
+                      int ldb, float *C, int ldc);
+
+/* Four floats as one value: GCC and clang lower it to SSE, NEON or scalar code, whatever the
+ * target has; aligned(4) allows any float address. Tiles of 4 x 8 fit 16 vector registers. */
+typedef float v4f __attribute__((vector_size(16), aligned(4)));
+#define LD4(p) (*(const v4f *)(p))
+#define ST4(p, v) (*(v4f *)(p) = (v))
+
+static void panel_generic(int rows, int n, int K, const float *A, long ars, long aks,
+                          const float *B, int ldb, float *C, int ldc)
 {
-    float *c0 = C, *c1 = C + ldc, *c2 = C + 2L * ldc, *c3 = C + 3L * ldc;
+    int j = 0;
     if (rows == 4) {
-        for (int k = 0; k < K; k++) {
-            const float *b = B + (long)k * ldb;
-            float a0 = A[k * aks], a1 = A[ars + k * aks], a2 = A[2 * ars + k * aks],
-                  a3 = A[3 * ars + k * aks];
-            for (int j = 0; j < n; j++) {
-                float bj = b[j];
-                c0[j] += a0 * bj;
-                c1[j] += a1 * bj;
-                c2[j] += a2 * bj;
-                c3[j] += a3 * bj;
+        for (; j + 8 <= n; j += 8) {
+            float *c0 = C + j, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+            v4f x0 = LD4(c0), y0 = LD4(c0 + 4), x1 = LD4(c1), y1 = LD4(c1 + 4);
+            v4f x2 = LD4(c2), y2 = LD4(c2 + 4), x3 = LD4(c3), y3 = LD4(c3 + 4);
+            const float *a = A, *b = B + j;
+            for (int k = 0; k < K; k++, a += aks, b += ldb) {
+                v4f bl = LD4(b), bh = LD4(b + 4);
+                float a0 = a[0], a1 = a[ars], a2 = a[2 * ars], a3 = a[3 * ars];
+                x0 += a0 * bl; y0 += a0 * bh;
+                x1 += a1 * bl; y1 += a1 * bh;
+                x2 += a2 * bl; y2 += a2 * bh;
+                x3 += a3 * bl; y3 += a3 * bh;
             }
+            ST4(c0, x0); ST4(c0 + 4, y0); ST4(c1, x1); ST4(c1 + 4, y1);
+            ST4(c2, x2); ST4(c2 + 4, y2); ST4(c3, x3); ST4(c3 + 4, y3);
         }
-        return;
     }
     for (int r = 0; r < rows; r++) {
         float *c = C + (long)r * ldc;
-        for (int k = 0; k < K; k++) {
-            const float *b = B + (long)k * ldb;
-            float a = A[r * ars + k * aks];
-            for (int j = 0; j < n; j++)
-                c[j] += a * b[j];
+        int jj = j;
+        for (; jj + 4 <= n; jj += 4) {
+            v4f x = LD4(c + jj);
+            const float *a = A + r * ars, *b = B + jj;
+            for (int k = 0; k < K; k++, a += aks, b += ldb)
+                x += a[0] * LD4(b);
+            ST4(c + jj, x);
+        }
+        for (; jj < n; jj++) {
+            float x = c[jj];
+            const float *a = A + r * ars, *b = B + jj;
+            for (int k = 0; k < K; k++, a += aks, b += ldb)
+                x += a[0] * b[0];
+            c[jj] = x;
         }
     }
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+/* x86 with AVX2 and FMA, or AVX-512: tiles of 4 rows by 2 vectors, fused multiply-adds, and a
+ * scalar fmaf tail, so that every element is the same chain of fused operations. */
+#define X86_PANEL(NAME, TARGET, VEC, W, LOAD, STORE, SET1, FMA)                                  \
+    __attribute__((target(TARGET))) static void NAME(int rows, int n, int K, const float *A,    \
+                                                     long ars, long aks, const float *B, int ldb, \
+                                                     float *C, int ldc)                          \
+    {                                                                                            \
+        int j = 0;                                                                               \
+        if (rows == 4) {                                                                         \
+            for (; j + 2 * W <= n; j += 2 * W) {                                                 \
+                float *c0 = C + j, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;               \
+                VEC x0 = LOAD(c0), y0 = LOAD(c0 + W), x1 = LOAD(c1), y1 = LOAD(c1 + W);          \
+                VEC x2 = LOAD(c2), y2 = LOAD(c2 + W), x3 = LOAD(c3), y3 = LOAD(c3 + W);          \
+                const float *a = A, *b = B + j;                                                  \
+                for (int k = 0; k < K; k++, a += aks, b += ldb) {                                \
+                    VEC bl = LOAD(b), bh = LOAD(b + W);                                          \
+                    VEC a0 = SET1(a[0]), a1 = SET1(a[ars]), a2 = SET1(a[2 * ars]),               \
+                        a3 = SET1(a[3 * ars]);                                                   \
+                    x0 = FMA(a0, bl, x0); y0 = FMA(a0, bh, y0);                                  \
+                    x1 = FMA(a1, bl, x1); y1 = FMA(a1, bh, y1);                                  \
+                    x2 = FMA(a2, bl, x2); y2 = FMA(a2, bh, y2);                                  \
+                    x3 = FMA(a3, bl, x3); y3 = FMA(a3, bh, y3);                                  \
+                }                                                                                \
+                STORE(c0, x0); STORE(c0 + W, y0); STORE(c1, x1); STORE(c1 + W, y1);              \
+                STORE(c2, x2); STORE(c2 + W, y2); STORE(c3, x3); STORE(c3 + W, y3);              \
+            }                                                                                    \
+        }                                                                                        \
+        for (int r = 0; r < rows; r++) {                                                         \
+            float *c = C + (long)r * ldc;                                                        \
+            int jj = j;                                                                          \
+            for (; jj + W <= n; jj += W) {                                                       \
+                VEC x = LOAD(c + jj);                                                            \
+                const float *a = A + r * ars, *b = B + jj;                                       \
+                for (int k = 0; k < K; k++, a += aks, b += ldb)                                  \
+                    x = FMA(SET1(a[0]), LOAD(b), x);                                             \
+                STORE(c + jj, x);                                                                \
+            }                                                                                    \
+            for (; jj < n; jj++) {                                                               \
+                float x = c[jj];                                                                 \
+                const float *a = A + r * ars, *b = B + jj;                                       \
+                for (int k = 0; k < K; k++, a += aks, b += ldb)                                  \
+                    x = __builtin_fmaf(a[0], b[0], x);                                           \
+                c[jj] = x;                                                                       \
+            }                                                                                    \
+        }                                                                                        \
+    }
+
+X86_PANEL(panel_avx2, "avx2,fma", __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps,
+          _mm256_fmadd_ps)
+X86_PANEL(panel_avx512, "avx512f,fma", __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps,
+          _mm512_set1_ps, _mm512_fmadd_ps)
+#define HAVE_X86_PANELS 1
+#endif
+
+int cr_kernel_available(int kind)
+{
+    switch (kind) {
+    case CR_KERNEL_GENERIC: return 1;
+#ifdef HAVE_X86_PANELS
+    case CR_KERNEL_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case CR_KERNEL_AVX512: return __builtin_cpu_supports("avx512f");
+#endif
+    default: return 0;
+    }
+}
+
+int cr_kernel_best(void)
+{
+    if (cr_kernel_available(CR_KERNEL_AVX512)) return CR_KERNEL_AVX512;
+    if (cr_kernel_available(CR_KERNEL_AVX2)) return CR_KERNEL_AVX2;
+    return CR_KERNEL_GENERIC;
+}
+
+const char *cr_kernel_name(int kind)
+{
+    return kind == CR_KERNEL_AVX512 ? "avx512" : kind == CR_KERNEL_AVX2 ? "avx2" : "generic";
+}
+
+static panel_fn *panel_for(int kind)
+{
+#ifdef HAVE_X86_PANELS
+    if (kind == CR_KERNEL_AVX512) return panel_avx512;
+    if (kind == CR_KERNEL_AVX2) return panel_avx2;
+#endif
+    (void)kind;
+    return panel_generic;
+}
+
 typedef struct mm_job {
+    panel_fn *panel;
     int M, N, K;
     const float *A;
     long ars, aks;
@@ -54,13 +168,10 @@ static void mm_block(const mm_job *j, int i0, int i1, int j0, int j1)
     if (!j->accumulate)
         for (int i = i0; i < i1; i++)
             memset(j->C + (long)i * j->ldc + j0, 0, (size_t)(j1 - j0) * sizeof(float));
-    for (int jb = j0; jb < j1; jb += NB) {
-        int n = j1 - jb < NB ? j1 - jb : NB;
-        for (int i = i0; i < i1; i += 4) {
-            int rows = i1 - i < 4 ? i1 - i : 4;
-            panel(rows, n, j->K, j->A + i * j->ars, j->ars, j->aks, j->B + jb, j->ldb,
-                  j->C + (long)i * j->ldc + jb, j->ldc);
-        }
+    for (int i = i0; i < i1; i += 4) {
+        int rows = i1 - i < 4 ? i1 - i : 4;
+        j->panel(rows, j1 - j0, j->K, j->A + i * j->ars, j->ars, j->aks, j->B + j0, j->ldb,
+              j->C + (long)i * j->ldc + j0, j->ldc);
     }
 }
 
@@ -87,18 +198,30 @@ static void mm_run(cr_pool *p, mm_job *j)
     else cr_pool_run(p, mm_task, j);
 }
 
+void cr_mm_nn_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                   const float *B, int ldb, float *C, int ldc, int accumulate)
+{
+    mm_job j = {panel_for(kind), M, N, K, A, lda, 1, B, ldb, C, ldc, accumulate};
+    mm_run(p, &j);
+}
+
+void cr_mm_tn_acc_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                       const float *B, int ldb, float *C, int ldc)
+{
+    mm_job j = {panel_for(kind), M, N, K, A, 1, lda, B, ldb, C, ldc, 1};
+    mm_run(p, &j);
+}
+
 void cr_mm_nn(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
               float *C, int ldc, int accumulate)
 {
-    mm_job j = {M, N, K, A, lda, 1, B, ldb, C, ldc, accumulate};
-    mm_run(p, &j);
+    cr_mm_nn_kind(cr_kernel_best(), p, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
 void cr_mm_tn_acc(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *B,
                   int ldb, float *C, int ldc)
 {
-    mm_job j = {M, N, K, A, 1, lda, B, ldb, C, ldc, 1};
-    mm_run(p, &j);
+    cr_mm_tn_acc_kind(cr_kernel_best(), p, M, N, K, A, lda, B, ldb, C, ldc);
 }
 
 void cr_transpose(const float *in, int M, int N, float *out)

@@ -233,3 +233,16 @@ int cr_model_add_session(cr_model *m, const char *command, const char *version, 
     m->nsessions++;
     return CR_OK;
 }
+
+int cr_model_update_config(cr_model *m, const cr_config *c, cr_error *err)
+{
+    const cr_config *o = &m->cfg;
+    if (c->cell != o->cell || c->layers != o->layers || c->hidden != o->hidden ||
+        c->embed != o->embed || c->batch != o->batch || c->optimizer != o->optimizer)
+        return cr_fail(err, CR_EINVAL, -1, NULL, "the cell, layers, hidden size, embedding, batch "
+                       "and optimizer of a model cannot change");
+    int rc = cr_config_check(c, err);
+    if (rc) return rc;
+    m->cfg = *c;
+    return CR_OK;
+}

@@ -54,15 +54,16 @@ static float *take(float *base, size_t *off, size_t n)
 
 static size_t layout(cr_net *n, float *base)
 {
-    size_t T = (size_t)n->Tmax, B = (size_t)n->Bmax, H = (size_t)n->H, G = (size_t)n->G;
+    size_t T = (size_t)n->Tmax, B = (size_t)n->Bmax, H = (size_t)n->H;
+    size_t G = (size_t)n->G; /* gate width: gates per cell times H */
     size_t V = (size_t)n->V, E = (size_t)n->E;
     size_t off = 0;
     for (int l = 0; l < n->L; l++) {
         size_t in = l ? H : (size_t)n->In0;
-        n->WhT[l] = take(base, &off, G * H * H);
-        n->WxT[l] = (l > 0 || (E > 0 && n->training)) ? take(base, &off, G * H * in) : NULL;
+        n->WhT[l] = take(base, &off, G * H);
+        n->WxT[l] = (l > 0 || (E > 0 && n->training)) ? take(base, &off, G * in) : NULL;
         layer_ws *w = &n->lw[l];
-        w->xp = take(base, &off, T * B * G * H);
+        w->xp = take(base, &off, T * B * G);
         w->gh = n->cell == CR_GRU ? take(base, &off, T * B * H) : NULL;
         w->h = take(base, &off, (T + 1) * B * H);
         w->c = n->cell == CR_LSTM ? take(base, &off, (T + 1) * B * H) : NULL;
@@ -74,13 +75,13 @@ static size_t layout(cr_net *n, float *base)
     n->emb = E ? take(base, &off, T * B * E) : NULL;
     n->logits = take(base, &off, T * B * V);
     n->lse = take(base, &off, T * B);
-    n->ghs = take(base, &off, B * G * H);
+    n->ghs = take(base, &off, B * G);
     if (n->training) {
         size_t wide = H > E ? H : E;
         n->dh_a = take(base, &off, T * B * wide);
         n->dh_b = take(base, &off, T * B * wide);
-        n->dgx = take(base, &off, T * B * G * H);
-        n->dgh = n->cell == CR_GRU ? take(base, &off, T * B * G * H) : n->dgx;
+        n->dgx = take(base, &off, T * B * G);
+        n->dgh = n->cell == CR_GRU ? take(base, &off, T * B * G) : n->dgx;
         n->dh0 = take(base, &off, B * H);
         n->dc0 = take(base, &off, B * H);
         n->dc = take(base, &off, B * H);

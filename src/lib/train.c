@@ -18,6 +18,8 @@ struct cr_trainer {
     uint64_t chunks;       /* K: chunks per epoch */
     uint32_t *in, *tgt;    /* (T, B) */
     float *eval_state;     /* (L, S, B, H) */
+    float *carry_before;   /* (L, S, B, H) the carried state before this step, for divergence */
+    cr_rng rng_before;     /* the training stream before this step */
     /* since the last history row */
     double pend_loss, pend_time;
     uint64_t pend_steps, pend_chars;
@@ -49,6 +51,7 @@ void cr_trainer_free(cr_trainer *t)
     free(t->in);
     free(t->tgt);
     free(t->eval_state);
+    free(t->carry_before);
     free(t);
 }
 
@@ -100,10 +103,11 @@ int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threa
     t->in = calloc(T * B, sizeof *t->in);
     t->tgt = calloc(T * B, sizeof *t->tgt);
     t->eval_state = calloc(carry, sizeof *t->eval_state);
+    t->carry_before = calloc(carry, sizeof *t->carry_before);
     if (!m->m1) m->m1 = calloc(m->nparams, sizeof *m->m1);
     if (!m->m2 && c->optimizer == CR_ADAM) m->m2 = calloc(m->nparams, sizeof *m->m2);
     if (!m->carry) m->carry = calloc(carry, sizeof *m->carry);
-    if (!t->grads || !t->in || !t->tgt || !t->eval_state || !m->m1 || !m->carry ||
+    if (!t->grads || !t->in || !t->tgt || !t->eval_state || !t->carry_before || !m->m1 || !m->carry ||
         (c->optimizer == CR_ADAM && !m->m2)) {
         rc = cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for training");
         goto fail;
@@ -229,6 +233,8 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
         memset(m->carry, 0, cr_carry_floats(c) * sizeof(float));
     }
     load_chunk(t, m->prog.epoch_pos);
+    memcpy(t->carry_before, m->carry, cr_carry_floats(c) * sizeof(float));
+    t->rng_before = m->rng;
     memset(t->grads, 0, m->nparams * sizeof *t->grads);
     size_t count;
     double loss = cr_net_forward(t->net, m->params, t->in, t->tgt, T, B, m->carry,
@@ -236,11 +242,15 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     r->loss = loss / (double)count;
     cr_net_backward(t->net, m->params, t->grads, NULL);
     r->grad_norm = cr_grad_norm(t->grads, m->nparams);
-    if (!isfinite(r->loss) || !isfinite(r->grad_norm))
+    if (!isfinite(r->loss) || !isfinite(r->grad_norm)) {
+        /* leave the model as it was before this step, so that it can still be saved */
+        memcpy(m->carry, t->carry_before, cr_carry_floats(c) * sizeof(float));
+        m->rng = t->rng_before;
         return cr_fail(err, CR_EDIVERGED, -1, NULL,
                        "the loss became %s at step %llu; try a lower --lr (now %g)",
                        isfinite(r->loss) ? "finite but the gradient did not" : "not finite",
                        (unsigned long long)m->prog.step + 1, c->lr);
+    }
     float gscale = c->clip > 0 && r->grad_norm > c->clip ? (float)(c->clip / r->grad_norm) : 1.0f;
     r->lr = cr_lr_at(c, m->prog.step);
     cr_optim_update(c, m->params, t->grads, m->m1, m->m2, m->nparams, m->prog.step, r->lr, gscale);

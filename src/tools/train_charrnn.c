@@ -1,0 +1,510 @@
+/* train_charrnn.c: train-charrnn, which trains a character-level model on a corpus. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char USAGE[] =
+    "Usage: train-charrnn [OPTION]... [FILE]...\n"
+    "Train a character-level language model on the text of the FILEs (or standard input)\n"
+    "and write a checkpoint to -o FILE, or to standard output when it is not a terminal.\n"
+    "\n"
+    "Model:\n"
+    "  --cell lstm|gru|rnn   recurrent cell [lstm]\n"
+    "  --layers N            stacked layers, 1 to 8 [2]\n"
+    "  --hidden N            units per layer [256]\n"
+    "  --embed N             learned embedding width; 0 = one-hot input [0]\n"
+    "  --dropout X           dropout after each layer, 0 to 0.9 [0]\n"
+    "Training:\n"
+    "  --seq-len N           characters of back-propagation through time [64]\n"
+    "  --batch N             parallel stripes of the corpus [32]\n"
+    "  --lr X                peak learning rate [2e-3]\n"
+    "  --lr-decay X          learning-rate factor per 1000 steps [0.9]\n"
+    "  --warmup N            steps of learning-rate warm-up [100]\n"
+    "  --optimizer adam|sgd  [adam]; sgd uses momentum 0.9\n"
+    "  --clip X              maximum gradient norm; 0 = off [5]\n"
+    "  --val-frac X          share of the corpus's end held out for validation [0.1]\n"
+    "  --eval-every N        steps between validations [each epoch, at most 250]\n"
+    "  --seed N              random seed [1]\n"
+    "  --threads N           threads [all cores]\n"
+    "Stopping (the first to come wins; with none, --time 300):\n"
+    "  --time SECONDS        wall time of this run\n"
+    "  --steps N             optimizer steps in this run\n"
+    "  --epochs N            passes over the corpus in this run\n"
+    "  --patience N          stop after N validations without improvement\n"
+    "Files:\n"
+    "  -o, --output FILE     write the checkpoint here (atomically)\n"
+    "  --resume CKPT         continue training CKPT exactly where it stopped\n"
+    "  --checkpoint-every S  also save every S seconds (needs -o)\n"
+    "  -q, --quiet           no progress on standard error\n"
+    "  -h, --help            show this help;  --version  show the version\n"
+    "\n"
+    "Ctrl-C saves the checkpoint and stops. Example:\n"
+    "  train-charrnn --time 120 -o bot.ckpt corpus.txt && sample bot.ckpt\n";
+
+enum {
+    O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_DROPOUT, O_SEQ, O_BATCH, O_LR, O_DECAY,
+    O_WARMUP, O_OPT, O_CLIP, O_VAL, O_EVAL, O_SEED, O_THREADS, O_TIME, O_STEPS, O_EPOCHS,
+    O_PATIENCE, O_RESUME, O_CKEVERY, O_VERSION, O_LAST
+};
+
+static const struct option LONG_OPTS[] = {
+    {"cell", 1, 0, O_CELL}, {"layers", 1, 0, O_LAYERS}, {"hidden", 1, 0, O_HIDDEN},
+    {"embed", 1, 0, O_EMBED}, {"dropout", 1, 0, O_DROPOUT}, {"seq-len", 1, 0, O_SEQ},
+    {"batch", 1, 0, O_BATCH}, {"lr", 1, 0, O_LR}, {"lr-decay", 1, 0, O_DECAY},
+    {"warmup", 1, 0, O_WARMUP}, {"optimizer", 1, 0, O_OPT}, {"clip", 1, 0, O_CLIP},
+    {"val-frac", 1, 0, O_VAL}, {"eval-every", 1, 0, O_EVAL}, {"seed", 1, 0, O_SEED},
+    {"threads", 1, 0, O_THREADS}, {"time", 1, 0, O_TIME}, {"steps", 1, 0, O_STEPS},
+    {"epochs", 1, 0, O_EPOCHS}, {"patience", 1, 0, O_PATIENCE}, {"resume", 1, 0, O_RESUME},
+    {"checkpoint-every", 1, 0, O_CKEVERY}, {"output", 1, 0, 'o'}, {"quiet", 0, 0, 'q'},
+    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+
+typedef struct options {
+    cr_config cfg;
+    char given[O_LAST];     /* which options the command line set */
+    const char *output, *resume;
+    double time_limit, checkpoint_every;
+    uint64_t steps, epochs;
+    long patience;
+    int threads, quiet;
+} options;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    if (stop_signal) { /* a second Ctrl-C: the last saved checkpoint stays as it was */
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    stop_signal = sig;
+}
+
+static int parse_choice(const char *opt, const char *s, const char *a, const char *b,
+                        const char *c)
+{
+    if (strcmp(s, a) == 0) return 0;
+    if (strcmp(s, b) == 0) return 1;
+    if (c && strcmp(s, c) == 0) return 2;
+    cli_usage("%s: '%s' is not one of %s, %s%s%s", opt, s, a, b, c ? ", " : "", c ? c : "");
+}
+
+static void parse_options(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    cr_config_default(&o->cfg);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = cores > 0 ? (int)(cores > 256 ? 256 : cores) : 1;
+    int ch;
+    cr_config *c = &o->cfg;
+    while ((ch = getopt_long(argc, argv, "o:qh", LONG_OPTS, NULL)) != -1) {
+        const char *a = optarg;
+        if (ch >= O_CELL && ch < O_LAST) o->given[ch] = 1;
+        switch (ch) {
+        case O_CELL: c->cell = parse_choice("--cell", a, "lstm", "gru", "rnn"); break;
+        case O_LAYERS: c->layers = (int)cli_int("--layers", a, 1, 8); break;
+        case O_HIDDEN: c->hidden = (int)cli_int("--hidden", a, 1, 8192); break;
+        case O_EMBED: c->embed = (int)cli_int("--embed", a, 0, 8192); break;
+        case O_DROPOUT: c->dropout = cli_double("--dropout", a, 0, 0, 0.9); break;
+        case O_SEQ: c->seq_len = (int)cli_int("--seq-len", a, 1, 100000); break;
+        case O_BATCH: c->batch = (int)cli_int("--batch", a, 1, 100000); break;
+        case O_LR: c->lr = cli_double("--lr", a, 0, 1, 10); break;
+        case O_DECAY: c->lr_decay = cli_double("--lr-decay", a, 0, 1, 1); break;
+        case O_WARMUP: c->warmup = (int)cli_int("--warmup", a, 0, 100000000); break;
+        case O_OPT: c->optimizer = parse_choice("--optimizer", a, "adam", "sgd", NULL); break;
+        case O_CLIP: c->clip = cli_double("--clip", a, 0, 0, 1e6); break;
+        case O_VAL: c->val_frac = cli_double("--val-frac", a, 0, 0, 0.5); break;
+        case O_EVAL: c->eval_every = (int)cli_int("--eval-every", a, 1, 100000000); break;
+        case O_SEED: c->seed = cli_u64("--seed", a); break;
+        case O_THREADS: o->threads = (int)cli_int("--threads", a, 1, 256); break;
+        case O_TIME: o->time_limit = cli_double("--time", a, 0, 1, 1e9); break;
+        case O_STEPS: o->steps = (uint64_t)cli_int("--steps", a, 1, 2000000000); break;
+        case O_EPOCHS: o->epochs = (uint64_t)cli_int("--epochs", a, 1, 1000000); break;
+        case O_PATIENCE: o->patience = cli_int("--patience", a, 1, 1000000); break;
+        case O_RESUME: o->resume = a; break;
+        case O_CKEVERY: o->checkpoint_every = cli_double("--checkpoint-every", a, 0, 1, 1e9); break;
+        case 'o': o->output = a; break;
+        case 'q': o->quiet = 1; break;
+        case 'h':
+            fputs(USAGE, stdout);
+            cli_close_stdout();
+            exit(0);
+        case O_VERSION:
+            printf("train-charrnn (charrnn) %s\n", CR_VERSION);
+            cli_close_stdout();
+            exit(0);
+        default: cli_usage("unknown or incomplete option");
+        }
+    }
+    if (o->checkpoint_every > 0 && !o->output) cli_usage("--checkpoint-every needs -o FILE");
+    if (!o->time_limit && !o->steps && !o->epochs) o->time_limit = 300;
+}
+
+/* ---- the corpus ---- */
+typedef struct corpus {
+    unsigned char *text;
+    size_t len;
+    cr_source *sources;
+    size_t *starts;     /* (nsources) byte offset of each source in text */
+    uint32_t n;
+} corpus;
+
+static void read_corpus(int nfiles, char **files, corpus *cp)
+{
+    static char *stdin_only[] = {"-"};
+    if (nfiles == 0) {
+        if (isatty(0)) cli_usage("no corpus: give a FILE, or pipe text into standard input");
+        files = stdin_only;
+        nfiles = 1;
+    }
+    cp->sources = calloc((size_t)nfiles, sizeof *cp->sources);
+    cp->starts = calloc((size_t)nfiles, sizeof *cp->starts);
+    if (!cp->sources || !cp->starts) cli_die(NULL, "out of memory");
+    cp->text = NULL;
+    cp->len = 0;
+    for (int i = 0; i < nfiles; i++) {
+        size_t n;
+        unsigned char *t = cli_read_all(files[i], &n);
+        cli_require_utf8(files[i], t, n);
+        unsigned char *all = realloc(cp->text, cp->len + n + 1);
+        if (!all) cli_die(files[i], "out of memory");
+        memcpy(all + cp->len, t, n);
+        cp->text = all;
+        cp->starts[i] = cp->len;
+        cp->len += n;
+        cr_source *s = &cp->sources[i];
+        s->name = files[i];
+        s->bytes = n;
+        cr_sha256 h;
+        cr_sha256_init(&h);
+        cr_sha256_update(&h, t, n);
+        cr_sha256_final(&h, s->sha256);
+        free(t);
+    }
+    cp->n = (uint32_t)nfiles;
+    if (cp->len == 0) cli_die(nfiles == 1 ? files[0] : NULL, "the corpus is empty");
+}
+
+/* The source holding byte offset of the concatenated text, and the offset inside it. */
+static const char *where_in_corpus(const corpus *cp, size_t offset, size_t *local)
+{
+    uint32_t i = 0;
+    while (i + 1 < cp->n && cp->starts[i + 1] <= offset)
+        i++;
+    *local = offset - cp->starts[i];
+    return strcmp(cp->sources[i].name, "-") == 0 ? "standard input" : cp->sources[i].name;
+}
+
+static const char *corpus_name(const corpus *cp)
+{
+    if (cp->n == 1) return strcmp(cp->sources[0].name, "-") == 0 ? "standard input" : cp->sources[0].name;
+    return "corpus";
+}
+
+/* ---- the lineage record ---- */
+static char *command_line(int argc, char **argv)
+{
+    size_t cap = 16;
+    for (int i = 0; i < argc; i++)
+        cap += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(cap), *p = s;
+    if (!s) cli_die(NULL, "out of memory");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != 0;
+        for (const char *q = a; *q; q++)
+            plain = plain && (strchr("-_./=:,+@%", *q) || (*q >= '0' && *q <= '9') ||
+                              ((*q | 32) >= 'a' && (*q | 32) <= 'z'));
+        if (i) *p++ = ' ';
+        if (plain) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (const char *q = a; *q; q++) {
+            if (*q == '\'') p += sprintf(p, "'\\''");
+            else *p++ = *q;
+        }
+        *p++ = '\'';
+    }
+    *p = 0;
+    return s;
+}
+
+static void iso_date(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- the model ---- */
+static cr_model *load_for_resume(const options *o, const corpus *cp)
+{
+    cr_model *m;
+    cr_error err;
+    if (cr_ckpt_read_file(o->resume, &m, &err)) cli_die_err(o->resume, &err);
+    static const int shape[] = {O_CELL, O_LAYERS, O_HIDDEN, O_EMBED, O_BATCH, O_OPT, O_SEED};
+    static const char *const names[] = {"--cell", "--layers", "--hidden", "--embed", "--batch",
+                                        "--optimizer", "--seed"};
+    for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++)
+        if (o->given[shape[i]])
+            cli_usage("%s cannot change when resuming: the checkpoint fixes it", names[i]);
+    cr_config c = *cr_model_config(m);
+    if (o->given[O_DROPOUT]) c.dropout = o->cfg.dropout;
+    if (o->given[O_SEQ]) c.seq_len = o->cfg.seq_len;
+    if (o->given[O_LR]) c.lr = o->cfg.lr;
+    if (o->given[O_DECAY]) c.lr_decay = o->cfg.lr_decay;
+    if (o->given[O_WARMUP]) c.warmup = o->cfg.warmup;
+    if (o->given[O_CLIP]) c.clip = o->cfg.clip;
+    if (o->given[O_VAL]) c.val_frac = o->cfg.val_frac;
+    if (o->given[O_EVAL]) c.eval_every = o->cfg.eval_every;
+    if (cr_model_update_config(m, &c, &err)) cli_die_err(o->resume, &err);
+    /* every character of the corpus must be one the model knows */
+    const cr_vocab *v = cr_model_vocab(m);
+    for (size_t i = 0; i < cp->len;) {
+        uint32_t ch;
+        size_t k = cr_utf8_decode(cp->text + i, cp->len - i, &ch);
+        if (cr_vocab_id(v, ch) < 0) {
+            char name[32];
+            size_t local;
+            const char *file = where_in_corpus(cp, i, &local);
+            cli_die(file, "%s at byte %zu is not in the vocabulary of %s (%u characters); "
+                    "clean the corpus or start a new model", cli_char_name(ch, name), local,
+                    o->resume, v->size);
+        }
+        i += k;
+    }
+    return m;
+}
+
+static cr_model *new_model(const options *o, const corpus *cp)
+{
+    cr_model *m;
+    cr_error err;
+    if (cr_model_new_from_text(&o->cfg, cp->text, cp->len, &m, &err))
+        cli_die_err(corpus_name(cp), &err);
+    return m;
+}
+
+/* ---- saving ---- */
+static void save(const options *o, const cr_model *m, int to_stdout)
+{
+    cr_error err;
+    if (to_stdout) {
+        if (cr_ckpt_write_fd(m, 1, &err)) {
+            if (errno == EPIPE) cli_die("standard output", "the reader closed the pipe");
+            cli_die_err("standard output", &err);
+        }
+    } else if (cr_ckpt_write_file(m, o->output, &err)) {
+        cli_die(o->output, "cannot save the checkpoint: %s (the previous file, if any, is "
+                "unchanged)", err.message);
+    }
+}
+
+/* ---- progress ---- */
+typedef struct progress {
+    int tty, quiet;
+    double start, last_draw;
+    uint64_t steps0;
+    uint64_t spe;          /* steps per epoch */
+    double last_val;
+} progress;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void clock_text(double s, char out[32])
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(out, 32, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(out, 32, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* The share of this run's budget used, 0..1, by whichever limit is nearest. */
+static double run_fraction(const options *o, const progress *p, const cr_train_progress *g,
+                           double elapsed)
+{
+    double f = 0, done = (double)(g->step - p->steps0);
+    if (o->time_limit) f = fmax(f, elapsed / o->time_limit);
+    if (o->steps) f = fmax(f, done / (double)o->steps);
+    if (o->epochs) f = fmax(f, done / ((double)o->epochs * (double)p->spe));
+    return fmin(f, 1.0);
+}
+
+static void show(const options *o, progress *p, const cr_model *m, const cr_step_result *r,
+                 int force)
+{
+    if (p->quiet) return;
+    const cr_train_progress *g = cr_model_progress(m);
+    double t = now_s(), elapsed = t - p->start;
+    double epoch = (double)g->epoch + (double)g->epoch_pos / (double)p->spe;
+    double cps = elapsed > 0 ? (double)(g->step - p->steps0) * cr_model_config(m)->seq_len *
+                                   cr_model_config(m)->batch / elapsed : 0;
+    if (r->evaluated && !isnan(r->val_loss)) p->last_val = r->val_loss;
+    if (p->tty) {
+        if (!force && t - p->last_draw < 0.1) return;
+        p->last_draw = t;
+        double f = run_fraction(o, p, g, elapsed);
+        char bar[21], left[32];
+        for (int i = 0; i < 20; i++)
+            bar[i] = i < (int)(f * 20) ? '#' : '.';
+        bar[20] = 0;
+        clock_text(f > 0.01 ? elapsed * (1 - f) / f : 0, left);
+        char val[32] = "";
+        if (!isnan(p->last_val)) snprintf(val, sizeof val, "  val %.3f", p->last_val);
+        fprintf(stderr, "\r\033[Kepoch %.2f [%s] %3.0f%%  loss %.3f%s  %.0f chars/s  %s left",
+                epoch, bar, 100 * f, r->loss, val, cps, f > 0.01 ? left : "?");
+        fflush(stderr);
+    } else if (r->evaluated || force) {
+        char el[32], val[64] = "";
+        clock_text(elapsed, el);
+        if (r->evaluated && !isnan(r->val_loss))
+            snprintf(val, sizeof val, "  val %.4f (%.3f bits)%s", r->val_loss,
+                     r->val_loss / log(2.0), r->improved ? " best" : "");
+        fprintf(stderr, "step %llu  epoch %.2f  loss %.4f%s  %.0f chars/s  %s\n",
+                (unsigned long long)g->step, epoch, r->loss, val, cps, el);
+    }
+}
+
+static void end_line(const progress *p)
+{
+    if (p->tty && !p->quiet) fputs("\r\033[K", stderr);
+}
+
+static void announce(const options *o, const cr_model *m, const cr_trainer *t, const corpus *cp)
+{
+    if (o->quiet) return;
+    const cr_config *c = cr_model_config(m);
+    const cr_train_progress *g = cr_model_progress(m);
+    fprintf(stderr, "train-charrnn: %s: %zu training and %zu validation characters, %u distinct\n",
+            corpus_name(cp), cr_trainer_train_chars(t), cr_trainer_val_chars(t),
+            cr_model_vocab(m)->size);
+    fprintf(stderr, "train-charrnn: %s %d x %d, %zu parameters; %llu steps per epoch of %d x %d "
+            "characters; %d thread%s\n", cr_cell_name(c->cell), c->layers, c->hidden,
+            cr_model_param_count(m), (unsigned long long)cr_trainer_steps_per_epoch(t), c->batch,
+            c->seq_len, o->threads, o->threads == 1 ? "" : "s");
+    if (o->resume)
+        fprintf(stderr, "train-charrnn: resuming %s at step %llu\n", o->resume,
+                (unsigned long long)g->step);
+}
+
+static void finish_message(const options *o, const cr_model *m, int to_stdout, const char *why)
+{
+    if (o->quiet) return;
+    const cr_train_progress *g = cr_model_progress(m);
+    char el[32];
+    clock_text(g->wall_s, el);
+    fprintf(stderr, "train-charrnn: %s after %llu steps (%s of training in all)", why,
+            (unsigned long long)g->step, el);
+    if (!isnan(g->best_val))
+        fprintf(stderr, "; best validation loss %.4f nats (%.3f bits) per character at step %llu",
+                g->best_val, g->best_val / log(2.0), (unsigned long long)g->best_step);
+    fprintf(stderr, "\ntrain-charrnn: saved %s\n", to_stdout ? "to standard output" : o->output);
+}
+
+int main(int argc, char **argv)
+{
+    cli_prog = "train-charrnn";
+    options o;
+    parse_options(argc, argv, &o);
+    cli_quiet_on_closed_pipe();
+    if (!o.output && o.resume && isatty(1)) o.output = o.resume;
+    int to_stdout = !o.output;
+    if (to_stdout && isatty(1))
+        cli_usage("will not write a binary checkpoint to a terminal; give -o FILE or a pipe");
+    corpus cp;
+    read_corpus(argc - optind, argv + optind, &cp);
+    cr_model *m = o.resume ? load_for_resume(&o, &cp) : new_model(&o, &cp);
+
+    cr_error err;
+    char date[32], *cmd = command_line(argc, argv);
+    iso_date(date);
+    if (cr_model_add_session(m, cmd, CR_VERSION, date, cp.sources, cp.n, &err))
+        cli_die_err(NULL, &err);
+    free(cmd);
+    cr_trainer *t;
+    int rc = cr_trainer_new(m, cp.text, cp.len, o.threads, &t, &err);
+    if (rc == CR_EVOCAB || rc == CR_EUTF8) {
+        size_t local;
+        const char *file = where_in_corpus(&cp, (size_t)err.offset, &local);
+        cli_die(file, "%s", err.message);
+    }
+    if (rc) cli_die_err(corpus_name(&cp), &err);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    progress p = {.tty = isatty(2), .quiet = o.quiet, .start = now_s(),
+                  .steps0 = cr_model_progress(m)->step, .spe = cr_trainer_steps_per_epoch(t),
+                  .last_val = NAN};
+    announce(&o, m, t, &cp);
+    const cr_train_progress *g = cr_model_progress(m);
+    uint64_t epoch0 = g->epoch;
+    double last_save = p.start;
+    const char *why = "stopped";
+    cr_step_result r = {.val_loss = NAN};
+    int evaluated_last = 1;
+    for (;;) {
+        if (stop_signal) {
+            why = stop_signal == SIGINT ? "interrupted" : "terminated";
+            break;
+        }
+        double elapsed = now_s() - p.start;
+        if (o.time_limit && elapsed >= o.time_limit) { why = "time limit reached"; break; }
+        if (o.steps && g->step - p.steps0 >= o.steps) { why = "step limit reached"; break; }
+        if (o.epochs && g->epoch - epoch0 >= o.epochs) { why = "epoch limit reached"; break; }
+        rc = cr_trainer_step(t, &r, &err);
+        if (rc == CR_EDIVERGED) {
+            end_line(&p);
+            if (!to_stdout) save(&o, m, 0);
+            cli_die(NULL, "%s; %s", err.message, to_stdout ? "no checkpoint written"
+                    : "the checkpoint holds the last good state");
+        }
+        if (rc) cli_die_err(NULL, &err);
+        evaluated_last = r.evaluated;
+        show(&o, &p, m, &r, 0);
+        if (r.evaluated && o.patience && g->evals_since_best >= (uint32_t)o.patience) {
+            why = "no improvement (patience)";
+            break;
+        }
+        if (o.checkpoint_every && now_s() - last_save >= o.checkpoint_every) {
+            save(&o, m, 0);
+            last_save = now_s();
+        }
+    }
+    if (!evaluated_last) { /* the best weights and the history include the last step */
+        rc = cr_trainer_evaluate(t, &r.val_loss, &r.improved, &err);
+        if (rc) cli_die_err(NULL, &err);
+        r.evaluated = 1;
+        show(&o, &p, m, &r, 1);
+    }
+    end_line(&p);
+    save(&o, m, to_stdout);
+    finish_message(&o, m, to_stdout, why);
+    if (stop_signal && !o.quiet && !to_stdout)
+        fprintf(stderr, "train-charrnn: continue with: train-charrnn --resume %s ...\n", o.output);
+    int sig = stop_signal;
+    cr_trainer_free(t);
+    cr_model_free(m);
+    free(cp.text);
+    free(cp.sources);
+    free(cp.starts);
+    if (to_stdout) cli_close_stdout();
+    return sig ? 128 + sig : 0;
+}

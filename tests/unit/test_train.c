@@ -1,0 +1,215 @@
+/* test_train.c: training learns, is deterministic, resumes exactly, and reports bad corpora. */
+#include "test.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static cr_config small_config(int cell)
+{
+    cr_config c;
+    cr_config_default(&c);
+    c.cell = cell;
+    c.layers = 2;
+    c.hidden = 24;
+    c.batch = 4;
+    c.seq_len = 16;
+    c.warmup = 5;
+    c.eval_every = 7;
+    c.dropout = 0.1;
+    c.seed = 11;
+    return c;
+}
+
+static cr_model *trained(const cr_config *c, const char *text, int steps, int threads)
+{
+    cr_model *m;
+    cr_trainer *t;
+    cr_error e;
+    if (cr_model_new_from_text(c, (const unsigned char *)text, strlen(text), &m, &e)) return NULL;
+    if (cr_trainer_new(m, (const unsigned char *)text, strlen(text), threads, &t, &e)) {
+        cr_model_free(m);
+        return NULL;
+    }
+    for (int i = 0; i < steps; i++) {
+        cr_step_result r;
+        if (cr_trainer_step(t, &r, &e)) break;
+    }
+    cr_trainer_free(t);
+    return m;
+}
+
+static int same_floats(const float *a, const float *b, size_t n)
+{
+    if (!a || !b) return a == b;
+    return memcmp(a, b, n * sizeof(float)) == 0;
+}
+
+/* Everything that must be identical between two runs: weights, best, optimizer, state, rng. */
+static int same_state(const cr_model *a, const cr_model *b)
+{
+    size_t n = a->nparams;
+    return a->nparams == b->nparams && same_floats(a->params, b->params, n) &&
+           same_floats(a->best, b->best, n) && same_floats(a->m1, b->m1, n) &&
+           same_floats(a->m2, b->m2, n) &&
+           same_floats(a->carry, b->carry, cr_carry_floats(&a->cfg)) &&
+           memcmp(&a->rng, &b->rng, sizeof a->rng) == 0 && a->prog.step == b->prog.step &&
+           a->prog.epoch == b->prog.epoch && a->prog.epoch_pos == b->prog.epoch_pos &&
+           a->prog.chars == b->prog.chars && a->prog.best_step == b->prog.best_step &&
+           a->nhist == b->nhist;
+}
+
+TEST(train_loss_falls)
+{
+    char *text = toy_corpus(6000, 3);
+    cr_config c = small_config(CR_LSTM);
+    c.dropout = 0;
+    c.lr = 1e-2;
+    c.eval_every = 1000;
+    cr_model *m;
+    cr_trainer *t;
+    cr_error e;
+    REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, 6000, &m, &e) == CR_OK);
+    REQUIRE(cr_trainer_new(m, (unsigned char *)text, 6000, 1, &t, &e) == CR_OK);
+    double v0, v1;
+    int improved;
+    REQUIRE(cr_trainer_evaluate(t, &v0, &improved, &e) == CR_OK);
+    for (int i = 0; i < 300; i++) {
+        cr_step_result r;
+        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    }
+    REQUIRE(cr_trainer_evaluate(t, &v1, &improved, &e) == CR_OK);
+    /* a grammar of 12 equally likely words has about 0.54 nats per character */
+    CHECK(v0 > 2.5);
+    CHECK(v1 < 1.0);
+    CHECK(improved == 1);
+    CHECK(m->best != NULL && m->prog.best_val == v1);
+    cr_trainer_free(t);
+    cr_model_free(m);
+    free(text);
+}
+
+static void deterministic(int cell)
+{
+    char *text = toy_corpus(3000, 5);
+    cr_config c = small_config(cell);
+    cr_model *a = trained(&c, text, 30, 1), *b = trained(&c, text, 30, 1);
+    REQUIRE(a && b);
+    CHECK(same_state(a, b));
+    c.seed = 12;
+    cr_model *d = trained(&c, text, 30, 1);
+    REQUIRE(d);
+    CHECK(!same_floats(a->params, d->params, a->nparams));
+    cr_model_free(a);
+    cr_model_free(b);
+    cr_model_free(d);
+    free(text);
+}
+
+TEST(train_deterministic_lstm) { deterministic(CR_LSTM); }
+TEST(train_deterministic_gru) { deterministic(CR_GRU); }
+TEST(train_deterministic_rnn) { deterministic(CR_RNN); }
+
+TEST(train_same_bytes_with_two_threads)
+{
+    char *text = toy_corpus(3000, 6);
+    cr_config c = small_config(CR_LSTM);
+    c.hidden = 40; /* large enough for the products to be split */
+    c.batch = 16;
+    cr_model *a = trained(&c, text, 12, 2), *b = trained(&c, text, 12, 2);
+    REQUIRE(a && b);
+    CHECK(same_state(a, b));
+    cr_model_free(a);
+    cr_model_free(b);
+    free(text);
+}
+
+/* 2k steps in one go equal k steps, a checkpoint written and read back, and k more. */
+static void exact_resume(int cell, int optimizer)
+{
+    char *text = toy_corpus(3000, 9);
+    size_t len = strlen(text);
+    cr_config c = small_config(cell);
+    c.optimizer = optimizer;
+    cr_model *whole = trained(&c, text, 40, 1), *half = trained(&c, text, 20, 1);
+    REQUIRE(whole && half);
+    unsigned char *buf;
+    size_t n;
+    cr_error e;
+    REQUIRE(cr_ckpt_encode(half, &buf, &n, &e) == CR_OK);
+    cr_model *back;
+    REQUIRE(cr_ckpt_decode(buf, n, &back, &e) == CR_OK);
+    free(buf);
+    cr_trainer *t;
+    REQUIRE(cr_trainer_new(back, (unsigned char *)text, len, 1, &t, &e) == CR_OK);
+    for (int i = 0; i < 20; i++) {
+        cr_step_result r;
+        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    }
+    cr_trainer_free(t);
+    CHECK(same_state(whole, back));
+    cr_model_free(whole);
+    cr_model_free(half);
+    cr_model_free(back);
+    free(text);
+}
+
+TEST(train_exact_resume_lstm_adam) { exact_resume(CR_LSTM, CR_ADAM); }
+TEST(train_exact_resume_gru_sgd) { exact_resume(CR_GRU, CR_SGD); }
+TEST(train_exact_resume_rnn_adam) { exact_resume(CR_RNN, CR_ADAM); }
+
+TEST(train_corpus_too_small_suggests_settings)
+{
+    const char *text = "a short text, far too short for thirty-two rows of sixty-four.\n";
+    cr_config c;
+    cr_config_default(&c);
+    cr_model *m;
+    cr_trainer *t;
+    cr_error e;
+    REQUIRE(cr_model_new_from_text(&c, (const unsigned char *)text, strlen(text), &m, &e) == CR_OK);
+    CHECK(cr_trainer_new(m, (const unsigned char *)text, strlen(text), 1, &t, &e) == CR_ESMALL);
+    CHECK(strstr(e.message, "try --") != NULL);
+    cr_model_free(m);
+}
+
+TEST(train_rejects_unknown_characters_on_resume)
+{
+    char *text = toy_corpus(2000, 1);
+    cr_config c = small_config(CR_LSTM);
+    cr_model *m = trained(&c, text, 2, 1);
+    REQUIRE(m);
+    const char *other = "zebra quiche";
+    cr_trainer *t;
+    cr_error e;
+    CHECK(cr_trainer_new(m, (const unsigned char *)other, strlen(other), 1, &t, &e) == CR_EVOCAB);
+    CHECK(e.offset == 0); /* 'z' is not in the toy grammar */
+    cr_model_free(m);
+    free(text);
+}
+
+TEST(train_divergence_keeps_last_good_state)
+{
+    char *text = toy_corpus(3000, 2);
+    cr_config c = small_config(CR_LSTM);
+    c.dropout = 0;
+    cr_model *m;
+    cr_trainer *t;
+    cr_error e;
+    REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, 3000, &m, &e) == CR_OK);
+    REQUIRE(cr_trainer_new(m, (unsigned char *)text, 3000, 1, &t, &e) == CR_OK);
+    cr_step_result r;
+    REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    float *before = malloc(m->nparams * sizeof(float));
+    memcpy(before, m->params, m->nparams * sizeof(float));
+    m->params[m->tensors[m->ntensors - 1].offset] = NAN; /* poison out.b[0] */
+    before[m->tensors[m->ntensors - 1].offset] = NAN;
+    uint64_t step = m->prog.step;
+    CHECK(cr_trainer_step(t, &r, &e) == CR_EDIVERGED);
+    CHECK(strstr(e.message, "--lr") != NULL);
+    CHECK(m->prog.step == step);
+    CHECK(memcmp(before, m->params, m->nparams * sizeof(float)) == 0);
+    free(before);
+    cr_trainer_free(t);
+    cr_model_free(m);
+    free(text);
+}
