@@ -21,6 +21,7 @@ CLI_OBJ   = $(BUILD)/tools/cli.o
 TEST_SRC  = $(wildcard tests/unit/*.c)
 TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 TEST_BIN  = $(BUILD)/run-tests
+TEST_TOOLS = $(BUILD)/test-tools/ckpt-state
 
 .PHONY: all test asan demo install uninstall clean
 all: $(TOOL_BINS) $(LIB)
@@ -57,9 +58,14 @@ $(BUILD)/tools/train-charrnn.o: src/tools/train_charrnn.c
 $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
 
+$(BUILD)/test-tools/ckpt-state: tests/tools/ckpt_state.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
 # Unit tests, then the command-line tests against the tools in $(BUILD)/bin.
-test: $(TEST_BIN) $(TOOLS:%=$(BUILD)/bin/%) $(TOOL_BINS)
-	@BIN=$(BUILD)/bin TEST_BIN=$(TEST_BIN) sh tests/run.sh
+test: $(TEST_BIN) $(TEST_TOOLS) $(TOOLS:%=$(BUILD)/bin/%)
+	@BIN=$(abspath $(BUILD)/bin) TEST_BIN=$(abspath $(TEST_BIN)) \
+	  TOOLS_BIN=$(abspath $(BUILD)/test-tools) sh tests/run.sh
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
@@ -85,4 +91,4 @@ uninstall:
 clean:
 	rm -rf build bin demo.ckpt
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/tools/*.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tools/*.d $(BUILD)/test-tools/*.d)

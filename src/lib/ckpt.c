@@ -308,7 +308,7 @@ static char *get_str(rbuf *r)
 static int bad(rbuf *r, const char *what)
 {
     r->failed = 1;
-    return cr_fail(r->err, CR_EFORMAT, (long long)r->base, r->tag, "chunk %s at byte %zu: %s",
+    return cr_fail(r->err, CR_EFORMAT, (long long)r->base - 8, r->tag, "chunk %s at byte %zu: %s",
                    r->tag, r->base - 8, what);
 }
 
@@ -460,7 +460,7 @@ int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **ch
     if (len < 4 || memcmp(buf, SIGNATURE, 4) != 0)
         return cr_fail(err, CR_EFORMAT, 0, NULL, "not a charrnn checkpoint (%s)",
                        len < 4 ? "too short" : "no checkpoint signature at the start");
-    if (memcmp(buf, SIGNATURE, 8) != 0)
+    if (memcmp(buf, SIGNATURE, head) != 0)
         return cr_fail(err, CR_EFORMAT, 4, NULL, "the checkpoint signature is damaged: the file "
                        "was probably copied as text (its line endings were changed)");
     uint32_t version = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 |

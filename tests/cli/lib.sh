@@ -1,0 +1,30 @@
+# lib.sh: helpers for the command-line tests. Each test prints "ok NAME", "FAIL NAME" with the
+# reason, or "skip NAME: why". Sourced by tests/cli/*.sh, which run from the project's root.
+set -u
+PATH="$BIN:$PATH"
+export PATH LC_ALL=C.UTF-8
+work=$(mktemp -d "${TMPDIR:-/tmp}/charrnn-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+case_name=
+case_bad=0
+
+# begin NAME: starts a test case; end: reports it.
+begin() { case_name=$1; case_bad=0; }
+end() { if [ "$case_bad" -eq 0 ]; then echo "ok   $case_name"; else echo "FAIL $case_name"; fi; }
+skip() { echo "skip $1: $2"; }
+fail() { echo "  $case_name: $*"; case_bad=1; }
+
+# run CMD...: runs it, keeping stdout in $work/out, stderr in $work/err and the status in $st.
+run() { "$@" > "$work/out" 2> "$work/err"; st=$?; }
+expect_status() { [ "$st" -eq "$1" ] || fail "exit status $st, expected $1 (stderr: $(head -c 300 "$work/err"))"; }
+expect_err() { grep -q -- "$1" "$work/err" || fail "stderr lacks '$1': $(head -c 300 "$work/err")"; }
+expect_out() { grep -q -- "$1" "$work/out" || fail "stdout lacks '$1': $(head -c 300 "$work/out")"; }
+expect_one_line_err() {
+    [ "$(grep -vc '^Try ' "$work/err")" -eq 1 ] || fail "expected one error line, got: $(cat "$work/err")"
+}
+# the state of a checkpoint without its timings and dates (tests/tools/ckpt_state.c)
+state() { "$TOOLS_BIN/ckpt-state" "$1"; }
+
+# Tiny, fast settings for training in tests.
+TINY="--hidden 16 --layers 1 --seq-len 16 --batch 4 --threads 1 --quiet"
+CORPUS=corpora/harbour-almanac.txt

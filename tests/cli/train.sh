@@ -1,0 +1,79 @@
+# train.sh: train-charrnn end to end: outputs, determinism, exact resume, pipes, limits.
+. tests/cli/lib.sh
+
+begin train_writes_loadable_checkpoint
+run train-charrnn $TINY --steps 5 -o "$work/a.ckpt" $CORPUS
+expect_status 0
+[ -s "$work/a.ckpt" ] || fail "no checkpoint written"
+run sample -n 50 --seed 1 "$work/a.ckpt"
+expect_status 0
+[ "$(wc -m < "$work/out")" -eq 50 ] || fail "expected 50 characters, got $(wc -m < "$work/out")"
+ls "$work"/*.tmp-* >/dev/null 2>&1 && fail "a temporary file was left behind"
+end
+
+begin train_is_deterministic
+run train-charrnn $TINY --steps 12 --eval-every 5 --dropout 0.2 -o "$work/d1.ckpt" $CORPUS
+run train-charrnn $TINY --steps 12 --eval-every 5 --dropout 0.2 -o "$work/d2.ckpt" $CORPUS
+[ "$(state "$work/d1.ckpt")" = "$(state "$work/d2.ckpt")" ] || fail "two equal runs differ"
+run train-charrnn $TINY --steps 12 --eval-every 5 --dropout 0.2 --seed 2 -o "$work/d3.ckpt" $CORPUS
+[ "$(state "$work/d1.ckpt")" != "$(state "$work/d3.ckpt")" ] || fail "--seed changed nothing"
+end
+
+begin train_two_threads_deterministic
+run train-charrnn $TINY --hidden 48 --batch 16 --threads 2 --steps 6 -o "$work/t1.ckpt" $CORPUS
+run train-charrnn $TINY --hidden 48 --batch 16 --threads 2 --steps 6 -o "$work/t2.ckpt" $CORPUS
+[ "$(state "$work/t1.ckpt")" = "$(state "$work/t2.ckpt")" ] || fail "two equal 2-thread runs differ"
+end
+
+begin train_exact_resume
+for cell in lstm gru rnn; do
+    opts="$TINY --cell $cell --eval-every 7 --dropout 0.1"
+    run train-charrnn $opts --steps 20 -o "$work/full.ckpt" $CORPUS
+    run train-charrnn $opts --steps 10 -o "$work/half.ckpt" $CORPUS
+    run train-charrnn --quiet --threads 1 --resume "$work/half.ckpt" --steps 10 -o "$work/resumed.ckpt" $CORPUS
+    expect_status 0
+    [ "$(state "$work/full.ckpt")" = "$(state "$work/resumed.ckpt")" ] ||
+        fail "$cell: 20 steps differ from 10 + resume + 10"
+done
+end
+
+begin train_resume_rejects_shape_changes
+run train-charrnn $TINY --steps 2 -o "$work/r.ckpt" $CORPUS
+run train-charrnn --resume "$work/r.ckpt" --hidden 32 --steps 1 -o "$work/r2.ckpt" $CORPUS
+expect_status 2
+expect_err "hidden cannot change"
+end
+
+begin train_pipes_into_sample
+train-charrnn $TINY --steps 3 $CORPUS 2>"$work/err" | sample -n 40 --seed 3 > "$work/out"
+[ "$(wc -m < "$work/out")" -eq 40 ] || fail "the pipeline gave $(wc -m < "$work/out") characters"
+cat $CORPUS | train-charrnn $TINY --steps 3 > "$work/stdin.ckpt" 2>"$work/err" || fail "reading stdin failed"
+run sample -n 5 "$work/stdin.ckpt"
+expect_status 0
+end
+
+begin train_log_lines_when_not_a_terminal
+run train-charrnn --hidden 16 --layers 1 --seq-len 16 --batch 4 --threads 1 --steps 6 --eval-every 3 -o "$work/l.ckpt" $CORPUS
+expect_status 0
+expect_err "^step 3 .*val [0-9.]* ([0-9.]* bits)"
+expect_err "step limit reached after 6 steps"
+grep -q "$(printf '\r')" "$work/err" && fail "carriage returns in a log that is not a terminal"
+[ -s "$work/out" ] && fail "chatter on standard output"
+end
+
+begin train_epochs_and_patience
+run train-charrnn $TINY --seq-len 64 --batch 16 --epochs 2 --val-frac 0.5 -o "$work/e.ckpt" $CORPUS
+expect_status 0
+run train-charrnn --hidden 16 --layers 1 --seq-len 16 --batch 4 --threads 1 --optimizer sgd --lr 1e-9 --warmup 0 --eval-every 1 --patience 2 --steps 1000 -o "$work/p.ckpt" $CORPUS
+expect_status 0
+expect_err "no improvement"
+end
+
+begin train_lineage_and_history
+printf 'first source. ' > "$work/one.txt"
+cat $CORPUS > "$work/two.txt"
+run train-charrnn $TINY --steps 2 -o "$work/lin.ckpt" "$work/one.txt" "$work/two.txt"
+expect_status 0
+grep -q "one.txt" "$work/lin.ckpt" || fail "the lineage lacks the first source's name"
+grep -q -- "--steps 2" "$work/lin.ckpt" || fail "the lineage lacks the command line"
+end
