@@ -74,11 +74,12 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined"
 
 DEMO_CORPUS = corpora/harbour-almanac.txt
+# A small, quick model with a brisk learning rate: a fun bot in about a minute.
 demo: all
 	@echo "Training a small bot on $(DEMO_CORPUS) for about a minute..." >&2
-	bin/train-charrnn --time 60 --hidden 192 -o demo.ckpt $(DEMO_CORPUS)
-	@echo >&2
-	bin/sample -n 600 -t 0.8 demo.ckpt
+	bin/train-charrnn --time 60 --hidden 128 --lr 6e-3 --warmup 20 -o demo.ckpt $(DEMO_CORPUS)
+	@echo "Sampling 600 characters from demo.ckpt (try: bin/sample -t 0.5 demo.ckpt):" >&2
+	bin/sample -n 600 -t 0.7 demo.ckpt
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +48,15 @@ void cli_warn(const char *fmt, ...)
 }
 
 void cli_die_err(const char *where, const cr_error *err) { cli_die(where, "%s", err->message); }
+
+void cli_bad_option(int argc, char **argv, int ch)
+{
+    const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
+    char shortopt[3] = {'-', (char)optopt, 0};
+    const char *name = strncmp(arg, "--", 2) == 0 || optopt <= 0 || optopt > 127 ? arg : shortopt;
+    if (ch == ':') cli_usage("option '%s' needs a value", name);
+    cli_usage("unknown option '%s'", name);
+}
 
 long cli_int(const char *opt, const char *s, long min, long max)
 {

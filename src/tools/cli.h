@@ -11,6 +11,8 @@ extern const char *cli_prog; /* the tool's name, for messages */
 
 /* Bad usage: "tool: message" and "Try 'tool --help'." on stderr, exit 2. */
 _Noreturn void cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* After getopt_long returned '?' or ':' (with ":" leading its option string): exits 2. */
+_Noreturn void cli_bad_option(int argc, char **argv, int ch);
 /* A failure: "tool: where: message" (where may be NULL) on stderr, exit 1. */
 _Noreturn void cli_die(const char *where, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A warning or note: "tool: message" on stderr. */

@@ -51,7 +51,8 @@ static void parse_options(int argc, char **argv, options *o)
     cr_sample_options_default(&o->so);
     o->length = 500;
     int ch;
-    while ((ch = getopt_long(argc, argv, "n:t:h", LONG_OPTS, NULL)) != -1) {
+    opterr = 0; /* our own messages, in our own form */
+    while ((ch = getopt_long(argc, argv, ":n:t:h", LONG_OPTS, NULL)) != -1) {
         const char *a = optarg;
         switch (ch) {
         case 'n': o->length = cli_int("--length", a, 0, 1000000000); break;
@@ -78,7 +79,7 @@ static void parse_options(int argc, char **argv, options *o)
             printf("sample (charrnn) %s\n", CR_VERSION);
             cli_close_stdout();
             exit(0);
-        default: cli_usage("unknown or incomplete option");
+        default: cli_bad_option(argc, argv, ch);
         }
     }
     if (o->prime && o->prime_file) cli_usage("give --prime or --prime-file, not both");

@@ -103,8 +103,9 @@ static void parse_options(int argc, char **argv, options *o)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores > 0 ? (int)(cores > 256 ? 256 : cores) : 1;
     int ch;
+    opterr = 0; /* our own messages, in our own form */
     cr_config *c = &o->cfg;
-    while ((ch = getopt_long(argc, argv, "o:qh", LONG_OPTS, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:qh", LONG_OPTS, NULL)) != -1) {
         const char *a = optarg;
         if (ch >= O_CELL && ch < O_LAST) o->given[ch] = 1;
         switch (ch) {
@@ -140,7 +141,7 @@ static void parse_options(int argc, char **argv, options *o)
             printf("train-charrnn (charrnn) %s\n", CR_VERSION);
             cli_close_stdout();
             exit(0);
-        default: cli_usage("unknown or incomplete option");
+        default: cli_bad_option(argc, argv, ch);
         }
     }
     if (o->checkpoint_every > 0 && !o->output) cli_usage("--checkpoint-every needs -o FILE");

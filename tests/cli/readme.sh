@@ -1,0 +1,18 @@
+# readme.sh: every command in the README's sh blocks runs as written (with --time cut to 2 s).
+. tests/cli/lib.sh
+
+begin readme_examples_run
+ln -s "$ROOT/corpora" "$work/corpora"
+awk '/^```sh$/ { on = 1; next } /^```$/ { on = 0 } on' "$ROOT/README.md" |
+    sed 's/[[:space:]]*#.*$//' | grep -v '^make ' | grep -v '^$' > "$work/examples"
+[ "$(wc -l < "$work/examples")" -ge 5 ] || fail "found only $(wc -l < "$work/examples") examples"
+while IFS= read -r cmd; do
+    short=$(printf '%s\n' "$cmd" | sed 's/--time [0-9]*/--time 2/g')
+    (cd "$work" && sh -c "$short") > "$work/ex.out" 2> "$work/ex.err"
+    status=$?
+    [ $status -eq 0 ] || fail "'$cmd' exited $status: $(tail -2 "$work/ex.err")"
+    case $cmd in
+        sample*|*"| sample"*) [ -s "$work/ex.out" ] || fail "'$cmd' printed no text" ;;
+    esac
+done < "$work/examples"
+end
