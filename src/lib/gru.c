@@ -5,8 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-
 void cr_gru_forward(cr_cell_io *io)
 {
     const int T = io->T, B = io->B, H = io->H, G = 3 * H;
@@ -22,10 +20,10 @@ void cr_gru_forward(cr_cell_io *io)
             const float *sb = s + (long)b * G;
             for (int j = 0; j < H; j++) {
                 long k = (long)b * H + j;
-                float r = sigmoid(ab[j] + sb[j]);
-                float z = sigmoid(ab[H + j] + sb[H + j]);
+                float r = cr_sigmoid(ab[j] + sb[j]);
+                float z = cr_sigmoid(ab[H + j] + sb[H + j]);
                 float hnj = sb[2 * H + j] + io->bhn[j];
-                float n = tanhf(ab[2 * H + j] + r * hnj);
+                float n = cr_tanh(ab[2 * H + j] + r * hnj);
                 ab[j] = r;
                 ab[H + j] = z;
                 ab[2 * H + j] = n;

@@ -5,8 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-
 void cr_lstm_forward(cr_cell_io *io)
 {
     const int T = io->T, B = io->B, H = io->H, G = 4 * H;
@@ -21,10 +19,10 @@ void cr_lstm_forward(cr_cell_io *io)
         for (int b = 0; b < B; b++) {
             float *ab = a + (long)b * G;
             for (int j = 0; j < H; j++) {
-                float i = sigmoid(ab[j]), f = sigmoid(ab[H + j]);
-                float g = tanhf(ab[2 * H + j]), o = sigmoid(ab[3 * H + j]);
+                float i = cr_sigmoid(ab[j]), f = cr_sigmoid(ab[H + j]);
+                float g = cr_tanh(ab[2 * H + j]), o = cr_sigmoid(ab[3 * H + j]);
                 float c = f * cp[(long)b * H + j] + i * g;
-                float th = tanhf(c);
+                float th = cr_tanh(c);
                 ab[j] = i;
                 ab[H + j] = f;
                 ab[2 * H + j] = g;

@@ -13,7 +13,7 @@ void cr_rnn_forward(cr_cell_io *io)
         float *hn = io->h + (long)(t + 1) * B * H;
         cr_mm_nn(io->pool, B, H, H, hp, H, io->Wh, H, a, H, 1);
         for (long k = 0; k < (long)B * H; k++)
-            hn[k] = a[k] = tanhf(a[k]);
+            hn[k] = a[k] = cr_tanh(a[k]);
     }
 }
 
