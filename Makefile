@@ -15,7 +15,8 @@ LDLIBS_ALL   = -lm -lpthread $(LDLIBS)
 LIB_SRC   = $(wildcard src/lib/*.c)
 LIB_OBJ   = $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
 LIB       = $(BUILD)/libcharrnn.a
-TOOLS     = train-charrnn sample
+# every src/tools/NAME.c but cli.c is a tool, installed as NAME with '_' as '-'
+TOOLS     = $(subst _,-,$(filter-out cli,$(basename $(notdir $(wildcard src/tools/*.c)))))
 TOOL_BINS = $(TOOLS:%=bin/%)
 CLI_OBJ   = $(BUILD)/tools/cli.o
 TEST_SRC  = $(wildcard tests/unit/*.c)
@@ -49,11 +50,13 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(CLI_OBJ) $(LIB)
 # bin/ holds the tools of the last build configuration
 bin/%: $(BUILD)/bin/%
 	@mkdir -p bin
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/tools/train-charrnn.o: src/tools/train_charrnn.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+.PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/bin/%
 
 $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
