@@ -187,8 +187,8 @@ int cr_model_new(const cr_config *cfg, const cr_vocab *vocab, cr_model **out, cr
 void cr_model_free(cr_model *m);
 
 const cr_config *cr_model_config(const cr_model *m);
-/* Changes the training settings of a model (learning rate, dropout, clipping, schedule,
- * evaluation, sequence length); its shape (cell, layers, hidden, embed, batch, optimizer) stays. */
+/* Changes the training schedule of a model: c must equal the model's configuration but for lr,
+ * lr_decay, warmup, clip, dropout, val_frac, eval_every and seq_len. */
 int cr_model_update_config(cr_model *m, const cr_config *c, cr_error *err);
 const cr_vocab *cr_model_vocab(const cr_model *m);
 size_t cr_model_tensor_count(const cr_model *m);

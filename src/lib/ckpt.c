@@ -457,6 +457,9 @@ int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **ch
     if (len < 12 && memcmp(buf, SIGNATURE, head) == 0)
         return cr_fail(err, CR_EFORMAT, (long long)len, NULL, "the checkpoint is truncated: it "
                        "ends at byte %zu, inside its header", len);
+    if (len >= 4 && buf[0] != SIGNATURE[0] && memcmp(buf + 1, SIGNATURE + 1, 3) == 0)
+        return cr_fail(err, CR_EFORMAT, 0, NULL, "the checkpoint signature is damaged: its first "
+                       "byte lost its high bit, as in a 7-bit text transfer");
     if (len < 4 || memcmp(buf, SIGNATURE, 4) != 0)
         return cr_fail(err, CR_EFORMAT, 0, NULL, "not a charrnn checkpoint (%s)",
                        len < 4 ? "too short" : "no checkpoint signature at the start");

@@ -238,11 +238,22 @@ int cr_model_update_config(cr_model *m, const cr_config *c, cr_error *err)
 {
     const cr_config *o = &m->cfg;
     if (c->cell != o->cell || c->layers != o->layers || c->hidden != o->hidden ||
-        c->embed != o->embed || c->batch != o->batch || c->optimizer != o->optimizer)
-        return cr_fail(err, CR_EINVAL, -1, NULL, "the cell, layers, hidden size, embedding, batch "
-                       "and optimizer of a model cannot change");
-    int rc = cr_config_check(c, err);
+        c->embed != o->embed || c->batch != o->batch || c->optimizer != o->optimizer ||
+        c->momentum != o->momentum || c->beta1 != o->beta1 || c->beta2 != o->beta2 ||
+        c->adam_eps != o->adam_eps || c->seed != o->seed)
+        return cr_fail(err, CR_EINVAL, -1, NULL, "only the learning rate and its schedule, "
+                       "clipping, dropout, validation and sequence length of a model can change");
+    cr_config next = *o;
+    next.lr = c->lr;
+    next.lr_decay = c->lr_decay;
+    next.warmup = c->warmup;
+    next.clip = c->clip;
+    next.dropout = c->dropout;
+    next.val_frac = c->val_frac;
+    next.eval_every = c->eval_every;
+    next.seq_len = c->seq_len;
+    int rc = cr_config_check(&next, err);
     if (rc) return rc;
-    m->cfg = *c;
+    m->cfg = next;
     return CR_OK;
 }

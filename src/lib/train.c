@@ -194,9 +194,8 @@ int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error
     *val_loss = NAN;
     if (t->nval >= 2) {
         *val_loss = validation_loss(t, m->params);
-        if (!isfinite(*val_loss))
-            return cr_fail(err, CR_EDIVERGED, -1, NULL, "the validation loss is not finite");
-        if (!(*val_loss >= m->prog.best_val)) { /* true when best_val is NaN */
+        /* a non-finite loss never becomes the best; the next step reports the divergence */
+        if (isfinite(*val_loss) && !(*val_loss >= m->prog.best_val)) { /* NaN best: true */
             if (!m->best && !(m->best = malloc(m->nparams * sizeof *m->best)))
                 return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the best weights");
             memcpy(m->best, m->params, m->nparams * sizeof *m->best);

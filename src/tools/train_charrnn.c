@@ -1,7 +1,6 @@
 /* train_charrnn.c: train-charrnn, which trains a character-level model on a corpus. */
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -37,11 +36,12 @@ static const char USAGE[] =
     "Stopping (the first to come wins; with none, --time 300):\n"
     "  --time SECONDS        wall time of this run\n"
     "  --steps N             optimizer steps in this run\n"
-    "  --epochs N            passes over the corpus in this run\n"
+    "  --epochs N            passes over the training split in this run\n"
     "  --patience N          stop after N validations without improvement\n"
     "Files:\n"
-    "  -o, --output FILE     write the checkpoint here (atomically)\n"
-    "  --resume CKPT         continue training CKPT exactly where it stopped\n"
+    "  -o, --output FILE     write the checkpoint here (atomically); - = standard output\n"
+    "  --resume CKPT         continue training CKPT exactly where it stopped, saving\n"
+    "                        back into it unless -o says otherwise\n"
     "  --checkpoint-every S  also save every S seconds (needs -o)\n"
     "  -q, --quiet           no progress on standard error\n"
     "  -h, --help            show this help;  --version  show the version\n"
@@ -144,6 +144,9 @@ static void parse_options(int argc, char **argv, options *o)
         default: cli_bad_option(argc, argv, ch);
         }
     }
+    /* without -o, a resumed run writes back to the file it resumed */
+    if (!o->output && o->resume && strcmp(o->resume, "-") != 0) o->output = o->resume;
+    if (o->output && strcmp(o->output, "-") == 0) o->output = NULL;
     if (o->checkpoint_every > 0 && !o->output) cli_usage("--checkpoint-every needs -o FILE");
     if (!o->time_limit && !o->steps && !o->epochs) o->time_limit = 300;
 }
@@ -297,18 +300,24 @@ static cr_model *new_model(const options *o, const corpus *cp)
 }
 
 /* ---- saving ---- */
+/* Writes the checkpoint with Ctrl-C and SIGTERM held back, so that a second press cannot
+ * interrupt the save half-way; they take effect when it is done. */
 static void save(const options *o, const cr_model *m, int to_stdout)
 {
     cr_error err;
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
     if (to_stdout) {
-        if (cr_ckpt_write_fd(m, 1, &err)) {
-            if (errno == EPIPE) cli_die("standard output", "the reader closed the pipe");
-            cli_die_err("standard output", &err);
-        }
+        if (cr_ckpt_write_fd(m, 1, &err))
+            cli_die("standard output", "cannot write the checkpoint: %s", err.message);
     } else if (cr_ckpt_write_file(m, o->output, &err)) {
         cli_die(o->output, "cannot save the checkpoint: %s (the previous file, if any, is "
                 "unchanged)", err.message);
     }
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- progress ---- */
@@ -422,7 +431,6 @@ int main(int argc, char **argv)
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();
-    if (!o.output && o.resume && isatty(1)) o.output = o.resume;
     int to_stdout = !o.output;
     if (to_stdout && isatty(1))
         cli_usage("will not write a binary checkpoint to a terminal; give -o FILE or a pipe");

@@ -151,3 +151,11 @@ train-charrnn $TINY --steps 1 $CORPUS 2>"$work/err" > /dev/full
 [ $? -eq 1 ] || fail "writing a checkpoint to /dev/full did not fail"
 expect_err "No space left on device"
 end
+
+begin sample_seven_bit_damage_named
+train-charrnn $TINY --steps 1 -o "$work/m7.ckpt" $CORPUS 2>/dev/null
+printf '\011' | dd of="$work/m7.ckpt" bs=1 seek=0 conv=notrunc 2>/dev/null
+run sample -n 5 "$work/m7.ckpt"
+expect_status 1
+expect_err "7-bit"
+end

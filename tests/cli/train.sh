@@ -77,3 +77,15 @@ expect_status 0
 grep -q "one.txt" "$work/lin.ckpt" || fail "the lineage lacks the first source's name"
 grep -q -- "--steps 2" "$work/lin.ckpt" || fail "the lineage lacks the command line"
 end
+
+begin train_resume_saves_back_without_o
+run train-charrnn $TINY --steps 2 -o "$work/back.ckpt" $CORPUS
+before=$(state "$work/back.ckpt")
+run train-charrnn --quiet --threads 1 --resume "$work/back.ckpt" --steps 2 --checkpoint-every 60 $CORPUS
+expect_status 0
+[ -s "$work/out" ] && fail "the checkpoint went to standard output"
+[ "$(state "$work/back.ckpt")" != "$before" ] || fail "the resumed file was not updated"
+run train-charrnn --quiet --threads 1 --resume "$work/back.ckpt" --steps 1 -o - $CORPUS
+expect_status 0
+head -c 4 "$work/out" | od -An -c | grep -q "C   R   N" || fail "-o - did not write to standard output"
+end
