@@ -162,31 +162,45 @@ typedef struct mm_job {
     int accumulate;
 } mm_job;
 
-/* Rows of C in [i0, i1), columns in [j0, j1). */
+#define KB 256 /* rows of B per pass */
+#define NB 64  /* columns of B per pass */
+
+/* Rows of C in [i0, i1), columns in [j0, j1), in blocks of B of KB x NB floats (64 KB), small
+ * enough to stay in cache while every row tile of A passes over them. Blocks of k run in order,
+ * so each element's sum keeps its order. */
 static void mm_block(const mm_job *j, int i0, int i1, int j0, int j1)
 {
     if (!j->accumulate)
         for (int i = i0; i < i1; i++)
             memset(j->C + (long)i * j->ldc + j0, 0, (size_t)(j1 - j0) * sizeof(float));
-    for (int i = i0; i < i1; i += 4) {
-        int rows = i1 - i < 4 ? i1 - i : 4;
-        j->panel(rows, j1 - j0, j->K, j->A + i * j->ars, j->ars, j->aks, j->B + j0, j->ldb,
-              j->C + (long)i * j->ldc + j0, j->ldc);
+    for (int kb = 0; kb < j->K; kb += KB) {
+        int k = j->K - kb < KB ? j->K - kb : KB;
+        const float *A = j->A + kb * j->aks, *B = j->B + (long)kb * j->ldb;
+        for (int jb = j0; jb < j1; jb += NB) {
+            int n = j1 - jb < NB ? j1 - jb : NB;
+            for (int i = i0; i < i1; i += 4) {
+                int rows = i1 - i < 4 ? i1 - i : 4;
+                j->panel(rows, n, k, A + i * j->ars, j->ars, j->aks, B + jb, j->ldb,
+                         j->C + (long)i * j->ldc + jb, j->ldc);
+            }
+        }
     }
 }
 
-/* Splits rows when there are enough, else columns in multiples of 16. */
+/* Splits columns in multiples of 64 when there are enough, so that each thread keeps its own
+ * slice of B (the weights) in its own cache from one call to the next; else rows. */
 static void mm_task(void *ctx, int task, int ntasks)
 {
     const mm_job *j = ctx;
-    if (j->M >= 4 * ntasks) {
-        int per = (j->M / ntasks + 3) & ~3;
-        int i0 = task * per, i1 = i0 + per < j->M ? i0 + per : j->M;
-        if (i0 < i1) mm_block(j, i0, i1, 0, j->N);
-    } else {
-        int per = ((j->N + ntasks - 1) / ntasks + 15) & ~15;
+    if (j->N >= 64 * ntasks || j->M < 4 * ntasks) {
+        int per = ((j->N + ntasks - 1) / ntasks + NB - 1) & ~(NB - 1);
         int c0 = task * per, c1 = c0 + per < j->N ? c0 + per : j->N;
         if (c0 < c1) mm_block(j, 0, j->M, c0, c1);
+    } else {
+        int per = (j->M / ntasks + 3) & ~3;
+        int i0 = task * per, i1 = i0 + per < j->M ? i0 + per : j->M;
+        if (task == ntasks - 1) i1 = j->M;
+        if (i0 < i1) mm_block(j, i0, i1, 0, j->N);
     }
 }
 

@@ -1,0 +1,107 @@
+/* test_kernels.c: every matrix kernel against a plain double-precision product, for odd shapes,
+ * both layouts, every thread count, and the same bytes whatever the thread count. */
+#include "test.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* C(M,N) = [C +] A B with A(i,k) = A[i*ars + k*aks], in double */
+static void reference(int M, int N, int K, const float *A, long ars, long aks, const float *B,
+                      const float *C0, double *C)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = C0 ? C0[(long)i * N + j] : 0;
+            for (int k = 0; k < K; k++)
+                s += (double)A[i * ars + k * aks] * B[(long)k * N + j];
+            C[(long)i * N + j] = s;
+        }
+}
+
+static int close_to(const float *got, const double *want, size_t n, int K)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs(got[i] - want[i]) <= 1e-5 * K)) return 0;
+    return 1;
+}
+
+static void check_shapes(int kind)
+{
+    static const int shapes[][3] = {{1, 1, 1}, {1, 67, 256}, {3, 5, 7}, {4, 16, 9}, {17, 33, 65},
+                                    {32, 1024, 256}, {5, 200, 300}, {64, 64, 513}, {2049, 3, 2}};
+    cr_rng r;
+    cr_rng_seed(&r, 77);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        float *A = malloc(sizeof(float) * (size_t)M * K), *B = malloc(sizeof(float) * (size_t)K * N);
+        float *C = malloc(sizeof(float) * (size_t)M * N), *C1 = malloc(sizeof(float) * (size_t)M * N);
+        double *want = malloc(sizeof(double) * (size_t)M * N);
+        fill_uniform(A, (size_t)M * K, 1, &r);
+        fill_uniform(B, (size_t)K * N, 1, &r);
+        fill_uniform(C1, (size_t)M * N, 1, &r);
+        for (int threads = 1; threads <= 3; threads++) {
+            cr_pool *p;
+            REQUIRE(cr_pool_new(threads, &p) == CR_OK);
+            /* nn: A is (M, K) */
+            reference(M, N, K, A, K, 1, B, NULL, want);
+            cr_mm_nn_kind(kind, p, M, N, K, A, K, B, N, C, N, 0);
+            CHECK(close_to(C, want, (size_t)M * N, K));
+            /* nn, accumulating */
+            memcpy(C, C1, sizeof(float) * (size_t)M * N);
+            reference(M, N, K, A, K, 1, B, C1, want);
+            cr_mm_nn_kind(kind, p, M, N, K, A, K, B, N, C, N, 1);
+            CHECK(close_to(C, want, (size_t)M * N, K));
+            /* tn: A is stored (K, M) */
+            memcpy(C, C1, sizeof(float) * (size_t)M * N);
+            reference(M, N, K, A, 1, M, B, C1, want);
+            cr_mm_tn_acc_kind(kind, p, M, N, K, A, M, B, N, C, N);
+            CHECK(close_to(C, want, (size_t)M * N, K));
+            cr_pool_free(p);
+        }
+        free(A);
+        free(B);
+        free(C);
+        free(C1);
+        free(want);
+    }
+}
+
+TEST(kernel_generic_products) { check_shapes(CR_KERNEL_GENERIC); }
+
+TEST(kernel_avx2_products)
+{
+    if (cr_kernel_available(CR_KERNEL_AVX2)) check_shapes(CR_KERNEL_AVX2);
+    else test_skip("this CPU has no AVX2 and FMA");
+}
+
+TEST(kernel_avx512_products)
+{
+    if (cr_kernel_available(CR_KERNEL_AVX512)) check_shapes(CR_KERNEL_AVX512);
+    else test_skip("this CPU has no AVX-512");
+}
+
+/* Each element's sum runs in one order, so any thread count gives the same bytes. */
+TEST(kernel_same_bytes_for_every_thread_count)
+{
+    int M = 37, N = 300, K = 129;
+    cr_rng r;
+    cr_rng_seed(&r, 3);
+    float *A = malloc(sizeof(float) * (size_t)M * K), *B = malloc(sizeof(float) * (size_t)K * N);
+    float *C[4];
+    fill_uniform(A, (size_t)M * K, 1, &r);
+    fill_uniform(B, (size_t)K * N, 1, &r);
+    for (int t = 1; t <= 4; t++) {
+        cr_pool *p;
+        REQUIRE(cr_pool_new(t, &p) == CR_OK);
+        C[t - 1] = malloc(sizeof(float) * (size_t)M * N);
+        cr_mm_nn(p, M, N, K, A, K, B, N, C[t - 1], N, 0);
+        cr_pool_free(p);
+    }
+    for (int t = 1; t < 4; t++)
+        CHECK(memcmp(C[0], C[t], sizeof(float) * (size_t)M * N) == 0);
+    for (int t = 0; t < 4; t++)
+        free(C[t]);
+    free(A);
+    free(B);
+}
