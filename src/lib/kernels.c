@@ -92,6 +92,20 @@ static void panel_generic(int rows, int n, int K, const float *A, long ars, long
         for (int r = 0; r < rows; r++) {                                                         \
             float *c = C + (long)r * ldc;                                                        \
             int jj = j;                                                                          \
+            for (; jj + 4 * W <= n; jj += 4 * W) { /* four chains in flight, for one row */      \
+                float *cj = c + jj;                                                              \
+                VEC x0 = LOAD(cj), x1 = LOAD(cj + W), x2 = LOAD(cj + 2 * W),                     \
+                    x3 = LOAD(cj + 3 * W);                                                       \
+                const float *a = A + r * ars, *b = B + jj;                                       \
+                for (int k = 0; k < K; k++, a += aks, b += ldb) {                                \
+                    VEC ak = SET1(a[0]);                                                         \
+                    x0 = FMA(ak, LOAD(b), x0);                                                   \
+                    x1 = FMA(ak, LOAD(b + W), x1);                                               \
+                    x2 = FMA(ak, LOAD(b + 2 * W), x2);                                           \
+                    x3 = FMA(ak, LOAD(b + 3 * W), x3);                                           \
+                }                                                                                \
+                STORE(cj, x0); STORE(cj + W, x1); STORE(cj + 2 * W, x2); STORE(cj + 3 * W, x3);  \
+            }                                                                                    \
             for (; jj + W <= n; jj += W) {                                                       \
                 VEC x = LOAD(c + jj);                                                            \
                 const float *a = A + r * ars, *b = B + jj;                                       \
