@@ -1,17 +1,24 @@
-/* pool.c: a fixed pool of POSIX threads that runs one task per thread and waits for all. */
+/* pool.c: a fixed pool of POSIX threads that runs one task per thread and waits for all.
+ * Workers spin briefly before sleeping, so that the many short products of a training step or
+ * of sampling one character do not pay for a sleep and a wake-up each. */
 #include "internal.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
+#define SPIN_ROUNDS 20000 /* about 20-100 microseconds of polling before a worker sleeps */
+
 struct cr_pool {
-    int n;                 /* threads, the caller counted as thread 0 */
-    pthread_t *threads;    /* (n - 1) workers */
+    int n;                          /* threads, the caller counted as thread 0 */
+    pthread_t *threads;             /* (n - 1) workers */
     pthread_mutex_t mu;
-    pthread_cond_t go, done;
-    unsigned long generation;
-    int pending;           /* workers still running the current job */
-    int quit;
+    pthread_cond_t go;
+    atomic_ulong generation;        /* bumped for every job */
+    atomic_int pending;             /* workers still running the current job */
+    atomic_int sleepers;            /* workers in (or entering) the condition wait */
+    atomic_int quit;
     cr_task_fn fn;
     void *ctx;
 };
@@ -21,6 +28,33 @@ typedef struct worker_arg {
     int index;
 } worker_arg;
 
+static void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Waits until the generation differs from seen; returns it. */
+static unsigned long wait_for_job(cr_pool *p, unsigned long seen)
+{
+    for (int i = 0; i < SPIN_ROUNDS; i++) {
+        unsigned long g = atomic_load(&p->generation);
+        if (g != seen || atomic_load(&p->quit)) return g;
+        relax();
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->sleepers, 1);
+    unsigned long g;
+    while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->quit))
+        pthread_cond_wait(&p->go, &p->mu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+    return g;
+}
+
 static void *worker(void *arg)
 {
     worker_arg *w = arg;
@@ -28,20 +62,12 @@ static void *worker(void *arg)
     int index = w->index;
     free(w);
     unsigned long seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (p->generation == seen && !p->quit)
-            pthread_cond_wait(&p->go, &p->mu);
-        if (p->quit) break;
-        seen = p->generation;
-        cr_task_fn fn = p->fn;
-        void *ctx = p->ctx;
-        pthread_mutex_unlock(&p->mu);
-        fn(ctx, index, p->n);
-        pthread_mutex_lock(&p->mu);
-        if (--p->pending == 0) pthread_cond_signal(&p->done);
+        seen = wait_for_job(p, seen);
+        if (atomic_load(&p->quit)) break;
+        p->fn(p->ctx, index, p->n);
+        atomic_fetch_sub(&p->pending, 1);
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -59,7 +85,10 @@ int cr_pool_new(int threads, cr_pool **out)
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
-    pthread_cond_init(&p->done, NULL);
+    atomic_init(&p->generation, 0);
+    atomic_init(&p->pending, 0);
+    atomic_init(&p->sleepers, 0);
+    atomic_init(&p->quit, 0);
     for (int i = 1; i < threads; i++) {
         worker_arg *w = malloc(sizeof *w);
         if (!w || (w->p = p, w->index = i, pthread_create(&p->threads[i - 1], NULL, worker, w))) {
@@ -77,14 +106,13 @@ void cr_pool_free(cr_pool *p)
 {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
-    p->quit = 1;
+    atomic_store(&p->quit, 1);
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     for (int i = 1; i < p->n; i++)
         pthread_join(p->threads[i - 1], NULL);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->go);
-    pthread_cond_destroy(&p->done);
     free(p->threads);
     free(p);
 }
@@ -97,16 +125,19 @@ void cr_pool_run(cr_pool *p, cr_task_fn fn, void *ctx)
         fn(ctx, 0, 1);
         return;
     }
-    pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->ctx = ctx;
-    p->pending = p->n - 1;
-    p->generation++;
-    pthread_cond_broadcast(&p->go);
-    pthread_mutex_unlock(&p->mu);
+    atomic_store(&p->pending, p->n - 1);
+    atomic_fetch_add(&p->generation, 1); /* publishes fn and ctx */
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->go);
+        pthread_mutex_unlock(&p->mu);
+    }
     fn(ctx, 0, p->n);
-    pthread_mutex_lock(&p->mu);
-    while (p->pending > 0)
-        pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    /* a worker that lost its core (a busy machine) is waited for with yields, not spins */
+    for (long i = 0; atomic_load(&p->pending) > 0; i++) {
+        if (i < SPIN_ROUNDS) relax();
+        else sched_yield();
+    }
 }
