@@ -24,7 +24,7 @@ TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 TEST_BIN  = $(BUILD)/run-tests
 TEST_TOOLS = $(BUILD)/test-tools/ckpt-state
 
-.PHONY: all test asan demo install uninstall clean
+.PHONY: all test asan bench demo install uninstall clean
 all: $(TOOL_BINS) $(LIB)
 
 $(BUILD)/lib/%.o: src/lib/%.c
@@ -69,6 +69,14 @@ $(BUILD)/test-tools/ckpt-state: tests/tools/ckpt_state.c $(LIB)
 test: $(TEST_BIN) $(TEST_TOOLS) $(TOOLS:%=$(BUILD)/bin/%)
 	@BIN=$(abspath $(BUILD)/bin) TEST_BIN=$(abspath $(TEST_BIN)) \
 	  TOOLS_BIN=$(abspath $(BUILD)/test-tools) sh tests/run.sh
+
+# Speed: training and sampling throughput, the machine's FMA peak, and PyTorch when present.
+CORPUS ?= ../shared/corpora/tinyshakespeare.txt
+$(BUILD)/bench: tests/bench/bench.c $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
+bench: $(BUILD)/bench
+	@BENCH=$(abspath $(BUILD)/bench) CORPUS=$(CORPUS) sh tests/bench/run.sh
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
