@@ -177,6 +177,11 @@ static void read_corpus(int nfiles, char **files, corpus *cp)
         size_t n;
         unsigned char *t = cli_read_all(files[i], &n);
         cli_require_utf8(files[i], t, n);
+        const unsigned char *nul = memchr(t, 0, n);
+        if (nul)
+            cli_die(strcmp(files[i], "-") == 0 ? "standard input" : files[i],
+                    "a NUL byte at byte %zu: this looks like binary data, not text (clean can "
+                    "remove stray control characters)", (size_t)(nul - t));
         unsigned char *all = realloc(cp->text, cp->len + n + 1);
         if (!all) cli_die(files[i], "out of memory");
         memcpy(all + cp->len, t, n);

@@ -159,3 +159,11 @@ run sample -n 5 "$work/m7.ckpt"
 expect_status 1
 expect_err "7-bit"
 end
+
+begin train_binary_corpus_refused
+printf 'some text\000\001\002 and binary' > "$work/bin.dat"
+run train-charrnn $TINY -o "$work/x.ckpt" "$work/bin.dat"
+expect_status 1
+expect_err "bin.dat: a NUL byte at byte 9"
+expect_one_line_err
+end
