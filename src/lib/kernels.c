@@ -176,11 +176,11 @@ typedef struct mm_job {
     int accumulate;
 } mm_job;
 
-#define KB 256 /* rows of B per pass */
+#define KB 128 /* rows of B per pass */
 #define NB 64  /* columns of B per pass */
 
-/* Rows of C in [i0, i1), columns in [j0, j1), in blocks of B of KB x NB floats (64 KB), small
- * enough to stay in cache while every row tile of A passes over them. Blocks of k run in order,
+/* Rows of C in [i0, i1), columns in [j0, j1), in blocks of B of KB x NB floats (32 KB), small
+ * enough to stay in L1 while every row tile of A passes over them. Blocks of k run in order,
  * so each element's sum keeps its order. */
 static void mm_block(const mm_job *j, int i0, int i1, int j0, int j1)
 {
