@@ -23,8 +23,12 @@ TEST_SRC  = $(wildcard tests/unit/*.c)
 TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 TEST_BIN  = $(BUILD)/run-tests
 TEST_TOOLS = $(BUILD)/test-tools/ckpt-state
+# fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/seeds/NAME/
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY = $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all test asan bench demo install uninstall clean
+.PHONY: all test asan bench fuzz fuzz-run demo install uninstall clean
 all: $(TOOL_BINS) $(LIB)
 
 $(BUILD)/lib/%.o: src/lib/%.c
@@ -65,10 +69,34 @@ $(BUILD)/test-tools/ckpt-state: tests/tools/ckpt_state.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
 
-# Unit tests, then the command-line tests against the tools in $(BUILD)/bin.
-test: $(TEST_BIN) $(TEST_TOOLS) $(TOOLS:%=$(BUILD)/bin/%)
+# A fuzz target built as a plain program that replays files: its seeds run in make test.
+$(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CLI_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Isrc/tools $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+
+# Unit tests, seed replays, then the command-line tests against the tools in $(BUILD)/bin.
+test: $(TEST_BIN) $(TEST_TOOLS) $(FUZZ_REPLAY) $(TOOLS:%=$(BUILD)/bin/%)
 	@BIN=$(abspath $(BUILD)/bin) TEST_BIN=$(abspath $(TEST_BIN)) \
-	  TOOLS_BIN=$(abspath $(BUILD)/test-tools) sh tests/run.sh
+	  TOOLS_BIN=$(abspath $(BUILD)/test-tools) FUZZ_BIN=$(abspath $(BUILD)/fuzz-replay) \
+	  FUZZ_NAMES="$(FUZZ_NAMES)" sh tests/run.sh
+
+# Each fuzz target under libFuzzer with AddressSanitizer and UBSan for FUZZ_SECONDS; new
+# inputs go to build/fuzz/work/NAME, the committed seeds are only read.
+FUZZ_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz:
+	$(MAKE) fuzz-run BUILD=build/fuzz CC=clang CFLAGS="-O1 -g" \
+	  CONFIG_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_FLAGS)"
+
+fuzz-run: $(LIB) $(CLI_OBJ)
+	@mkdir -p $(BUILD)/bin
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  $(CC) $(CPPFLAGS_ALL) -Isrc/tools $(CFLAGS_ALL) -fsanitize=fuzzer $(FUZZ_FLAGS) \
+	    tests/fuzz/fuzz_$$n.c $(CLI_OBJ) $(LIB) $(LDLIBS_ALL) -o $(BUILD)/bin/fuzz_$$n; \
+	  mkdir -p $(BUILD)/work/$$n; \
+	  echo "fuzz_$$n: $(FUZZ_SECONDS) s" >&2; \
+	  $(BUILD)/bin/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	    -print_final_stats=1 $(BUILD)/work/$$n tests/fuzz/seeds/$$n 2>&1 | tail -4; \
+	done
 
 # Speed: training and sampling throughput, the machine's FMA peak, and PyTorch when present.
 CORPUS ?= ../shared/corpora/tinyshakespeare.txt

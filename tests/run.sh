@@ -12,6 +12,13 @@ trap 'rm -f "$log"' EXIT
 
 cd "$root" || exit 2
 "$TEST_BIN" --fixtures "$root/tests/fixtures" --shared "$SHARED" | tee -a "$log" | grep -v '^ok '
+for n in ${FUZZ_NAMES:-}; do
+    if "$FUZZ_BIN/$n" "$root/tests/fuzz/seeds/$n" > /dev/null 2>&1; then
+        echo "ok   fuzz_replay_$n" | tee -a "$log"
+    else
+        echo "FAIL fuzz_replay_$n: the seeds of tests/fuzz/seeds/$n crash or are missing" | tee -a "$log"
+    fi
+done | grep -v '^ok '
 for t in "$root"/tests/cli/*.sh; do
     case $t in */lib.sh) continue ;; esac
     sh "$t" 2>&1 | tee -a "$log" | grep -v '^ok '
