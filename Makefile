@@ -94,8 +94,14 @@ fuzz-run: $(LIB) $(CLI_OBJ)
 	    tests/fuzz/fuzz_$$n.c $(CLI_OBJ) $(LIB) $(LDLIBS_ALL) -o $(BUILD)/bin/fuzz_$$n; \
 	  mkdir -p $(BUILD)/work/$$n; \
 	  echo "fuzz_$$n: $(FUZZ_SECONDS) s" >&2; \
-	  $(BUILD)/bin/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
-	    -print_final_stats=1 $(BUILD)/work/$$n tests/fuzz/seeds/$$n 2>&1 | tail -4; \
+	  if ! $(BUILD)/bin/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(BUILD)/work/$$n- $(BUILD)/work/$$n \
+	    tests/fuzz/seeds/$$n > $(BUILD)/work/$$n.log 2>&1; then \
+	    tail -40 $(BUILD)/work/$$n.log; \
+	    echo "fuzz_$$n failed: the input is in $(BUILD)/work/$$n-*; add it to the seeds" >&2; \
+	    exit 1; \
+	  fi; \
+	  grep -E '^stat::(number_of_executed_units|new_units_added)' $(BUILD)/work/$$n.log; \
 	done
 
 # Speed: training and sampling throughput, the machine's FMA peak, and PyTorch when present.
