@@ -176,7 +176,7 @@ uint32_t cr_sampler_next(cr_sampler *s)
         for (size_t i = 0; i < keep; i++)
             kept += w[s->order[i]];
         double u = cr_rng_double(&s->rng) * kept;
-        pick = s->order[keep - 1];
+        pick = s->order[0]; /* if rounding leaves u above every weight: the likeliest */
         for (size_t i = 0; i < keep; i++) {
             u -= w[s->order[i]];
             if (u < 0) {
@@ -186,14 +186,13 @@ uint32_t cr_sampler_next(cr_sampler *s)
         }
     } else {
         double u = cr_rng_double(&s->rng) * sum;
-        pick = (uint32_t)(V - 1);
+        uint32_t last = 0; /* the last possible character, if rounding leaves u above them all */
         for (size_t i = 0; i < V; i++) {
+            if (w[i] > 0) last = (uint32_t)i;
             u -= w[i];
-            if (u < 0) {
-                pick = (uint32_t)i;
-                break;
-            }
+            if (u < 0) break;
         }
+        pick = last;
     }
     cr_sampler_feed(s, pick);
     return pick;
