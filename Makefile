@@ -65,14 +65,16 @@ $(BUILD)/tools/train-charrnn.o: src/tools/train_charrnn.c
 $(TEST_BIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
 
+# (programs compiled and linked in one go: their .d files add headers to $^, hence SOURCES)
+SOURCES = $(filter %.c %.o %.a,$^)
 $(BUILD)/test-tools/ckpt-state: tests/tools/ckpt_state.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $(SOURCES) $(LDLIBS_ALL) -o $@
 
 # A fuzz target built as a plain program that replays files: its seeds run in make test.
 $(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CLI_OBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) -Isrc/tools $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+	$(CC) $(CPPFLAGS_ALL) -Isrc/tools $(CFLAGS_ALL) $(LDFLAGS) $(SOURCES) $(LDLIBS_ALL) -o $@
 
 # Unit tests, seed replays, then the command-line tests against the tools in $(BUILD)/bin.
 test: $(TEST_BIN) $(TEST_TOOLS) $(FUZZ_REPLAY) $(TOOLS:%=$(BUILD)/bin/%)
@@ -107,7 +109,7 @@ fuzz-run: $(LIB) $(CLI_OBJ)
 # Speed: training and sampling throughput, the machine's FMA peak, and PyTorch when present.
 CORPUS ?= ../shared/corpora/tinyshakespeare.txt
 $(BUILD)/bench: tests/bench/bench.c $(LIB)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $(SOURCES) $(LDLIBS_ALL) -o $@
 
 bench: $(BUILD)/bench
 	@BENCH=$(abspath $(BUILD)/bench) CORPUS=$(CORPUS) sh tests/bench/run.sh
@@ -137,4 +139,5 @@ uninstall:
 clean:
 	rm -rf build bin demo.ckpt
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tools/*.d $(BUILD)/test-tools/*.d)
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tools/*.d $(BUILD)/test-tools/*.d \
+  $(BUILD)/fuzz-replay/*.d $(BUILD)/*.d)

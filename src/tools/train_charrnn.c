@@ -12,8 +12,8 @@
 
 static const char USAGE[] =
     "Usage: train-charrnn [OPTION]... [FILE]...\n"
-    "Train a character-level language model on the text of the FILEs (or standard input)\n"
-    "and write a checkpoint to -o FILE, or to standard output when it is not a terminal.\n"
+    "Train a character-level language model on the text of the FILEs (or standard\n"
+    "input) and write a checkpoint to -o FILE, or to standard output if not a tty.\n"
     "\n"
     "Model:\n"
     "  --cell lstm|gru|rnn   recurrent cell [lstm]\n"
@@ -39,7 +39,7 @@ static const char USAGE[] =
     "  --epochs N            passes over the training split in this run\n"
     "  --patience N          stop after N validations without improvement\n"
     "Files:\n"
-    "  -o, --output FILE     write the checkpoint here (atomically); - = standard output\n"
+    "  -o, --output FILE     write the checkpoint here, atomically (- = stdout)\n"
     "  --resume CKPT         continue training CKPT exactly where it stopped, saving\n"
     "                        back into it unless -o says otherwise\n"
     "  --checkpoint-every S  also save every S seconds (needs -o)\n"
