@@ -294,4 +294,86 @@ uint32_t cr_sampler_next(cr_sampler *s);
 /* The distribution cr_sampler_next would draw from at temperature 1, (vocab size) floats. */
 const float *cr_sampler_probs(cr_sampler *s);
 
+/* ---- corpus cleaning (clean.c) ---- */
+/*
+ * A streaming cleaner that turns raw text, any bytes at all, into a tidy UTF-8 corpus. The
+ * passes run in this order; those in brackets are optional:
+ *
+ *     byte-order mark strip, UTF-8 repair, CRLF and CR to LF, [html], [gutenberg],
+ *     control removal, [ascii], [lower], [unwrap], [dedupe], trailing space trim,
+ *     blank-line collapse, [min_count: rare characters], final newline.
+ *
+ * Memory is constant but for dedupe (8 bytes per distinct line, and the longest line),
+ * min_count (the whole text, until cr_cleaner_finish), gutenberg (up to 256 KiB of the start
+ * of each file, until its start marker) and the longest run of spaces (trim, unwrap). The
+ * output does not depend on how the input is split between pushes.
+ *
+ *     cr_clean_options o;
+ *     cr_clean_options_default(&o);
+ *     o.html = 1;
+ *     cr_cleaner *c;
+ *     if (cr_cleaner_new(&o, write_fn, ctx, &c, &err) != CR_OK) return 1;
+ *     for (each input file) {
+ *         while ((n = read(fd, buf, sizeof buf)) > 0)
+ *             if (cr_cleaner_push(c, buf, n, &err) != CR_OK) break;
+ *         cr_cleaner_end_file(c, &err);
+ *     }
+ *     cr_cleaner_finish(c, &err);
+ *     cr_cleaner_free(c);
+ */
+typedef struct cr_clean_options {
+    int drop_invalid;    /* drop invalid UTF-8 instead of writing U+FFFD */
+    int html;            /* remove tags, scripts, styles and comments; decode entities; block
+                            elements become line breaks; collapse white space outside <pre> */
+    int gutenberg;       /* remove each file's Project Gutenberg header, footer and licence */
+    int ascii;           /* fold typographic quotes, dashes, ellipses and spaces to ASCII */
+    int lower;           /* lowercase Latin, Greek, Cyrillic and Armenian */
+    int unwrap;          /* join the lines of a paragraph with spaces */
+    int dedupe;          /* drop non-blank lines seen before (in any file) */
+    uint64_t min_count;  /* 0 = off; else characters seen fewer times are replaced or dropped */
+    uint32_t rare;       /* with min_count: the replacement character; 0 = drop */
+} cr_clean_options;
+
+typedef struct cr_clean_stats {
+    uint64_t bytes_in, bytes_out;
+    uint64_t invalid;         /* invalid UTF-8 sequences repaired or dropped */
+    uint64_t boms;            /* byte-order marks (U+FEFF) removed */
+    uint64_t newlines;        /* CRLF and CR line ends turned into LF */
+    uint64_t controls;        /* control characters removed */
+    uint64_t tags;            /* html: tags, comments and declarations removed */
+    uint64_t entities;        /* html: character references decoded */
+    uint64_t gutenberg_lines; /* gutenberg: header, marker, footer and licence lines removed */
+    uint64_t folded;          /* ascii: characters folded */
+    uint64_t lowered;         /* lower: characters lowercased */
+    uint64_t joined;          /* unwrap: line breaks turned into spaces */
+    uint64_t duplicates;      /* dedupe: repeated lines dropped */
+    uint64_t spaces;          /* trailing spaces and tabs removed */
+    uint64_t blank_lines;     /* blank lines dropped: runs, and at the start and the end */
+    uint64_t rare_replaced, rare_dropped;
+    uint64_t vocab_in;        /* distinct characters read, invalid sequences as U+FFFD */
+    uint64_t vocab_out;       /* distinct characters written */
+} cr_clean_stats;
+
+/* Receives cleaned text; returns 0, or non-zero to fail the cleaner with CR_EIO. */
+typedef int (*cr_clean_write_fn)(void *ctx, const unsigned char *p, size_t n);
+typedef struct cr_cleaner cr_cleaner;
+
+void cr_clean_options_default(cr_clean_options *o);
+/* CR_EINVAL for rare without min_count, or a rare that is a control character or no scalar. */
+int cr_cleaner_new(const cr_clean_options *o, cr_clean_write_fn write, void *ctx,
+                   cr_cleaner **out, cr_error *err);
+void cr_cleaner_free(cr_cleaner *c);
+/* Feeds the next bytes of the current input file. After an error every call returns it. */
+int cr_cleaner_push(cr_cleaner *c, const unsigned char *in, size_t len, cr_error *err);
+/* Ends one input file: a truncated UTF-8 sequence is repaired, an open line ended, and the
+ * html and gutenberg passes start afresh; dedupe remembers lines across files. */
+int cr_cleaner_end_file(cr_cleaner *c, cr_error *err);
+/* Ends the text (and the current file): held text is written, then the final newline. */
+int cr_cleaner_finish(cr_cleaner *c, cr_error *err);
+void cr_cleaner_stats(const cr_cleaner *c, cr_clean_stats *s);
+/* Cleans a whole text in memory into a new buffer *out (NUL-terminated; *out_len without it);
+ * stats may be NULL. */
+int cr_clean_text(const cr_clean_options *o, const unsigned char *in, size_t len,
+                  unsigned char **out, size_t *out_len, cr_clean_stats *stats, cr_error *err);
+
 #endif

@@ -1,0 +1,199 @@
+/* clean.c: clean, which tidies raw text (files or standard input) into a UTF-8 corpus. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char USAGE[] =
+    "Usage: clean [OPTION]... [FILE]...\n"
+    "Tidy text into a UTF-8 corpus for training: read the FILEs (or standard input) and\n"
+    "write the cleaned text to standard output.\n"
+    "\n"
+    "Always: strip byte-order marks, repair invalid UTF-8 (as U+FFFD), turn CRLF and CR\n"
+    "into LF, remove control characters but newline and tab, trim trailing spaces,\n"
+    "collapse runs of blank lines to one, and end with a newline.\n"
+    "\n"
+    "      --drop-invalid  drop invalid UTF-8 instead of writing U+FFFD\n"
+    "      --html          remove tags, scripts, styles and comments, decode entities;\n"
+    "                      paragraphs, line breaks and list items become lines\n"
+    "      --gutenberg     remove Project Gutenberg headers, footers and licences\n"
+    "      --ascii         fold typographic quotes, dashes, ellipses, spaces to ASCII\n"
+    "      --lower         lowercase (Latin, Greek, Cyrillic, Armenian)\n"
+    "      --unwrap        join hard-wrapped lines; blank lines separate paragraphs\n"
+    "      --dedupe        drop lines seen before (the first stays; blank lines stay)\n"
+    "      --min-count N   characters seen fewer than N times are replaced by --rare's\n"
+    "                      CHAR, or dropped without it (reads the whole text first)\n"
+    "      --rare CHAR     the replacement for rare characters (with --min-count)\n"
+    "      --report        tell on standard error what changed\n"
+    "  -h, --help          show this help;  --version  show the version\n"
+    "\n"
+    "Example:\n"
+    "  clean --gutenberg --unwrap --report pg1342.txt > austen.txt\n";
+
+enum {
+    O_DROP = 256, O_HTML, O_GUTENBERG, O_ASCII, O_LOWER, O_UNWRAP, O_DEDUPE, O_MINCOUNT, O_RARE,
+    O_REPORT, O_VERSION
+};
+
+static const struct option LONG_OPTS[] = {
+    {"drop-invalid", 0, 0, O_DROP}, {"html", 0, 0, O_HTML}, {"gutenberg", 0, 0, O_GUTENBERG},
+    {"ascii", 0, 0, O_ASCII}, {"lower", 0, 0, O_LOWER}, {"unwrap", 0, 0, O_UNWRAP},
+    {"dedupe", 0, 0, O_DEDUPE}, {"min-count", 1, 0, O_MINCOUNT}, {"rare", 1, 0, O_RARE},
+    {"report", 0, 0, O_REPORT}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION},
+    {0, 0, 0, 0}};
+
+typedef struct options {
+    cr_clean_options co;
+    int report;
+    char **files;
+    int nfiles;
+} options;
+
+/* --rare: exactly one printable character. */
+static uint32_t parse_rare(const char *a)
+{
+    uint32_t cp = 0;
+    size_t len = strlen(a);
+    size_t k = cr_utf8_decode((const unsigned char *)a, len, &cp);
+    if (len == 0 || k != len) cli_usage("--rare: '%s' is not one character", a);
+    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+        cli_usage("--rare: a control character will not do");
+    return cp;
+}
+
+static void parse_options(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    cr_clean_options_default(&o->co);
+    int ch;
+    opterr = 0; /* our own messages, in our own form */
+    while ((ch = getopt_long(argc, argv, ":h", LONG_OPTS, NULL)) != -1) {
+        switch (ch) {
+        case O_DROP: o->co.drop_invalid = 1; break;
+        case O_HTML: o->co.html = 1; break;
+        case O_GUTENBERG: o->co.gutenberg = 1; break;
+        case O_ASCII: o->co.ascii = 1; break;
+        case O_LOWER: o->co.lower = 1; break;
+        case O_UNWRAP: o->co.unwrap = 1; break;
+        case O_DEDUPE: o->co.dedupe = 1; break;
+        case O_MINCOUNT:
+            o->co.min_count = (uint64_t)cli_int("--min-count", optarg, 1, 1000000000);
+            break;
+        case O_RARE: o->co.rare = parse_rare(optarg); break;
+        case O_REPORT: o->report = 1; break;
+        case 'h':
+            fputs(USAGE, stdout);
+            cli_close_stdout();
+            exit(0);
+        case O_VERSION:
+            printf("clean (charrnn) %s\n", CR_VERSION);
+            cli_close_stdout();
+            exit(0);
+        default: cli_bad_option(argc, argv, ch);
+        }
+    }
+    if (o->co.rare && !o->co.min_count) cli_usage("--rare needs --min-count");
+    o->files = argv + optind;
+    o->nfiles = argc - optind;
+    if (o->nfiles == 0 && isatty(0))
+        cli_usage("no input: give FILEs, or pipe text into standard input");
+}
+
+/* Every file must be readable before any text is written, so that a typo costs no half
+ * output; stat, not open, so that a named pipe is opened only once. */
+static void check_files(const options *o)
+{
+    for (int i = 0; i < o->nfiles; i++) {
+        const char *path = o->files[i];
+        struct stat st;
+        if (strcmp(path, "-") == 0) continue;
+        if (stat(path, &st) != 0 || access(path, R_OK) != 0) cli_die(path, "%s", strerror(errno));
+        if (S_ISDIR(st.st_mode)) cli_die(path, "%s", strerror(EISDIR));
+    }
+}
+
+static int write_out(void *ctx, const unsigned char *p, size_t n)
+{
+    (void)ctx;
+    cli_write(p, n);
+    return 0;
+}
+
+/* Streams one file (or standard input, "-") through the cleaner. */
+static void clean_file(cr_cleaner *c, const char *path)
+{
+    static unsigned char buf[1 << 16];
+    int in = strcmp(path, "-") == 0;
+    const char *name = in ? "standard input" : path;
+    int fd = in ? 0 : open(path, O_RDONLY);
+    cr_error err;
+    if (fd < 0) cli_die(path, "%s", strerror(errno));
+    for (;;) {
+        ssize_t k = read(fd, buf, sizeof buf);
+        if (k == 0) break;
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            cli_die(name, "read failed: %s", strerror(errno));
+        }
+        if (cr_cleaner_push(c, buf, (size_t)k, &err) != CR_OK) cli_die_err(name, &err);
+    }
+    if (!in) close(fd);
+    if (cr_cleaner_end_file(c, &err) != CR_OK) cli_die_err(name, &err);
+}
+
+static void report_line(const char *what, uint64_t n)
+{
+    fprintf(stderr, "  %-34s %llu\n", what, (unsigned long long)n);
+}
+
+static void report(const cr_clean_options *o, const cr_clean_stats *s)
+{
+    fprintf(stderr, "clean: %llu bytes in, %llu bytes out\n", (unsigned long long)s->bytes_in,
+            (unsigned long long)s->bytes_out);
+    report_line("byte-order marks removed", s->boms);
+    report_line(o->drop_invalid ? "invalid UTF-8 sequences dropped"
+                                : "invalid UTF-8 sequences repaired", s->invalid);
+    report_line("CRLF and CR line ends made LF", s->newlines);
+    if (o->html) report_line("HTML tags and comments removed", s->tags);
+    if (o->html) report_line("HTML entities decoded", s->entities);
+    if (o->gutenberg) report_line("Project Gutenberg lines removed", s->gutenberg_lines);
+    report_line("control characters removed", s->controls);
+    if (o->ascii) report_line("characters folded to ASCII", s->folded);
+    if (o->lower) report_line("characters lowercased", s->lowered);
+    if (o->unwrap) report_line("line breaks joined", s->joined);
+    if (o->dedupe) report_line("repeated lines dropped", s->duplicates);
+    report_line("trailing spaces and tabs removed", s->spaces);
+    report_line("blank lines dropped", s->blank_lines);
+    if (o->min_count && o->rare) report_line("rare characters replaced", s->rare_replaced);
+    if (o->min_count && !o->rare) report_line("rare characters dropped", s->rare_dropped);
+    fprintf(stderr, "  %-34s %llu before, %llu after\n", "vocabulary (distinct characters)",
+            (unsigned long long)s->vocab_in, (unsigned long long)s->vocab_out);
+}
+
+int main(int argc, char **argv)
+{
+    cli_prog = "clean";
+    options o;
+    parse_options(argc, argv, &o);
+    check_files(&o);
+    cli_quiet_on_closed_pipe();
+    cr_cleaner *c;
+    cr_error err;
+    if (cr_cleaner_new(&o.co, write_out, NULL, &c, &err) != CR_OK) cli_die_err(NULL, &err);
+    if (o.nfiles == 0) clean_file(c, "-");
+    for (int i = 0; i < o.nfiles; i++)
+        clean_file(c, o.files[i]);
+    if (cr_cleaner_finish(c, &err) != CR_OK) cli_die_err(NULL, &err);
+    cr_clean_stats s;
+    cr_cleaner_stats(c, &s);
+    cr_cleaner_free(c);
+    cli_close_stdout();
+    if (o.report) report(&o.co, &s);
+    return 0;
+}
