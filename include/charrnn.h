@@ -27,7 +27,9 @@
  *     for (int i = 0; i < 200; i++) {
  *         uint32_t id = cr_sampler_next(s);
  *         char buf[4];
- *         fwrite(buf, 1, cr_utf8_encode(cr_model_vocab(m)->chars[id], buf), stdout);
+ *         const char *text;
+ *         size_t n = cr_vocab_text(cr_model_vocab(m), id, buf, &text);
+ *         fwrite(text, 1, n, stdout);
  *     }
  *     cr_sampler_free(s);
  *     cr_model_free(m);
@@ -82,12 +84,18 @@ typedef struct cr_vocab {
     uint32_t size;
     uint32_t *chars;   /* (size) code points, strictly increasing */
     uint64_t *counts;  /* (size) occurrences in the corpus the vocabulary was built from */
+    char **strings;    /* NULL, or (size) entries: NULL, or the UTF-8 text an id stands for when
+                          it is not one character (a model imported from ml5.js may hold "" or
+                          "  "); such an id's code point is a private-use stand-in */
 } cr_vocab;
 
 int cr_vocab_build(const unsigned char *text, size_t len, cr_vocab *v, cr_error *err);
 void cr_vocab_free(cr_vocab *v);
 /* Returns the id of cp, or -1 if the vocabulary does not hold it. */
 int32_t cr_vocab_id(const cr_vocab *v, uint32_t cp);
+/* The UTF-8 bytes that id stands for: its string if it has one, else its code point encoded
+ * into buf. Returns their length; *text points at them. */
+size_t cr_vocab_text(const cr_vocab *v, uint32_t id, char buf[4], const char **text);
 /* Turns a valid UTF-8 text into ids; a character not in the vocabulary fails with CR_EVOCAB
  * and err->offset at its byte. *ids is allocated (count code points). */
 int cr_vocab_encode(const cr_vocab *v, const unsigned char *text, size_t len, uint32_t **ids,
@@ -277,6 +285,7 @@ typedef struct cr_sample_options {
     double top_p;        /* 1 = off; in (0, 1] */
     int argmax;          /* always take the most likely character */
     int use_last;        /* latest weights instead of the best */
+    int threads;         /* threads for the matrix products (>= 1); any count gives the same text */
     uint64_t seed;
 } cr_sample_options;
 

@@ -188,6 +188,20 @@ int cr_ckpt_encode(const cr_model *m, unsigned char **buf, size_t *len, cr_error
     }
     end_chunk(&w, at);
 
+    if (m->vocab.strings) {
+        at = begin_chunk(&w, "VSTR");
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < m->vocab.size; i++)
+            n += m->vocab.strings[i] != NULL;
+        put_u32(&w, n);
+        for (uint32_t i = 0; i < m->vocab.size; i++)
+            if (m->vocab.strings[i]) {
+                put_u32(&w, i);
+                put_str(&w, m->vocab.strings[i]);
+            }
+        end_chunk(&w, at);
+    }
+
     put_param_set(&w, m, "WLST", m->params);
     if (m->best) put_param_set(&w, m, "WBST", m->best);
     if (m->m1) put_param_set(&w, m, "OPT1", m->m1);
@@ -412,6 +426,29 @@ static int get_vocab(rbuf *r, cr_vocab *v, uint32_t expect)
     return CR_OK;
 }
 
+/* The strings of ids that stand for more (or less) than one character. */
+static int get_vocab_strings(rbuf *r, cr_vocab *v)
+{
+    uint32_t n = get_u32(r);
+    if (r->failed) return CR_EFORMAT;
+    if (n > v->size || n > (r->len - 4) / 8) return bad(r, "claims more strings than it can hold");
+    if (!(v->strings = calloc(v->size, sizeof *v->strings)))
+        return cr_fail(r->err, CR_ENOMEM, -1, r->tag, "out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t id = get_u32(r);
+        if (r->failed) return CR_EFORMAT;
+        if (id >= v->size || v->strings[id]) return bad(r, "names an id twice or out of range");
+        size_t start = r->pos + 4;
+        char *str = get_str(r);
+        if (!str) return r->failed ? CR_EFORMAT : CR_ENOMEM;
+        v->strings[id] = str;
+        size_t slen = strlen(str);
+        if (slen != r->pos - start || !cr_utf8_valid((const unsigned char *)str, slen, NULL))
+            return bad(r, "holds a string that is not UTF-8 text");
+    }
+    return CR_OK;
+}
+
 static int get_lineage(rbuf *r, cr_model *m)
 {
     uint32_t n = get_u32(r);
@@ -444,9 +481,10 @@ static int get_lineage(rbuf *r, cr_model *m)
     return r->failed ? CR_EFORMAT : CR_OK;
 }
 
-enum { C_HEAD, C_VOCB, C_WLST, C_WBST, C_OPT1, C_OPT2, C_CARY, C_STAT, C_HIST, C_LINE, C_COUNT };
-static const char *const KNOWN[C_COUNT] = {"HEAD", "VOCB", "WLST", "WBST", "OPT1",
-                                           "OPT2", "CARY", "STAT", "HIST", "LINE"};
+enum { C_HEAD, C_VOCB, C_WLST, C_WBST, C_OPT1, C_OPT2, C_CARY, C_STAT, C_HIST, C_LINE, C_VSTR,
+       C_COUNT };
+static const char *const KNOWN[C_COUNT] = {"HEAD", "VOCB", "WLST", "WBST", "OPT1", "OPT2",
+                                           "CARY", "STAT", "HIST", "LINE", "VSTR"};
 
 int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **chunks,
                         size_t *count, cr_error *err)
@@ -547,6 +585,13 @@ static int decode_chunks(const unsigned char *buf, const cr_chunk_info *found[C_
     r = reader_for(buf, found[C_VOCB], err);
     int rc = get_vocab(&r, &vocab, V);
     if (rc) return rc;
+    if (found[C_VSTR]) {
+        r = reader_for(buf, found[C_VSTR], err);
+        if ((rc = get_vocab_strings(&r, &vocab)) != CR_OK) {
+            cr_vocab_free(&vocab);
+            return rc;
+        }
+    }
     /* never allocate more than the file can fill: the weights must all be in WLST */
     size_t need_bytes = cr_param_count_for(&cfg, V) * 4;
     if (need_bytes > found[C_WLST]->length) {

@@ -9,6 +9,7 @@ struct cr_sampler {
     const cr_model *m;
     const float *w;        /* (nparams) the weights sampled from */
     cr_net *net;
+    cr_pool *pool;         /* threads for the products, or NULL */
     cr_sample_options o;
     cr_rng rng;
     float *state;          /* (L, S, 1, H) */
@@ -25,6 +26,7 @@ void cr_sample_options_default(cr_sample_options *o)
     o->top_p = 1.0;
     o->argmax = 0;
     o->use_last = 0;
+    o->threads = 1;
     o->seed = 1;
 }
 
@@ -32,6 +34,7 @@ void cr_sampler_free(cr_sampler *s)
 {
     if (!s) return;
     cr_net_free(s->net);
+    cr_pool_free(s->pool);
     free(s->state);
     free(s->probs);
     free(s->weights);
@@ -47,6 +50,8 @@ int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **o
     if (!(o->top_p > 0 && o->top_p <= 1))
         return cr_fail(err, CR_EINVAL, -1, NULL, "top-p must be above 0 and at most 1");
     if (o->top_k < 0) return cr_fail(err, CR_EINVAL, -1, NULL, "top-k must not be negative");
+    if (o->threads < 1 || o->threads > 1024)
+        return cr_fail(err, CR_EINVAL, -1, NULL, "threads must be 1 to 1024");
     cr_sampler *s = calloc(1, sizeof *s);
     if (!s) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     size_t V = m->vocab.size;
@@ -62,7 +67,11 @@ int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **o
         cr_sampler_free(s);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     }
-    int rc = cr_net_new(m, 1, 1, 0, NULL, &s->net, err);
+    if (o->threads > 1 && cr_pool_new(o->threads, &s->pool) != CR_OK) {
+        cr_sampler_free(s);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", o->threads);
+    }
+    int rc = cr_net_new(m, 1, 1, 0, s->pool, &s->net, err);
     if (rc) {
         cr_sampler_free(s);
         return rc;

@@ -81,26 +81,50 @@ int cr_vocab_build(const unsigned char *text, size_t len, cr_vocab *v, cr_error 
 void cr_vocab_free(cr_vocab *v)
 {
     if (!v) return;
+    if (v->strings)
+        for (uint32_t i = 0; i < v->size; i++)
+            free(v->strings[i]);
+    free(v->strings);
     free(v->chars);
     free(v->counts);
     v->chars = NULL;
     v->counts = NULL;
+    v->strings = NULL;
     v->size = 0;
 }
 
 int cr_vocab_copy(cr_vocab *dst, const cr_vocab *src, cr_error *err)
 {
     size_t n = src->size ? src->size : 1;
+    memset(dst, 0, sizeof *dst);
     dst->chars = malloc(n * sizeof *dst->chars);
     dst->counts = malloc(n * sizeof *dst->counts);
-    if (!dst->chars || !dst->counts) {
+    dst->strings = src->strings ? calloc(n, sizeof *dst->strings) : NULL;
+    dst->size = src->size;
+    int ok = dst->chars && dst->counts && (!src->strings || dst->strings);
+    for (uint32_t i = 0; ok && src->strings && i < src->size; i++)
+        if (src->strings[i]) {
+            size_t len = strlen(src->strings[i]) + 1;
+            ok = (dst->strings[i] = malloc(len)) != NULL;
+            if (ok) memcpy(dst->strings[i], src->strings[i], len);
+        }
+    if (!ok) {
         cr_vocab_free(dst);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory copying the vocabulary");
     }
     memcpy(dst->chars, src->chars, src->size * sizeof *dst->chars);
     memcpy(dst->counts, src->counts, src->size * sizeof *dst->counts);
-    dst->size = src->size;
     return CR_OK;
+}
+
+size_t cr_vocab_text(const cr_vocab *v, uint32_t id, char buf[4], const char **text)
+{
+    if (v->strings && v->strings[id]) {
+        *text = v->strings[id];
+        return strlen(v->strings[id]);
+    }
+    *text = buf;
+    return cr_utf8_encode(v->chars[id], buf);
 }
 
 int32_t cr_vocab_id(const cr_vocab *v, uint32_t cp)

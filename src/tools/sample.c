@@ -25,18 +25,22 @@ static const char USAGE[] =
     "      --seed N          random seed; the same checkpoint, options and seed\n"
     "                        always give the same text [a new seed each run]\n"
     "      --last            use the latest weights, not the best by validation loss\n"
+    "      --threads N       threads; the text does not depend on it [all cores]\n"
     "  -h, --help            show this help;  --version  show the version\n"
     "\n"
     "Example:\n"
     "  sample -n 400 -t 0.8 --prime \"If you want to understand love\" bot.ckpt\n";
 
-enum { O_TOPK = 256, O_TOPP, O_ARGMAX, O_PRIME, O_PRIMEFILE, O_STOP, O_SEED, O_LAST, O_VERSION };
+enum {
+    O_TOPK = 256, O_TOPP, O_ARGMAX, O_PRIME, O_PRIMEFILE, O_STOP, O_SEED, O_LAST, O_THREADS,
+    O_VERSION
+};
 
 static const struct option LONG_OPTS[] = {
     {"length", 1, 0, 'n'}, {"temperature", 1, 0, 't'}, {"top-k", 1, 0, O_TOPK},
     {"top-p", 1, 0, O_TOPP}, {"argmax", 0, 0, O_ARGMAX}, {"prime", 1, 0, O_PRIME},
     {"prime-file", 1, 0, O_PRIMEFILE}, {"stop", 1, 0, O_STOP}, {"seed", 1, 0, O_SEED},
-    {"last", 0, 0, O_LAST}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+    {"last", 0, 0, O_LAST}, {"threads", 1, 0, O_THREADS}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
     cr_sample_options so;
@@ -49,6 +53,8 @@ static void parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     cr_sample_options_default(&o->so);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    o->so.threads = cores > 1 ? (int)(cores > 256 ? 256 : cores) : 1;
     o->length = 500;
     int ch;
     opterr = 0; /* our own messages, in our own form */
@@ -71,6 +77,7 @@ static void parse_options(int argc, char **argv, options *o)
             o->seeded = 1;
             break;
         case O_LAST: o->so.use_last = 1; break;
+        case O_THREADS: o->so.threads = (int)cli_int("--threads", a, 1, 256); break;
         case 'h':
             fputs(USAGE, stdout);
             cli_close_stdout();
@@ -153,14 +160,15 @@ int main(int argc, char **argv)
     char last = 0;
     for (long i = 0; i < o.length; i++) {
         char buf[4];
-        size_t k = cr_utf8_encode(v->chars[cr_sampler_next(s)], buf);
-        cli_write(buf, k);
-        last = buf[k - 1];
-        if (tty || buf[0] == '\n') fflush(stdout);
+        const char *text;
+        size_t k = cr_vocab_text(v, cr_sampler_next(s), buf, &text);
+        cli_write(text, k);
+        if (k) last = text[k - 1];
+        if (tty || (k && text[0] == '\n')) fflush(stdout);
         if (tail) {
             for (size_t j = 0; j < k; j++) {
                 if (have == stop_len) memmove(tail, tail + 1, --have);
-                tail[have++] = buf[j];
+                tail[have++] = text[j];
             }
             if (have == stop_len && memcmp(tail, o.stop, stop_len) == 0) break;
         }

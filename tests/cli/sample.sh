@@ -64,3 +64,11 @@ run sample -n 0 "$work/m.ckpt"
 expect_status 0
 [ -s "$work/out" ] && fail "-n 0 printed something"
 end
+
+begin sample_threads_give_the_same_text
+train-charrnn $TINY --hidden 64 --steps 2 -o "$work/t.ckpt" $CORPUS 2>/dev/null
+a=$(sample -n 300 --seed 9 --threads 1 "$work/t.ckpt")
+b=$(sample -n 300 --seed 9 --threads 2 "$work/t.ckpt")
+c=$(sample -n 300 --seed 9 --threads 3 "$work/t.ckpt")
+[ "$a" = "$b" ] && [ "$a" = "$c" ] || fail "the thread count changed the text"
+end

@@ -932,3 +932,32 @@ TEST(ckpt_write_failure_leaves_target_intact)
     CHECK(rmdir(dir) == 0);
     cr_model_free(m);
 }
+
+/* An id that stands for a string (as in ml5.js imports) survives a checkpoint round trip. */
+TEST(ckpt_vocabulary_strings_round_trip)
+{
+    cr_model *m = tiny_model(CR_LSTM, 1, 3, 0, "abc", 1);
+    REQUIRE(m);
+    m->vocab.strings = calloc(m->vocab.size, sizeof *m->vocab.strings);
+    m->vocab.strings[1] = malloc(3);
+    memcpy(m->vocab.strings[1], "  ", 3);
+    m->vocab.strings[2] = calloc(1, 1); /* the empty string */
+    unsigned char *buf;
+    size_t len;
+    cr_error e;
+    REQUIRE(cr_ckpt_encode(m, &buf, &len, &e) == CR_OK);
+    cr_model *d;
+    REQUIRE(cr_ckpt_decode(buf, len, &d, &e) == CR_OK);
+    char b[4];
+    const char *t;
+    CHECK(cr_vocab_text(&d->vocab, 0, b, &t) == 1 && t[0] == 'a');
+    CHECK(cr_vocab_text(&d->vocab, 1, b, &t) == 2 && memcmp(t, "  ", 2) == 0);
+    CHECK(cr_vocab_text(&d->vocab, 2, b, &t) == 0);
+    cr_model *copy;
+    REQUIRE(cr_model_new(&d->cfg, &d->vocab, &copy, &e) == CR_OK);
+    CHECK(copy->vocab.strings && strcmp(copy->vocab.strings[1], "  ") == 0);
+    cr_model_free(copy);
+    cr_model_free(d);
+    free(buf);
+    cr_model_free(m);
+}
