@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define SPIN_ROUNDS 20000 /* about 20-100 microseconds of polling before a worker sleeps */
+#define SPIN_ROUNDS 2000 /* polls (pause instructions) before sleeping: 0.1 to 0.3 ms */
 
 struct cr_pool {
     int n;                          /* threads, the caller counted as thread 0 */
