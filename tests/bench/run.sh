@@ -1,0 +1,285 @@
+#!/bin/sh
+# run.sh: `make bench`: training and sampling speed of charrnn against PyTorch, in one run.
+#
+#   BENCH=build/release/bench CORPUS=../shared/corpora/tinyshakespeare.txt sh tests/bench/run.sh
+#
+# Environment: BENCH (required), CORPUS, R (interleaved runs per configuration, default 3),
+# PYTHON (default /usr/bin/python3, Debian's python3-torch), QUALITY=1 (also the 180-second
+# quality benchmark), TRAIN_CHARRNN (the tool it uses, default the one next to BENCH).
+# The table goes to standard output; each raw measurement line goes to standard error.
+set -u
+
+BENCH=${BENCH:?BENCH must name the bench program (make bench sets it)}
+CORPUS=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+R=${R:-3}
+PYTHON=${PYTHON:-/usr/bin/python3}
+QUALITY=${QUALITY:-0}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TORCH_REF=$HERE/torch_ref.py
+
+# configurations: name layers hidden steps warm-up our-thread-counts PyTorch's-BLAS-threads
+# (BLAS threads "default" = OpenBLAS's own choice, one per core; the issue's 1x128 reference
+# ran on one core, which is also PyTorch's fastest layout for that small model here)
+CONFIGS='2x256 2 256 30 2 2 default
+2x512 2 512 8 1 2 default
+1x128 1 128 80 3 2,1 1'
+SAMPLE_CHARS=20000
+
+case $R in
+'' | *[!0-9]* | 0)
+    echo "run.sh: R must be a whole number above 0, not '$R'" >&2
+    exit 2
+    ;;
+esac
+if [ ! -r "$CORPUS" ]; then
+    echo "skip bench: $CORPUS missing (set CORPUS=... to use another text)"
+    exit 0
+fi
+if [ ! -x "$BENCH" ]; then
+    echo "run.sh: $BENCH: not an executable (run make bench)" >&2
+    exit 1
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/charrnn-bench.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# field KEY LINE: the value of KEY=value in a measurement line
+field() { printf '%s\n' "$2" | sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p"; }
+# median of the numbers on standard input, one a line
+median() {
+    sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "";
+        else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+# runs a measurement, shows its line on standard error, appends it to file $1
+measure() {
+    out=$1
+    shift
+    line=$("$@" 2>"$TMP/err") || {
+        echo "run.sh: failed: $*" >&2
+        cat "$TMP/err" >&2
+        return 1
+    }
+    cat "$TMP/err" >&2
+    printf '  %s\n' "$line" >&2
+    printf '%s\n' "$line" >>"$out"
+}
+# med FILE KEY: the median of KEY over the lines of FILE
+med() { [ -s "$1" ] && while IFS= read -r l; do field "$2" "$l"; done <"$1" | median; }
+
+torch_ok=0
+torch_note=
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    torch_note="skipped: $PYTHON not found"
+elif ! "$PYTHON" -c 'import torch' >/dev/null 2>&1; then
+    torch_note="skipped: $PYTHON cannot import torch"
+    torch_note="$torch_note (Debian: apt-get install python3-torch libopenblas-dev)"
+else
+    torch_ok=1
+    found=
+    for f in /usr/lib/*/libopenblas*.so* /usr/lib/libopenblas*.so*; do
+        [ -e "$f" ] && found=$f
+    done
+    if [ -z "$found" ]; then
+        torch_note="no libopenblas found: PyTorch falls back to another BLAS, and the ratio"
+        torch_note="$torch_note against the reference numbers (with libopenblas-dev) means little"
+    fi
+fi
+
+ncores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
+echo "charrnn bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $ncores cores," \
+    "corpus $CORPUS, R=$R"
+model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+[ -n "$model" ] && echo "cpu: $model"
+rev=$(git -C "$HERE/../.." rev-parse --short HEAD 2>/dev/null) &&
+    echo "library: commit $rev$(git -C "$HERE/../.." status --porcelain -- src/lib include 2>/dev/null |
+        grep -q . && echo ' with uncommitted changes in src/lib or include')"
+[ -r /proc/loadavg ] && echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- the machine's peak: fused multiply-adds on registers, now and again at the end (the
+# higher counts: another process's work can only lower it) ----
+probe_peak() {
+    for t in 1 2; do
+        measure "$TMP/peak$t" "$BENCH" peak --threads "$t" || exit 1
+    done
+}
+probe_peak
+
+# ---- training: R rounds, each running every configuration once, ours then PyTorch ----
+r=1
+while [ "$r" -le "$R" ]; do
+    echo "round $r of $R" >&2
+    printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
+        for t in $(printf '%s' "$threads" | tr ',' ' '); do
+            measure "$TMP/ours.$name.$t" "$BENCH" train --layers "$layers" --hidden "$hidden" \
+                --threads "$t" --steps "$steps" --warmup "$warm" "$CORPUS" || exit 1
+        done
+        if [ "$torch_ok" = 1 ]; then
+            (
+                unset OPENBLAS_NUM_THREADS GOTO_NUM_THREADS OMP_NUM_THREADS
+                if [ "$blas" != default ]; then
+                    OPENBLAS_NUM_THREADS=$blas
+                    export OPENBLAS_NUM_THREADS
+                fi
+                measure "$TMP/torch.$name" "$PYTHON" "$TORCH_REF" --layers "$layers" \
+                    --hidden "$hidden" --steps "$steps" --warmup "$warm" --threads 1 "$CORPUS"
+            ) || exit 1
+        fi
+    done || exit 1
+    r=$((r + 1))
+done
+
+# ---- sampling, batch 1, on 1 and 2 threads ----
+r=1
+while [ "$r" -le "$R" ]; do
+    for t in 1 2; do
+        measure "$TMP/sample$t" "$BENCH" sample --layers 2 --hidden 256 --chars "$SAMPLE_CHARS" \
+            --threads "$t" "$CORPUS" || exit 1
+    done
+    r=$((r + 1))
+done
+
+# ---- where a 2x256 training step goes: by phase, and its matrix products alone ----
+measure "$TMP/phases" "$BENCH" phases --layers 2 --hidden 256 --threads 2 --steps 20 "$CORPUS" ||
+    exit 1
+for t in 1 2; do
+    "$BENCH" products --layers 2 --hidden 256 --threads "$t" "$CORPUS" >"$TMP/products$t" || exit 1
+    sed 's/^/  /' "$TMP/products$t" >&2
+done
+
+probe_peak
+# maxof FILE KEY: the largest KEY over the lines of FILE
+maxof() { while IFS= read -r l; do field "$2" "$l"; done <"$1" | sort -g | tail -n 1; }
+peak1=$(maxof "$TMP/peak1" gflops)
+peak2=$(maxof "$TMP/peak2" gflops)
+kind=$(field kind "$(head -n 1 "$TMP/peak1")")
+
+# ---- the table ----
+echo
+echo "peak ($kind FMA probe, the better of two probes): $peak1 GFLOP/s on 1 thread," \
+    "$peak2 GFLOP/s on 2 threads"
+echo "training: median of $R interleaved runs; ratio = ours / PyTorch; GFLOP/s by our own count"
+echo "(one-hot input as a gather); % of peak against the probe at the same thread count;"
+echo "CPU = our CPU seconds per wall second; others = CPUs used by other processes meanwhile"
+echo "(from /proc/stat; above 0.1 the 2-thread numbers are not trustworthy); torch GF/s by"
+echo "PyTorch's count (one-hot input as a dense product)"
+printf '%-7s %3s %10s %10s %6s %8s %6s %5s %6s %7s %9s %10s\n' config thr 'ours ch/s' \
+    'torch ch/s' ratio GFLOP/s '%peak' CPU others 'RSS MB' 'torch MB' 'torch GF/s'
+printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
+    tcps=
+    tmb=
+    tgf=
+    if [ "$torch_ok" = 1 ]; then
+        tcps=$(med "$TMP/torch.$name" chars_per_s)
+        tmb=$(med "$TMP/torch.$name" peak_rss_kb | awk '{ printf "%.0f", $1 / 1024 }')
+        tmf=$(field torch_mflop_per_char "$(head -n 1 "$TMP/ours.$name.2")")
+        tgf=$(awk -v c="$tcps" -v f="$tmf" 'BEGIN { printf "%.1f", c * f / 1000 }')
+    fi
+    for t in $(printf '%s' "$threads" | tr ',' ' '); do
+        f=$TMP/ours.$name.$t
+        cps=$(med "$f" chars_per_s)
+        gf=$(med "$f" gflops)
+        cpu=$(med "$f" cpu_util)
+        oth=$(med "$f" others_cpu)
+        mb=$(med "$f" peak_rss_kb | awk '{ printf "%.0f", $1 / 1024 }')
+        pk=$peak2
+        [ "$t" = 1 ] && pk=$peak1
+        pct=$(awk -v g="$gf" -v p="$pk" 'BEGIN { printf "%.1f", 100 * g / p }')
+        ratio=-
+        [ -n "$tcps" ] && ratio=$(awk -v a="$cps" -v b="$tcps" 'BEGIN { printf "%.2f", a / b }')
+        printf '%-7s %3s %10.0f %10s %6s %8.1f %6s %5.2f %6.2f %7s %9s %10s\n' "$name" "$t" \
+            "$cps" "${tcps:-skipped}" "$ratio" "$gf" "$pct" "$cpu" "$oth" "$mb" "${tmb:--}" \
+            "${tgf:--}"
+    done
+done
+busy=$(cat "$TMP"/ours.*.2 "$TMP"/sample2 | while IFS= read -r l; do field others_cpu "$l"; done |
+    sort -g | tail -n 1)
+awk -v b="$busy" 'BEGIN { if (b > 0.1) printf "warning: other processes used up to %.2f CPUs during" \
+    " our 2-thread runs: those numbers say more about the load than about charrnn\n", b }'
+if [ "$torch_ok" = 1 ]; then
+    l=$(head -n 1 "$TMP/torch.2x256")
+    echo "PyTorch $(field torch_version "$l"): torch.set_num_threads(1), $(field blas "$l") with" \
+        "$(field blas_threads "$l") threads for 2x256 and 2x512 (its own default)," \
+        "$(field blas_threads "$(head -n 1 "$TMP/torch.1x128")") for 1x128 ($(field blas_path "$l"))"
+    b=$(field blas "$l")
+    [ "$b" = openblas ] ||
+        echo "note: PyTorch is not using OpenBLAS ($b): the ratio is not comparable with the reference"
+fi
+[ -n "$torch_note" ] && echo "PyTorch: $torch_note"
+f=$(head -n 1 "$TMP/ours.2x256.2")
+echo "FLOP per character, 2x256: ours $(field mflop_per_char "$f") M, PyTorch's count" \
+    "$(field torch_mflop_per_char "$f") M (one-hot input multiplied as a dense matrix)"
+
+echo
+for t in 1 2; do
+    sg=$(med "$TMP/sample$t" gflops)
+    printf 'sampling 2x256, batch 1, %s thread(s): %.0f chars/s (median of %s), %.1f GFLOP/s,' \
+        "$t" "$(med "$TMP/sample$t" chars_per_s)" "$R" "$sg"
+    printf ' %.1f%% of peak, CPU %s, others %s\n' \
+        "$(awk -v g="$sg" -v p="$(eval echo \$peak$t)" 'BEGIN { print 100 * g / p }')" \
+        "$(med "$TMP/sample$t" cpu_util)" "$(med "$TMP/sample$t" others_cpu)"
+done
+s=$(med "$TMP/sample2" chars_per_s)
+p=$(cat "$TMP/phases")
+printf 'a 2x256 step on 2 threads: forward %s ms (%s GFLOP/s), backward %s ms (%s GFLOP/s),' \
+    "$(field forward_ms "$p")" "$(field forward_gflops "$p")" "$(field backward_ms "$p")" \
+    "$(field backward_gflops "$p")"
+printf ' norm %s ms, optimizer %s ms, weight transposes %s ms (others %s)\n' \
+    "$(field norm_ms "$p")" "$(field optim_ms "$p")" "$(field transpose_ms "$p")" \
+    "$(field others_cpu "$p")"
+
+for t in 1 2; do
+    q=$(tail -n 1 "$TMP/products$t")
+    g=$(field step_matrix_gflops "$q")
+    printf '2x256 matrix products alone, %s thread(s): %s ms per step, %s GFLOP/s (%s%% of peak):' \
+        "$t" "$(field step_matrix_ms "$q")" "$g" \
+        "$(awk -v g="$g" -v p="$(eval echo \$peak$t)" 'BEGIN { printf "%.0f", 100 * g / p }')"
+    printf ' at most %s chars/s if nothing else took time\n' "$(field matrix_only_chars_per_s "$q")"
+done
+echo
+echo "targets (the performance issue): training at least 2x PyTorch;" \
+    "sampling 2x256 batch-1 at least 50000 chars/s"
+awk -v s="$s" 'BEGIN { printf "  sampling, 2 threads: %s\n", (s >= 50000 ? "met" : "NOT met") }'
+if [ "$torch_ok" = 1 ]; then
+    printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
+        cps=$(med "$TMP/ours.$name.2" chars_per_s)
+        tcps=$(med "$TMP/torch.$name" chars_per_s)
+        awk -v n="$name" -v a="$cps" -v b="$tcps" 'BEGIN {
+            printf "  %s, 2 threads: %.2f x PyTorch, %s\n", n, a / b, (a >= 2 * b ? "met" : "NOT met") }'
+    done
+fi
+[ -r /proc/loadavg ] && echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- quality at a budget: opt-in, over 3 minutes ----
+# train-charrnn itself when it was built after the library, else the same loop in bench
+if [ "$QUALITY" = 1 ]; then
+    tool=${TRAIN_CHARRNN:-$(dirname "$BENCH")/bin/train-charrnn}
+    lib=$(dirname "$BENCH")/libcharrnn.a
+    echo
+    stale=
+    [ -z "${TRAIN_CHARRNN:-}" ] && [ -x "$tool" ] && stale=$(find "$lib" -newer "$tool" 2>/dev/null)
+    if [ -x "$tool" ] && [ -z "$stale" ]; then
+        echo "quality: $tool --time 180 (defaults) on $CORPUS ..." >&2
+        "$tool" --time 180 -o "$TMP/q.ckpt" "$CORPUS" 2>"$TMP/q.log" || {
+            echo "run.sh: train-charrnn failed:" >&2
+            cat "$TMP/q.log" >&2
+            exit 1
+        }
+        tail -n 3 "$TMP/q.log" >&2
+        pat='.*best validation loss \([0-9.]*\) nats (\([0-9.]*\) bits).*at step \([0-9]*\).*'
+        best=$(sed -n "s/$pat/\\1 nats (\\2 bits) per character at step \\3/p" "$TMP/q.log" | tail -n 1)
+        steps=$(sed -n 's/.*limit reached after \([0-9]*\) steps.*/\1/p' "$TMP/q.log" | tail -n 1)
+        echo "quality: train-charrnn defaults, 180 s, $(basename "$CORPUS"): best validation loss" \
+            "${best:-not found} (${steps:-?} steps)"
+    else
+        echo "quality: $tool missing or older than the library; the same loop in bench" >&2
+        measure "$TMP/quality" "$BENCH" quality --time 180 "$CORPUS" || exit 1
+        q=$(cat "$TMP/quality")
+        echo "quality: library defaults, 180 s, $(basename "$CORPUS"): best validation loss" \
+            "$(field best_val "$q") nats ($(field best_val_bits "$q") bits) per character at step" \
+            "$(field best_step "$q") ($(field steps "$q") steps)"
+    fi
+else
+    echo "quality benchmark (180 s of training with the defaults): skipped; run with QUALITY=1"
+fi
