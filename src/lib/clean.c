@@ -292,9 +292,11 @@ static int is_control(uint32_t cp)
     return (cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7F && cp < 0xA0);
 }
 
+/* Also catches a U+FEFF that --html decoded from an entity, after the byte-order mark pass. */
 static void control_put(cr_cleaner *c, stage *s, uint32_t cp)
 {
     if (is_control(cp)) c->stats.controls++;
+    else if (cp == 0xFEFF) c->stats.boms++;
     else emit(c, s, cp);
 }
 
