@@ -121,6 +121,15 @@ typedef struct cr_cell_io {
     cr_pool *pool;
 } cr_cell_io;
 
+/* One time step of a cell, for a task that does its batch rows [b0, b1) of cr_cell_rows. */
+typedef struct cr_cell_step {
+    const cr_cell_io *io;
+    int t;
+} cr_cell_step;
+void cr_cell_rows(int B, int task, int ntasks, int *b0, int *b1);
+/* Runs fn(cr_cell_step *, task, ntasks) for step t, on the pool when the step is large. */
+void cr_cell_for_rows(const cr_cell_io *io, int t, cr_task_fn fn);
+
 void cr_lstm_forward(cr_cell_io *io);
 void cr_lstm_backward(cr_cell_io *io);
 void cr_gru_forward(cr_cell_io *io);

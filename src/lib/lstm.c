@@ -6,31 +6,9 @@
 #include <math.h>
 #include <string.h>
 
-/* One time step's element-wise work, for rows [b0, b1) of the batch. */
-typedef struct step {
-    const cr_cell_io *io;
-    int t;
-} step;
-
-/* Rows of the batch for one task: the same split in forward and backward. */
-static void task_rows(int B, int task, int ntasks, int *b0, int *b1)
-{
-    *b0 = (int)((long)B * task / ntasks);
-    *b1 = (int)((long)B * (task + 1) / ntasks);
-}
-
-/* Runs fn over the rows of the batch, on the pool when the step is large enough to share. */
-static void for_rows(const cr_cell_io *io, cr_task_fn fn, step *s)
-{
-    if (io->pool && io->B >= 2 * cr_pool_threads(io->pool) && (long)io->B * io->H >= 4096)
-        cr_pool_run(io->pool, fn, s);
-    else
-        fn(s, 0, 1);
-}
-
 static void forward_rows(void *ctx, int task, int ntasks)
 {
-    const step *s = ctx;
+    const cr_cell_step *s = ctx;
     const cr_cell_io *io = s->io;
     const int B = io->B, H = io->H, G = 4 * H;
     const long t = s->t;
@@ -39,7 +17,7 @@ static void forward_rows(void *ctx, int task, int ntasks)
     float *cn = io->c + (t + 1) * B * H, *hn = io->h + (t + 1) * B * H;
     float *tc = io->tc + t * B * H;
     int b0, b1;
-    task_rows(B, task, ntasks, &b0, &b1);
+    cr_cell_rows(B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         float *ab = a + (long)b * G;
         for (int j = 0; j < H; j++) {
@@ -65,14 +43,13 @@ void cr_lstm_forward(cr_cell_io *io)
     for (int t = 0; t < T; t++) {
         const float *hp = io->h + (long)t * B * H; /* (B, H) h[t-1] */
         cr_mm_nn(io->pool, B, G, H, hp, H, io->Wh, G, io->xp + (long)t * B * G, G, 1);
-        step s = {io, t};
-        for_rows(io, forward_rows, &s);
+        cr_cell_for_rows(io, t, forward_rows);
     }
 }
 
 static void backward_rows(void *ctx, int task, int ntasks)
 {
-    const step *s = ctx;
+    const cr_cell_step *s = ctx;
     const cr_cell_io *io = s->io;
     const int B = io->B, H = io->H, G = 4 * H;
     const long t = s->t;
@@ -83,7 +60,7 @@ static void backward_rows(void *ctx, int task, int ntasks)
     float *dg = io->dgx + t * B * G;
     float *dc = io->dc;                          /* (B, H): in, of c[t+1]; out, of c[t] */
     int b0, b1;
-    task_rows(B, task, ntasks, &b0, &b1);
+    cr_cell_rows(B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         const float *ab = a + (long)b * G;
         float *dgb = dg + (long)b * G;
@@ -106,8 +83,7 @@ void cr_lstm_backward(cr_cell_io *io)
     memset(io->dc, 0, sizeof(float) * (size_t)B * H);
     memset(io->dh0, 0, sizeof(float) * (size_t)B * H);
     for (int t = T - 1; t >= 0; t--) {
-        step s = {io, t};
-        for_rows(io, backward_rows, &s);
+        cr_cell_for_rows(io, t, backward_rows);
         float *dprev = t > 0 ? io->dh + (long)(t - 1) * B * H : io->dh0;
         cr_mm_nn(io->pool, B, H, G, io->dgx + (long)t * B * G, G, io->WhT, H, dprev, H, 1);
     }
