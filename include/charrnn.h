@@ -385,4 +385,56 @@ void cr_cleaner_stats(const cr_cleaner *c, cr_clean_stats *s);
 int cr_clean_text(const cr_clean_options *o, const unsigned char *in, size_t len,
                   unsigned char **out, size_t *out_len, cr_clean_stats *stats, cr_error *err);
 
+/* ---- ml5.js model folders (ml5.c) ---- */
+/*
+ * ml5.js 0.12.2, the last release with CharRNN, loads a model from a folder: manifest.json
+ * (each variable's file name and shape), vocab.json (each character's id) and one file of raw
+ * little-endian float32 values per variable: an embedding, per layer a TensorFlow BasicLSTMCell
+ * kernel (input + hidden, 4 hidden) and bias (gates i, j, f, o; a forget bias of 1 added when it
+ * runs), and the output's softmax_w and softmax_b. docs/ml5.md says how the two map onto our
+ * tensor table. Every tool that reads a checkpoint reads such a folder too (cr_ckpt_read_file).
+ *
+ *     cr_ml5_report rep;
+ *     if (cr_ml5_read("models/bolano/", &m, &rep, &err) != CR_OK) ...   (ml5 to charrnn)
+ *     if (cr_ml5_write(m, 1, "web/models/mybot", &err) != CR_OK) ...    (charrnn to ml5)
+ */
+
+/* 1 if path names a folder (which cr_ckpt_read_file imports as an ml5.js model), else 0. */
+int cr_ckpt_is_folder(const char *path);
+
+enum { CR_ML5_MAX_ODD = 16 };
+
+/* A vocab.json key that is not exactly one character ("" or "  ", say). The model keeps it as
+ * the string it holds (cr_vocab.strings), which sampling writes out whole, as ml5 does; its code
+ * point is a private-use stand-in, U+10FF00 + k for the k-th such key by ml5 id, so it can
+ * never be typed in a prime or a corpus. */
+typedef struct cr_ml5_odd {
+    uint32_t ml5_id;      /* its id in vocab.json */
+    uint32_t id;          /* its id in the imported model */
+    long long offset;     /* byte offset of the key in vocab.json */
+} cr_ml5_odd;
+
+/* What an import read and found, for the tool to tell its user (the library never prints). */
+typedef struct cr_ml5_report {
+    uint32_t files;       /* files read, manifest.json and vocab.json included */
+    uint64_t bytes;       /* their bytes */
+    uint32_t nodd;        /* vocab.json keys that are not exactly one character */
+    cr_ml5_odd odd[CR_ML5_MAX_ODD];  /* the first of them, by ml5 id */
+} cr_ml5_report;
+
+/* Imports the ml5.js CharRNN model folder dir: a two-layer LSTM with cfg.embed = the embedding's
+ * width (0 if the folder has none), default training settings, no optimizer state, an empty
+ * history, and one lineage session recording the import (the folder, and each file's name, size
+ * and SHA-256). Everything is checked before use: shapes against the manifest and the file
+ * sizes (before allocating), ids, and that every weight is finite. report may be NULL. */
+int cr_ml5_read(const char *dir, cr_model **out, cr_ml5_report *report, cr_error *err);
+/* Writes the model's latest (which = 0) or best (which = 1) weights as a folder that ml5.js
+ * 0.12.2's CharRNN loads, giving the same probabilities; each file is replaced atomically,
+ * manifest.json last. dir is created if missing (with the folders above it); an existing dir
+ * must be empty or hold a model (a manifest.json), whose files are replaced. Only two-layer
+ * LSTMs run in ml5 (it reads its output from layer 1): CR_EINVAL for any other model, or for
+ * weights that are not finite. A one-hot model is written with an identity embedding, which
+ * gives exactly the same result. */
+int cr_ml5_write(const cr_model *m, int which, const char *dir, cr_error *err);
+
 #endif

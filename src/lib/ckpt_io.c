@@ -136,6 +136,7 @@ static int read_all(int fd, unsigned char **out, size_t *len, cr_error *err)
 int cr_ckpt_read_file(const char *path, cr_model **out, cr_error *err)
 {
     *out = NULL;
+    if (cr_ckpt_is_folder(path)) return cr_ml5_read(path, out, NULL, err); /* ml5.c */
     int stdin_ = !path || strcmp(path, "-") == 0;
     int fd = stdin_ ? 0 : open(path, O_RDONLY);
     if (fd < 0) return cr_fail(err, CR_EIO, -1, NULL, "%s", strerror(errno));

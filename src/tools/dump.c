@@ -13,6 +13,7 @@ static const char USAGE[] =
     "Usage: dump [OPTION]... [CKPT]\n"
     "Show what a checkpoint (the file CKPT, or standard input) holds. Without an option: its\n"
     "model, settings, vocabulary, progress and lineage, and its loss curve drawn as text.\n"
+    "CKPT may also be an ml5.js CharRNN model folder.\n"
     "\n"
     "      --json           the whole summary as JSON, history included\n"
     "      --history        the history as a table for spreadsheets (tab-separated, one\n"
@@ -23,8 +24,11 @@ static const char USAGE[] =
     "                       and a histogram of its values\n"
     "      --tensor NAME    the values of one tensor, a row per line\n"
     "      --chunks         the file's chunks: tag, offset, length, CRC-32\n"
-    "      --best, --last   the weights --stats and --tensor show: the best by validation\n"
-    "                       loss, or the latest [the best if the checkpoint has them]\n"
+    "      --ml5 DIR        write the model as an ml5.js 0.12.2 CharRNN model folder DIR\n"
+    "                       (created if missing), for ml5.charRNN in a web page; only\n"
+    "                       two-layer LSTMs run there (docs/ml5.md)\n"
+    "      --best, --last   the weights --stats, --tensor and --ml5 use: the best by\n"
+    "                       validation loss, or the latest [the best if the checkpoint has them]\n"
     "  -h, --help           show this help;  --version  show the version\n"
     "\n"
     "Losses are in nats per character (bits = nats / 0.693). Charts and histograms use\n"
@@ -33,20 +37,25 @@ static const char USAGE[] =
     "Examples:\n"
     "  dump bot.ckpt\n"
     "  cat bot.ckpt | dump --json\n"
-    "  dump --stats --last bot.ckpt\n";
+    "  dump --stats --last bot.ckpt\n"
+    "  dump --ml5 sketch/models/bot bot.ckpt\n";
 
-enum { M_SUMMARY, M_JSON, M_HISTORY, M_SVG, M_STATS, M_TENSOR, M_CHUNKS };
-enum { O_JSON = 256, O_HISTORY, O_SVG, O_STATS, O_TENSOR, O_CHUNKS, O_BEST, O_LAST, O_VERSION };
+enum { M_SUMMARY, M_JSON, M_HISTORY, M_SVG, M_STATS, M_TENSOR, M_CHUNKS, M_ML5 };
+enum {
+    O_JSON = 256, O_HISTORY, O_SVG, O_STATS, O_TENSOR, O_CHUNKS, O_BEST, O_LAST, O_VERSION, O_ML5
+};
 
 static const struct option LONG_OPTS[] = {
     {"json", 0, 0, O_JSON}, {"history", 0, 0, O_HISTORY}, {"svg", 0, 0, O_SVG},
     {"stats", 0, 0, O_STATS}, {"tensor", 1, 0, O_TENSOR}, {"chunks", 0, 0, O_CHUNKS},
+    {"ml5", 1, 0, O_ML5},
     {"best", 0, 0, O_BEST}, {"last", 0, 0, O_LAST}, {"help", 0, 0, 'h'},
     {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
     int mode;            /* M_* */
     const char *tensor;  /* with M_TENSOR */
+    const char *ml5;     /* with M_ML5: the folder to write */
     int best, last;      /* --best, --last given */
     const char *ckpt;
 } options;
@@ -60,12 +69,14 @@ typedef struct dump {
     uint32_t version;          /* the format version, bytes 8..11 */
     cr_model *m;
     int utf8;                  /* the locale is UTF-8: Unicode lines in text charts */
+    uint32_t folder_files;     /* an ml5.js model folder of this many files (len: their bytes) */
 } dump;
 
 static void set_mode(options *o, int mode)
 {
     if (o->mode != M_SUMMARY && o->mode != mode)
-        cli_usage("give only one of --json, --history, --svg, --stats, --tensor and --chunks");
+        cli_usage("give only one of --json, --history, --svg, --stats, --tensor, --chunks and "
+                  "--ml5");
     o->mode = mode;
 }
 
@@ -86,6 +97,11 @@ static void parse_options(int argc, char **argv, options *o)
             o->tensor = optarg;
             break;
         case O_CHUNKS: set_mode(o, M_CHUNKS); break;
+        case O_ML5:
+            set_mode(o, M_ML5);
+            if (!*optarg) cli_usage("--ml5: the folder name is empty");
+            o->ml5 = optarg;
+            break;
         case O_BEST: o->best = 1; break;
         case O_LAST: o->last = 1; break;
         case 'h':
@@ -100,8 +116,9 @@ static void parse_options(int argc, char **argv, options *o)
         }
     }
     if (o->best && o->last) cli_usage("give --best or --last, not both");
-    if ((o->best || o->last) && o->mode != M_STATS && o->mode != M_TENSOR)
-        cli_usage("--%s chooses the weights for --stats and --tensor", o->best ? "best" : "last");
+    if ((o->best || o->last) && o->mode != M_STATS && o->mode != M_TENSOR && o->mode != M_ML5)
+        cli_usage("--%s chooses the weights for --stats, --tensor and --ml5",
+                  o->best ? "best" : "last");
     if (argc - optind > 1) cli_usage("one checkpoint at a time (got %d)", argc - optind);
     o->ckpt = optind < argc ? argv[optind] : "-";
     if (strcmp(o->ckpt, "-") == 0 && isatty(0))
@@ -535,9 +552,11 @@ static void summary_model(const dump *d)
 {
     const cr_config *c = cr_model_config(d->m);
     const cr_vocab *v = cr_model_vocab(d->m);
-    label_col(0, "checkpoint");
+    label_col(0, d->folder_files ? "ml5.js model" : "checkpoint");
     out_text(d, d->name, strlen(d->name), 0);
-    out(" (%zu bytes, format version %u)\n", d->len, (unsigned)d->version);
+    if (d->folder_files)
+        out(" (a folder of %u files, %zu bytes)\n", (unsigned)d->folder_files, d->len);
+    else out(" (%zu bytes, format version %u)\n", d->len, (unsigned)d->version);
     outs("\nmodel\n");
     kv("cell", "%s", cr_cell_name(c->cell));
     kv("layers", "%d", c->layers);
@@ -556,7 +575,9 @@ static void summary_model(const dump *d)
         outs("\"");
         for (uint32_t j = i; j < i + 40 && j < shown; j++) {
             char b[4];
-            out_text(d, b, cr_utf8_encode(v->chars[j], b), 1);
+            const char *t;
+            size_t n = cr_vocab_text(v, j, b, &t);
+            out_text(d, t, n, 1);
         }
         outs("\"\n");
     }
@@ -762,7 +783,7 @@ static void json_model(jw *j, const dump *d)
     for (uint32_t i = 0; i < v->size; i++) {
         char b[5] = {0};
         cr_utf8_encode(v->chars[i], b);
-        j_str(j, NULL, b);
+        j_str(j, NULL, v->strings && v->strings[i] ? v->strings[i] : b);
     }
     j_close(j, "]");
     j_open(j, "counts", "[", 1);
@@ -874,7 +895,12 @@ static void json(const dump *d)
     j_open(&j, NULL, "{", 0);
     j_str(&j, "file", d->path);
     j_u64(&j, "bytes", d->len);
-    j_u64(&j, "format_version", d->version);
+    if (d->folder_files) { /* an ml5.js model folder: no format version */
+        j_item(&j, "format_version");
+        outs("null");
+    } else {
+        j_u64(&j, "format_version", d->version);
+    }
     json_model(&j, d);
     json_settings(&j, cr_model_config(d->m));
     json_progress(&j, d);
@@ -1220,6 +1246,7 @@ static const char *chunk_meaning(const char *tag)
 {
     static const char *const KNOWN[][2] = {
         {"HEAD", "shape and training settings"}, {"VOCB", "vocabulary"},
+        {"VSTR", "ids that stand for strings (ml5.js imports)"},
         {"WLST", "latest weights"}, {"WBST", "best weights"},
         {"OPT1", "optimizer: first moments or velocity"}, {"OPT2", "optimizer: second moments"},
         {"CARY", "state carried between training chunks"},
@@ -1246,6 +1273,54 @@ static void chunks(const dump *d)
     free(c);
 }
 
+/* ---- ml5.js model folders ---- */
+/* s as a double-quoted string for a message, controls and quotes escaped. */
+static const char *quoted(const char *s, char *buf, size_t cap)
+{
+    size_t at = 0;
+    buf[at++] = '"';
+    for (; *s && at + 8 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') at += (size_t)snprintf(buf + at, cap - at, "\\%c", c);
+        else if (c < 0x20 || c == 0x7F) at += (size_t)snprintf(buf + at, cap - at, "\\x%02X", c);
+        else buf[at++] = (char)c;
+    }
+    snprintf(buf + at, cap - at, "%s\"", *s ? "..." : "");
+    return buf;
+}
+
+/* Imports a folder, warning about the vocabulary keys that are not one character. */
+static void read_folder(dump *d)
+{
+    cr_ml5_report rep;
+    cr_error err;
+    if (cr_ml5_read(d->path, &d->m, &rep, &err)) cli_die_err(d->name, &err);
+    const cr_vocab *v = cr_model_vocab(d->m);
+    for (uint32_t i = 0; i < rep.nodd && i < CR_ML5_MAX_ODD; i++) {
+        char q[80];
+        const cr_ml5_odd *k = &rep.odd[i];
+        cli_warn("%s: vocab.json byte %lld: the key %s (id %u) is not one character; kept as "
+                 "that text, which sampling writes whole as ml5 does, and which no prime or "
+                 "corpus can contain", d->name, k->offset, quoted(v->strings[k->id], q, sizeof q),
+                 (unsigned)k->ml5_id);
+    }
+    if (rep.nodd > CR_ML5_MAX_ODD)
+        cli_warn("%s: vocab.json: %u more keys that are not one character", d->name,
+                 (unsigned)(rep.nodd - CR_ML5_MAX_ODD));
+    d->folder_files = rep.files;
+    d->len = rep.bytes;
+}
+
+static void write_ml5(const dump *d, const options *o)
+{
+    char what[64];
+    cr_error err;
+    const float *w = chosen_weights(d, o, what);
+    int best = cr_model_has_best(d->m) && w == cr_model_params(d->m, 1);
+    if (cr_ml5_write(d->m, best, o->ml5, &err)) cli_die_err(o->ml5, &err);
+    cli_warn("wrote the ml5.js model folder %s (%s)", o->ml5, what);
+}
+
 int main(int argc, char **argv)
 {
     cli_prog = "dump";
@@ -1254,15 +1329,22 @@ int main(int argc, char **argv)
     cli_quiet_on_closed_pipe();
     dump d = {.path = o.ckpt, .utf8 = locale_is_utf8()};
     d.name = strcmp(o.ckpt, "-") == 0 ? "standard input" : o.ckpt;
-    d.buf = cli_read_all(o.ckpt, &d.len);
-    if (d.len == 0) cli_die(d.name, "empty input: no checkpoint to read");
+    if (cr_ckpt_is_folder(o.ckpt)) {
+        if (o.mode == M_CHUNKS)
+            cli_die(d.name, "an ml5.js model folder has no chunks: --chunks is for checkpoints");
+        read_folder(&d);
+    } else {
+        d.buf = cli_read_all(o.ckpt, &d.len);
+        if (d.len == 0) cli_die(d.name, "empty input: no checkpoint to read");
+    }
     if (o.mode == M_CHUNKS) {
         chunks(&d);
     } else {
         cr_error err;
-        if (cr_ckpt_decode(d.buf, d.len, &d.m, &err)) cli_die_err(d.name, &err);
-        d.version = le32(d.buf + 8);
+        if (!d.m && cr_ckpt_decode(d.buf, d.len, &d.m, &err)) cli_die_err(d.name, &err);
+        if (d.buf) d.version = le32(d.buf + 8);
         switch (o.mode) {
+        case M_ML5: write_ml5(&d, &o); break;
         case M_JSON: json(&d); break;
         case M_HISTORY: history(&d); break;
         case M_SVG: svg(&d); break;

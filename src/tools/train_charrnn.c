@@ -144,6 +144,9 @@ static void parse_options(int argc, char **argv, options *o)
         default: cli_bad_option(argc, argv, ch);
         }
     }
+    if (!o->output && o->resume && cr_ckpt_is_folder(o->resume))
+        cli_usage("--resume %s: an ml5.js model folder is not saved back into; give -o FILE",
+                  o->resume);
     /* without -o, a resumed run writes back to the file it resumed */
     if (!o->output && o->resume && strcmp(o->resume, "-") != 0) o->output = o->resume;
     if (o->output && strcmp(o->output, "-") == 0) o->output = NULL;
