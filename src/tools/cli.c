@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -58,48 +59,176 @@ void cli_bad_option(int argc, char **argv, int ch)
     cli_usage("unknown option '%s'", name);
 }
 
+/* ---- numbers ---- */
+
+static int digit(char c) { return c >= '0' && c <= '9'; }
+
+/* [+-]?[0-9]+ and nothing else: the sign, and the magnitude (*over when it passes 64 bits). */
+static int whole(const char *s, int *neg, uint64_t *mag, int *over)
+{
+    *neg = *over = 0;
+    *mag = 0;
+    if (*s == '+' || *s == '-') *neg = *s++ == '-';
+    if (!digit(*s)) return 0;
+    for (; digit(*s); s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (*mag > (UINT64_MAX - d) / 10) *over = 1;
+        else *mag = *mag * 10 + d;
+    }
+    return *s == 0;
+}
+
+cli_num cli_parse_int(const char *s, long min, long max, long *out)
+{
+    int neg, over;
+    uint64_t mag;
+    if (!whole(s, &neg, &mag, &over)) return CLI_NUM_SYNTAX;
+    if (over || mag > (uint64_t)LONG_MAX + neg) return CLI_NUM_RANGE;
+    long v = !neg ? (long)mag : mag == (uint64_t)LONG_MAX + 1 ? LONG_MIN : -(long)mag;
+    if (v < min || v > max) return CLI_NUM_RANGE;
+    *out = v;
+    return CLI_NUM_OK;
+}
+
+cli_num cli_parse_u64(const char *s, uint64_t *out)
+{
+    int neg, over;
+    uint64_t mag;
+    if (!whole(s, &neg, &mag, &over)) return CLI_NUM_SYNTAX;
+    if (over || (neg && mag)) return CLI_NUM_RANGE;
+    *out = mag;
+    return CLI_NUM_OK;
+}
+
+/* [+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)? and nothing else. */
+static int real(const char *s)
+{
+    size_t n = 0;
+    if (*s == '+' || *s == '-') s++;
+    for (; digit(*s); s++)
+        n++;
+    if (*s == '.')
+        for (s++; digit(*s); s++)
+            n++;
+    if (n == 0) return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-') s++;
+        if (!digit(*s)) return 0;
+        while (digit(*s))
+            s++;
+    }
+    return *s == 0;
+}
+
+cli_num cli_parse_double(const char *s, double min, int min_open, double max, double *out)
+{
+    if (!real(s)) return CLI_NUM_SYNTAX;
+    char *end;
+    double v = strtod(s, &end); /* an underflow gives 0 or a subnormal, range-checked below */
+    if (*end) return CLI_NUM_SYNTAX; /* a locale whose decimal point is not '.' */
+    if (!isfinite(v) || v < min || (min_open && v == min) || v > max) return CLI_NUM_RANGE;
+    *out = v;
+    return CLI_NUM_OK;
+}
+
+/* An argument for a message: one line, control bytes as \xHH, cut after 40 bytes. */
+static const char *shown_arg(const char *s, char out[200])
+{
+    size_t o = 0, i = 0;
+    for (; s[i] && i < 40; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x20 || b == 0x7F) o += (size_t)snprintf(out + o, 5, "\\x%02X", b);
+        else out[o++] = (char)b;
+    }
+    while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80 && i < 44) /* finish a character */
+        out[o++] = s[i++];
+    strcpy(out + o, s[i] ? "..." : "");
+    return out;
+}
+
 long cli_int(const char *opt, const char *s, long min, long max)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno == ERANGE || s[0] == ' ')
-        cli_usage("%s: '%s' is not a whole number", opt, s);
-    if (v < min || v > max) cli_usage("%s: %ld is out of range (%ld to %ld)", opt, v, min, max);
+    long v = 0;
+    char a[200];
+    cli_num r = cli_parse_int(s, min, max, &v);
+    if (r == CLI_NUM_SYNTAX) cli_usage("%s: '%s' is not a whole number", opt, shown_arg(s, a));
+    if (r == CLI_NUM_RANGE)
+        cli_usage("%s: %s is out of range (%ld to %ld)", opt, shown_arg(s, a), min, max);
     return v;
 }
 
 uint64_t cli_u64(const char *opt, const char *s)
 {
-    char *end;
-    errno = 0;
-    if (s[0] < '0' || s[0] > '9') cli_usage("%s: '%s' is not a whole number of 0 or more", opt, s);
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || errno == ERANGE) cli_usage("%s: '%s' is not a whole number that fits 64 bits", opt, s);
-    return (uint64_t)v;
+    uint64_t v = 0;
+    char a[200];
+    cli_num r = cli_parse_u64(s, &v);
+    if (r == CLI_NUM_SYNTAX) cli_usage("%s: '%s' is not a whole number", opt, shown_arg(s, a));
+    if (r == CLI_NUM_RANGE)
+        cli_usage("%s: %s is out of range (0 to %llu)", opt, shown_arg(s, a),
+                  (unsigned long long)UINT64_MAX);
+    return v;
 }
 
 double cli_double(const char *opt, const char *s, double min, int min_open, double max)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno == ERANGE || !isfinite(v) || s[0] == ' ')
-        cli_usage("%s: '%s' is not a number", opt, s);
-    if (v < min || (min_open && v == min) || v > max)
-        cli_usage("%s: %g is out of range (%s%g to %g)", opt, v, min_open ? "above " : "", min, max);
+    double v = 0;
+    char a[200];
+    cli_num r = cli_parse_double(s, min, min_open, max, &v);
+    if (r == CLI_NUM_SYNTAX) cli_usage("%s: '%s' is not a number", opt, shown_arg(s, a));
+    if (r == CLI_NUM_RANGE)
+        cli_usage("%s: %s is out of range (%s%g to %g)", opt, shown_arg(s, a),
+                  min_open ? "above " : "", min, max);
     return v;
 }
+
+/* ---- id lists ---- */
+
+static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+cli_ids_status cli_parse_ids(const unsigned char *s, size_t len, uint32_t limit, cli_ids *list,
+                             size_t *at, size_t *word_len)
+{
+    for (size_t i = 0; i < len;) {
+        if (is_space(s[i])) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        uint64_t id = 0; /* saturates above UINT32_MAX, which is out of range anyway */
+        int number = 1;
+        for (; i < len && !is_space(s[i]); i++) {
+            number = number && digit((char)s[i]);
+            if (number && id <= UINT32_MAX) id = id * 10 + (uint64_t)(s[i] - '0');
+        }
+        *at = start;
+        *word_len = i - start;
+        if (!number) return i - start == 1 && s[start] == '?' ? CLI_IDS_UNKNOWN : CLI_IDS_NOT_ID;
+        if (id >= limit) return CLI_IDS_RANGE;
+        if (list->n == list->cap) {
+            size_t cap = list->cap ? 2 * list->cap : 4096;
+            uint32_t *p = cap <= SIZE_MAX / sizeof *p ? realloc(list->ids, cap * sizeof *p) : NULL;
+            if (!p) return CLI_IDS_NOMEM;
+            list->ids = p;
+            list->cap = cap;
+        }
+        list->ids[list->n++] = (uint32_t)id;
+    }
+    return CLI_IDS_OK;
+}
+
+/* ---- files ---- */
 
 unsigned char *cli_read_all(const char *path, size_t *len)
 {
     int in = strcmp(path, "-") == 0;
+    const char *name = in ? "standard input" : path;
     int fd = in ? 0 : open(path, O_RDONLY);
     if (fd < 0) cli_die(path, "%s", strerror(errno));
     size_t cap = 1 << 16, n = 0;
     unsigned char *buf = malloc(cap);
     for (;;) {
-        if (!buf) cli_die(path, "out of memory");
+        if (!buf) cli_die(name, "out of memory");
         if (n == cap) {
             unsigned char *p = realloc(buf, cap *= 2);
             if (!p) free(buf);
@@ -110,13 +239,27 @@ unsigned char *cli_read_all(const char *path, size_t *len)
         if (k == 0) break;
         if (k < 0) {
             if (errno == EINTR) continue;
-            cli_die(in ? "standard input" : path, "read failed: %s", strerror(errno));
+            int e = errno;
+            free(buf); /* dying, but leak checkers should see nothing lost */
+            cli_die(name, "read failed: %s", strerror(e));
         }
         n += (size_t)k;
     }
     if (!in) close(fd);
     *len = n;
     return buf;
+}
+
+const char *cli_utf16_name(const unsigned char *text, size_t len)
+{
+    if (len >= 2 && ((text[0] == 0xFF && text[1] == 0xFE) || (text[0] == 0xFE && text[1] == 0xFF)))
+        return "utf-16";
+    size_t n = len < 4096 ? len : 4096, zeros[2] = {0, 0};
+    for (size_t i = 0; i < n; i++)
+        zeros[i & 1] += text[i] == 0;
+    if (zeros[0] == 0 && zeros[1] > 0 && zeros[1] >= n / 8) return "utf-16le";
+    if (zeros[1] == 0 && zeros[0] > 0 && zeros[0] >= n / 8) return "utf-16be";
+    return NULL;
 }
 
 void cli_require_utf8(const char *path, const unsigned char *text, size_t len)
@@ -126,14 +269,17 @@ void cli_require_utf8(const char *path, const unsigned char *text, size_t len)
     size_t line = 1;
     for (size_t i = 0; i < bad; i++)
         line += text[i] == '\n';
-    const char *hint = "it may be Latin-1 or another legacy encoding; convert it to UTF-8 first";
-    if (len >= 2 && ((text[0] == 0xFF && text[1] == 0xFE) || (text[0] == 0xFE && text[1] == 0xFF)))
-        hint = "it looks like UTF-16; convert it to UTF-8 first";
-    else if (memchr(text, 0, len < 4096 ? len : 4096))
-        hint = "it has NUL bytes: binary data, or UTF-16; the corpus must be UTF-8 text";
-    cli_die(strcmp(path, "-") == 0 ? "standard input" : path,
-            "invalid UTF-8 at byte %zu (line %zu); %s (e.g. iconv -f latin1 -t utf-8)", bad, line,
-            hint);
+    const char *name = strcmp(path, "-") == 0 ? "standard input" : path;
+    const char *utf16 = cli_utf16_name(text, len);
+    if (utf16)
+        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like UTF-16; convert it "
+                "with 'iconv -f %s -t utf-8', then tidy it with 'clean'", bad, line, utf16);
+    if (memchr(text, 0, len < 4096 ? len : 4096))
+        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it has NUL bytes: binary data, not "
+                "text", bad, line);
+    cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it may be Latin-1 or another legacy "
+            "encoding; convert it with 'iconv -f latin1 -t utf-8', or repair it with 'clean'",
+            bad, line);
 }
 
 const char *cli_char_name(uint32_t cp, char buf[32])

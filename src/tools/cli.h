@@ -20,16 +20,50 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A library error: "tool: where: message", exit 1. */
 _Noreturn void cli_die_err(const char *where, const cr_error *err);
 
-/* Whole-string, range-checked numbers; anything else is a usage error naming the option. */
+/* What a pure number parser found: a number in range, no number at all, or one out of range. */
+typedef enum cli_num { CLI_NUM_OK = 0, CLI_NUM_SYNTAX, CLI_NUM_RANGE } cli_num;
+
+/* Pure parsers: never print, never exit, *out set only on CLI_NUM_OK. The whole string must be
+ * the number, in ASCII, without spaces:
+ *   whole numbers  [+-]?[0-9]+                              (leading zeros allowed)
+ *   reals          [+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?
+ * so no hexadecimal, no inf or nan, no locale's decimal comma. A well-formed number too large
+ * for its type, or outside min..max, is CLI_NUM_RANGE; a real must be finite (min < x when
+ * min_open, else min <= x; x <= max). */
+cli_num cli_parse_int(const char *s, long min, long max, long *out);
+cli_num cli_parse_u64(const char *s, uint64_t *out);
+cli_num cli_parse_double(const char *s, double min, int min_open, double max, double *out);
+
+/* The same for the tools: anything else is a usage error naming the option (exit 2). */
 long cli_int(const char *opt, const char *s, long min, long max);
 uint64_t cli_u64(const char *opt, const char *s);
-/* A finite number with min <= x <= max (or min < x when min_open). */
 double cli_double(const char *opt, const char *s, double min, int min_open, double max);
+
+/* An id list (tokenize --decode): decimal ids below limit, separated by ASCII white space. */
+typedef enum cli_ids_status {
+    CLI_IDS_OK = 0,
+    CLI_IDS_NOT_ID,   /* a word that is not a whole number */
+    CLI_IDS_UNKNOWN,  /* a lone '?', which tokenize --ids writes for an unknown character */
+    CLI_IDS_RANGE,    /* a whole number >= limit */
+    CLI_IDS_NOMEM
+} cli_ids_status;
+typedef struct cli_ids {
+    uint32_t *ids;    /* (n) allocated; the caller frees */
+    size_t n, cap;
+} cli_ids;
+/* Pure: appends the ids of s[0..len) to *list. On failure *at and *word_len locate the bad
+ * word (for CLI_IDS_NOMEM, the word that did not fit), and the ids before it are appended. */
+cli_ids_status cli_parse_ids(const unsigned char *s, size_t len, uint32_t limit, cli_ids *list,
+                             size_t *at, size_t *word_len);
 
 /* Reads a whole file ("-" is standard input); dies with the file's name on failure. */
 unsigned char *cli_read_all(const char *path, size_t *len);
-/* Checks that text is UTF-8; dies naming the file, byte and line, with a hint. */
+/* Checks that text is UTF-8; dies naming the file, byte and line, with a hint (iconv for
+ * UTF-16 and legacy encodings, clean to repair). */
 void cli_require_utf8(const char *path, const unsigned char *text, size_t len);
+/* The iconv name of the UTF-16 that text looks like ("utf-16" with a byte-order mark, else
+ * "utf-16le" or "utf-16be" when NUL bytes sit at one parity only, as in ASCII text), or NULL. */
+const char *cli_utf16_name(const unsigned char *text, size_t len);
 /* Describes a code point for messages: 'é' (U+00E9), or U+000A for invisible ones. */
 const char *cli_char_name(uint32_t cp, char buf[32]);
 

@@ -590,8 +590,6 @@ static void report_unseen(const text *t, const tally *ty, int json)
 }
 
 /* ---- decoding ---- */
-static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
 /* A word of an ids file for a message: at most 20 bytes, others as \xHH. */
 static const char *word_name(const unsigned char *s, size_t n, char out[96])
 {
@@ -604,39 +602,24 @@ static const char *word_name(const unsigned char *s, size_t n, char out[96])
 }
 
 /* Reads the ids of one file (whitespace-separated decimal numbers below v->size) into *ids. */
-static void read_ids(const char *path, const cr_vocab *v, uint32_t **ids, size_t *n, size_t *cap)
+static void read_ids(const char *path, const cr_vocab *v, cli_ids *ids)
 {
-    size_t len;
+    size_t len, at = 0, n = 0;
     unsigned char *b = cli_read_all(path, &len);
-    for (size_t i = 0; i < len;) {
-        if (is_space(b[i])) {
-            i++;
-            continue;
-        }
-        size_t start = i;
-        uint64_t id = 0;
-        int number = 1;
-        for (; i < len && !is_space(b[i]); i++) {
-            number = number && b[i] >= '0' && b[i] <= '9';
-            if (number && id <= UINT32_MAX) id = id * 10 + (uint64_t)(b[i] - '0');
-        }
-        char word[96];
-        if (!number && i - start == 1 && b[start] == '?')
-            cli_die(display_name(path), "'?' at byte %zu stands for a character the model does not "
-                    "know; it cannot be decoded", start);
-        if (!number)
-            cli_die(display_name(path), "'%s' at byte %zu is not an id (a whole number from 0 "
-                    "to %u)", word_name(b + start, i - start, word), start, v->size ? v->size - 1 : 0);
-        if (id >= v->size)
-            cli_die(display_name(path), "id %s at byte %zu is out of range (vocabulary of %u)",
-                    word_name(b + start, i - start, word), start, v->size);
-        if (*n == *cap) {
-            *cap = *cap ? 2 * *cap : 4096;
-            uint32_t *p = realloc(*ids, *cap * sizeof *p);
-            if (!p) cli_die(display_name(path), "out of memory");
-            *ids = p;
-        }
-        (*ids)[(*n)++] = (uint32_t)id;
+    char word[96];
+    const char *name = display_name(path);
+    switch (cli_parse_ids(b, len, v->size, ids, &at, &n)) {
+    case CLI_IDS_OK: break;
+    case CLI_IDS_UNKNOWN:
+        cli_die(name, "'?' at byte %zu stands for a character the model does not know; it cannot "
+                "be decoded", at);
+    case CLI_IDS_NOT_ID:
+        cli_die(name, "'%s' at byte %zu is not an id (a whole number from 0 to %u)",
+                word_name(b + at, n, word), at, v->size ? v->size - 1 : 0);
+    case CLI_IDS_RANGE:
+        cli_die(name, "id %s at byte %zu is out of range (vocabulary of %u)",
+                word_name(b + at, n, word), at, v->size);
+    case CLI_IDS_NOMEM: cli_die(name, "out of memory");
     }
     free(b);
 }
@@ -644,15 +627,14 @@ static void read_ids(const char *path, const cr_vocab *v, uint32_t **ids, size_t
 /* Checks every id of every file first, so that a bad one writes nothing; then the text. */
 static void decode(const options *o, const cr_vocab *v)
 {
-    uint32_t *ids = NULL;
-    size_t n = 0, cap = 0;
+    cli_ids ids = {0};
     for (int f = 0; f < o->nfiles; f++)
-        read_ids(o->files[f], v, &ids, &n, &cap);
-    for (size_t i = 0; i < n; i++) {
+        read_ids(o->files[f], v, &ids);
+    for (size_t i = 0; i < ids.n; i++) {
         char u[4];
-        cli_write(u, cr_utf8_encode(v->chars[ids[i]], u));
+        cli_write(u, cr_utf8_encode(v->chars[ids.ids[i]], u));
     }
-    free(ids);
+    free(ids.ids);
 }
 
 int main(int argc, char **argv)
