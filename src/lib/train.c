@@ -18,8 +18,15 @@ struct cr_trainer {
     uint64_t chunks;       /* K: chunks per epoch */
     uint32_t *in, *tgt;    /* (T, B) */
     float *eval_state;     /* (L, S, B, H) */
-    float *carry_before;   /* (L, S, B, H) the carried state before this step, for divergence */
+    float *carry_before;   /* (L, S, B, H) the carried state before this step */
     cr_rng rng_before;     /* the training stream before this step */
+    /* The model at the start of the last step that updated it: when the next step's loss is not
+     * finite, that update made the weights bad, and this is the last good state. */
+    float *good_params, *good_m1, *good_m2; /* (nparams) each; m2 for Adam only */
+    float *good_carry;     /* (L, S, B, H) */
+    cr_train_progress good_prog;
+    cr_rng good_rng;
+    int have_good;
     /* since the last history row */
     double pend_loss, pend_time;
     uint64_t pend_steps, pend_chars;
@@ -52,6 +59,10 @@ void cr_trainer_free(cr_trainer *t)
     free(t->tgt);
     free(t->eval_state);
     free(t->carry_before);
+    free(t->good_params);
+    free(t->good_m1);
+    free(t->good_m2);
+    free(t->good_carry);
     free(t);
 }
 
@@ -104,10 +115,16 @@ int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threa
     t->tgt = calloc(T * B, sizeof *t->tgt);
     t->eval_state = calloc(carry, sizeof *t->eval_state);
     t->carry_before = calloc(carry, sizeof *t->carry_before);
+    t->good_params = malloc(m->nparams * sizeof *t->good_params);
+    t->good_m1 = malloc(m->nparams * sizeof *t->good_m1);
+    t->good_m2 = c->optimizer == CR_ADAM ? malloc(m->nparams * sizeof *t->good_m2) : NULL;
+    t->good_carry = malloc(carry * sizeof *t->good_carry);
     if (!m->m1) m->m1 = calloc(m->nparams, sizeof *m->m1);
     if (!m->m2 && c->optimizer == CR_ADAM) m->m2 = calloc(m->nparams, sizeof *m->m2);
     if (!m->carry) m->carry = calloc(carry, sizeof *m->carry);
-    if (!t->grads || !t->in || !t->tgt || !t->eval_state || !t->carry_before || !m->m1 || !m->carry ||
+    if (!t->grads || !t->in || !t->tgt || !t->eval_state || !t->carry_before || !t->good_params ||
+        !t->good_m1 || (c->optimizer == CR_ADAM && !t->good_m2) || !t->good_carry || !m->m1 ||
+        !m->carry ||
         (c->optimizer == CR_ADAM && !m->m2)) {
         rc = cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for training");
         goto fail;
@@ -219,6 +236,42 @@ static uint64_t eval_interval(const cr_trainer *t)
     return t->chunks < 250 ? t->chunks : 250;
 }
 
+/* Before an update: the model as it was at the start of this step becomes the last good one. */
+static void keep_as_last_good(cr_trainer *t)
+{
+    const cr_model *m = t->m;
+    size_t bytes = m->nparams * sizeof(float);
+    memcpy(t->good_params, m->params, bytes);
+    memcpy(t->good_m1, m->m1, bytes);
+    if (t->good_m2) memcpy(t->good_m2, m->m2, bytes);
+    memcpy(t->good_carry, t->carry_before, cr_carry_floats(&m->cfg) * sizeof(float));
+    t->good_prog = m->prog;
+    t->good_rng = t->rng_before;
+    t->have_good = 1;
+}
+
+/* After a non-finite loss: back to the start of the last step that updated the model, or of
+ * this step if none did (its weights are then the ones the run started from). */
+static void restore_last_good(cr_trainer *t)
+{
+    cr_model *m = t->m;
+    size_t bytes = m->nparams * sizeof(float), carry = cr_carry_floats(&m->cfg) * sizeof(float);
+    if (!t->have_good) {
+        memcpy(m->carry, t->carry_before, carry);
+        m->rng = t->rng_before;
+        return;
+    }
+    memcpy(m->params, t->good_params, bytes);
+    memcpy(m->m1, t->good_m1, bytes);
+    if (t->good_m2) memcpy(m->m2, t->good_m2, bytes);
+    memcpy(m->carry, t->good_carry, carry);
+    double wall = m->prog.wall_s;
+    m->prog = t->good_prog;
+    m->prog.wall_s = wall; /* the time was spent all the same */
+    m->rng = t->good_rng;
+    cr_net_weights_changed(t->net, m->params);
+}
+
 int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
 {
     cr_model *m = t->m;
@@ -242,14 +295,14 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     cr_net_backward(t->net, m->params, t->grads, NULL);
     r->grad_norm = cr_grad_norm(t->grads, m->nparams);
     if (!isfinite(r->loss) || !isfinite(r->grad_norm)) {
-        /* leave the model as it was before this step, so that it can still be saved */
-        memcpy(m->carry, t->carry_before, cr_carry_floats(c) * sizeof(float));
-        m->rng = t->rng_before;
+        unsigned long long bad_step = (unsigned long long)m->prog.step + 1;
+        restore_last_good(t);
         return cr_fail(err, CR_EDIVERGED, -1, NULL,
-                       "the loss became %s at step %llu; try a lower --lr (now %g)",
-                       isfinite(r->loss) ? "finite but the gradient did not" : "not finite",
-                       (unsigned long long)m->prog.step + 1, c->lr);
+                       "the %s stopped being finite at step %llu; the model is back at step %llu; "
+                       "try a lower --lr (now %g)", isfinite(r->loss) ? "gradient" : "loss",
+                       bad_step, (unsigned long long)m->prog.step, c->lr);
     }
+    keep_as_last_good(t);
     float gscale = c->clip > 0 && r->grad_norm > c->clip ? (float)(c->clip / r->grad_norm) : 1.0f;
     r->lr = cr_lr_at(c, m->prog.step);
     cr_optim_update(c, m->params, t->grads, m->m1, m->m2, m->nparams, m->prog.step, r->lr, gscale);
