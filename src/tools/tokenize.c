@@ -632,7 +632,8 @@ static void decode(const options *o, const cr_vocab *v)
         read_ids(o->files[f], v, &ids);
     for (size_t i = 0; i < ids.n; i++) {
         char u[4];
-        cli_write(u, cr_utf8_encode(v->chars[ids.ids[i]], u));
+        const char *piece;
+        cli_write(piece, cr_vocab_text(v, ids.ids[i], u, &piece));
     }
     free(ids.ids);
 }

@@ -181,10 +181,14 @@ static void read_corpus(int nfiles, char **files, corpus *cp)
         unsigned char *t = cli_read_all(files[i], &n);
         cli_require_utf8(files[i], t, n);
         const unsigned char *nul = memchr(t, 0, n);
+        const char *name = strcmp(files[i], "-") == 0 ? "standard input" : files[i];
+        const char *utf16 = nul ? cli_utf16_name(t, n) : NULL;
+        if (utf16)
+            cli_die(name, "a NUL byte at byte %zu: it looks like %s, not UTF-8; convert it "
+                    "first (iconv -f %s -t utf-8)", (size_t)(nul - t), utf16, utf16);
         if (nul)
-            cli_die(strcmp(files[i], "-") == 0 ? "standard input" : files[i],
-                    "a NUL byte at byte %zu: this looks like binary data, not text (clean can "
-                    "remove stray control characters)", (size_t)(nul - t));
+            cli_die(name, "a NUL byte at byte %zu: this looks like binary data, not text (clean "
+                    "can remove stray control characters)", (size_t)(nul - t));
         unsigned char *all = realloc(cp->text, cp->len + n + 1);
         if (!all) cli_die(files[i], "out of memory");
         memcpy(all + cp->len, t, n);
@@ -308,24 +312,38 @@ static cr_model *new_model(const options *o, const corpus *cp)
 }
 
 /* ---- saving ---- */
-/* Writes the checkpoint with Ctrl-C and SIGTERM held back, so that a second press cannot
- * interrupt the save half-way; they take effect when it is done. */
-static void save(const options *o, const cr_model *m, int to_stdout)
+/* Writes the checkpoint (to fd 1 when path is NULL) with Ctrl-C and SIGTERM held back, so that
+ * a second press cannot interrupt the save half-way; they take effect when it is done. */
+static int write_holding_signals(const cr_model *m, const char *path, cr_error *err)
 {
-    cr_error err;
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &old);
-    if (to_stdout) {
-        if (cr_ckpt_write_fd(m, 1, &err))
-            cli_die("standard output", "cannot write the checkpoint: %s", err.message);
-    } else if (cr_ckpt_write_file(m, o->output, &err)) {
-        cli_die(o->output, "cannot save the checkpoint: %s (the previous file, if any, is "
-                "unchanged)", err.message);
-    }
+    int rc = path ? cr_ckpt_write_file(m, path, err) : cr_ckpt_write_fd(m, 1, err);
     sigprocmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static void save(const options *o, const cr_model *m, int to_stdout)
+{
+    cr_error err;
+    if (write_holding_signals(m, to_stdout ? NULL : o->output, &err) == CR_OK) return;
+    if (to_stdout) cli_die("standard output", "cannot write the checkpoint: %s", err.message);
+    cli_die(o->output, "cannot save the checkpoint: %s (the previous file, if any, is unchanged)",
+            err.message);
+}
+
+/* A periodic save that fails is reported and tried again at the next period: the run goes on,
+ * since its state is still in memory and the final save may yet succeed. */
+static void save_periodically(const options *o, const cr_model *m, int tty)
+{
+    cr_error err;
+    if (write_holding_signals(m, o->output, &err) == CR_OK) return;
+    if (tty) fputs("\r\033[K", stderr);
+    cli_warn("%s: could not save (%s); training goes on and will try again", o->output,
+             err.message);
 }
 
 /* ---- progress ---- */
@@ -501,7 +519,7 @@ int main(int argc, char **argv)
             break;
         }
         if (o.checkpoint_every && now_s() - last_save >= o.checkpoint_every) {
-            save(&o, m, 0);
+            save_periodically(&o, m, p.tty && !p.quiet);
             last_save = now_s();
         }
     }
