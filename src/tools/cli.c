@@ -250,6 +250,48 @@ unsigned char *cli_read_all(const char *path, size_t *len)
     return buf;
 }
 
+/* text in double quotes for a message, control bytes as \xNN, cut after 24 bytes */
+static const char *quote(const char *text, char out[128])
+{
+    size_t at = 0;
+    out[at++] = '"';
+    for (const unsigned char *p = (const unsigned char *)text; *p && at < 100; p++) {
+        if (*p < 0x20 || *p == 0x7F || *p == '"' || *p == '\\')
+            at += (size_t)snprintf(out + at, 128 - at, "\\x%02X", *p);
+        else
+            out[at++] = (char)*p;
+    }
+    snprintf(out + at, 128 - at, "\"");
+    return out;
+}
+
+cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *report)
+{
+    cr_model *m;
+    cr_error err;
+    cr_ml5_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (!cr_ckpt_is_folder(path)) {
+        if (cr_ckpt_read_file(path, &m, &err)) cli_die_err(name, &err);
+    } else {
+        if (cr_ml5_read(path, &m, &rep, &err)) cli_die_err(name, &err);
+        const cr_vocab *v = cr_model_vocab(m);
+        for (uint32_t i = 0; i < rep.nodd && i < CR_ML5_MAX_ODD; i++) {
+            char q[128];
+            const cr_ml5_odd *k = &rep.odd[i];
+            cli_warn("%s: vocab.json byte %lld: the key %s (id %u) is not one character; kept "
+                     "as that text, which sampling writes whole as ml5 does, and which no prime "
+                     "or corpus can contain", name, k->offset, quote(v->strings[k->id], q),
+                     (unsigned)k->ml5_id);
+        }
+        if (rep.nodd > CR_ML5_MAX_ODD)
+            cli_warn("%s: vocab.json: %u more keys that are not one character", name,
+                     (unsigned)(rep.nodd - CR_ML5_MAX_ODD));
+    }
+    if (report) *report = rep;
+    return m;
+}
+
 const char *cli_utf16_name(const unsigned char *text, size_t len)
 {
     if (len >= 2 && ((text[0] == 0xFF && text[1] == 0xFE) || (text[0] == 0xFE && text[1] == 0xFF)))
@@ -303,6 +345,27 @@ static void stdout_failed(void)
 void cli_write(const void *p, size_t n)
 {
     if (fwrite(p, 1, n, stdout) != n) stdout_failed();
+}
+
+void cli_printf(const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) cli_die("standard output", "cannot format the output");
+    if ((size_t)n < sizeof small) {
+        cli_write(small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) cli_die(NULL, "out of memory");
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    cli_write(big, (size_t)n);
+    free(big);
 }
 
 void cli_close_stdout(void)

@@ -56,6 +56,10 @@ typedef struct cli_ids {
 cli_ids_status cli_parse_ids(const unsigned char *s, size_t len, uint32_t limit, cli_ids *list,
                              size_t *at, size_t *word_len);
 
+/* Reads a checkpoint, or an ml5.js model folder (warning on stderr about its vocabulary keys
+ * that are not one character); dies naming the file on failure. name is how messages call it;
+ * report (may be NULL) receives what a folder import found, zeroed for a checkpoint. */
+cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *report);
 /* Reads a whole file ("-" is standard input); dies with the file's name on failure. */
 unsigned char *cli_read_all(const char *path, size_t *len);
 /* Checks that text is UTF-8; dies naming the file, byte and line, with a hint (iconv for
@@ -69,6 +73,8 @@ const char *cli_char_name(uint32_t cp, char buf[32]);
 
 /* Makes a closed pipe on stdout end the tool quietly with status 0. */
 void cli_quiet_on_closed_pipe(void);
+/* printf to stdout through cli_write, any length. */
+void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes to stdout; a closed pipe exits 0, other errors die. */
 void cli_write(const void *p, size_t n);
 /* Flushes and closes stdout, reporting a failed write; call before exit 0. */

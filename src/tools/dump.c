@@ -126,32 +126,10 @@ static void parse_options(int argc, char **argv, options *o)
 }
 
 /* ---- output: everything goes through cli_write, so a closed pipe ends the tool quietly ---- */
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void out(const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) cli_die("standard output", "cannot format the output");
-    if ((size_t)n < sizeof small) {
-        cli_write(small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) cli_die(NULL, "out of memory");
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    cli_write(big, (size_t)n);
-    free(big);
-}
-
 static void outs(const char *s) { cli_write(s, strlen(s)); }
 
 /* A label, indented, in a column of 20; the value follows from column 21. */
-static void label_col(int indent, const char *k) { out("%*s%-*s ", indent, "", 20 - indent, k); }
+static void label_col(int indent, const char *k) { cli_printf("%*s%-*s ", indent, "", 20 - indent, k); }
 
 static void out_cp(uint32_t cp)
 {
@@ -178,17 +156,17 @@ static void out_text(const dump *d, const char *s, size_t len, int quoted)
         uint32_t cp;
         size_t k = cr_utf8_decode(p + i, len - i, &cp);
         if (k == 0) {
-            out("\\x%02X", p[i++]);
+            cli_printf("\\x%02X", p[i++]);
             continue;
         }
         i += k;
         if (cp == '\n') outs("\\n");
         else if (cp == '\t') outs("\\t");
         else if (cp == '\r') outs("\\r");
-        else if (quoted && (cp == '\\' || cp == '"')) out("\\%c", (char)cp);
-        else if (cp < 0x20 || cp == 0x7F) out("\\x%02X", (unsigned)cp);
+        else if (quoted && (cp == '\\' || cp == '"')) cli_printf("\\%c", (char)cp);
+        else if (cp < 0x20 || cp == 0x7F) cli_printf("\\x%02X", (unsigned)cp);
         else if (invisible(cp) || (cp >= 0x80 && !d->utf8))
-            out(cp > 0xFFFF ? "\\U%08X" : "\\u%04X", (unsigned)cp);
+            cli_printf(cp > 0xFFFF ? "\\U%08X" : "\\u%04X", (unsigned)cp);
         else out_cp(cp);
     }
 }
@@ -204,11 +182,11 @@ static void out_json_str(const char *s)
         size_t k = cr_utf8_decode(p + i, len - i, &cp);
         i += k ? k : 1;
         if (k == 0) cp = 0xFFFD;
-        if (cp == '"' || cp == '\\') out("\\%c", (char)cp);
+        if (cp == '"' || cp == '\\') cli_printf("\\%c", (char)cp);
         else if (cp == '\n') outs("\\n");
         else if (cp == '\t') outs("\\t");
         else if (cp == '\r') outs("\\r");
-        else if (cp < 0x20 || cp == 0x2028 || cp == 0x2029) out("\\u%04X", (unsigned)cp);
+        else if (cp < 0x20 || cp == 0x2028 || cp == 0x2029) cli_printf("\\u%04X", (unsigned)cp);
         else out_cp(cp);
     }
     outs("\"");
@@ -484,10 +462,10 @@ static void chart_x_axis(const dump *d, double xmax, int lw)
         end = at + (int)n - 1;
     }
     labels[end + 1] = 0;
-    out("%*s %s", lw, "", d->utf8 ? "\u2514" : "+");
+    cli_printf("%*s %s", lw, "", d->utf8 ? "\u2514" : "+");
     for (int c = 0; c < CHART_W; c++)
         outs(line[c] == '+' ? (d->utf8 ? "\u252C" : "+") : (d->utf8 ? "\u2500" : "-"));
-    out("\n%*s  %s  characters seen\n", lw, "", labels);
+    cli_printf("\n%*s  %s  characters seen\n", lw, "", labels);
 }
 
 static void text_chart(const dump *d)
@@ -498,7 +476,7 @@ static void text_chart(const dump *d)
     series_range(&tr, &va, &xmax, &lo, &hi);
     if (lo > hi) {
         label_col(0, "loss");
-        out("no history yet: the model has not been %s\n",
+        cli_printf("no history yet: the model has not been %s\n",
             cr_model_progress(d->m)->step ? "evaluated" : "trained");
         goto done;
     }
@@ -518,10 +496,10 @@ static void text_chart(const dump *d)
         int r = chart_row(t, y0, y1), n = snprintf(label[r], sizeof label[r], "%.*f", dec, t);
         if (n > lw) lw = n;
     }
-    out("loss (nats per character) against characters seen:  * training%s\n",
+    cli_printf("loss (nats per character) against characters seen:  * training%s\n",
         va.n ? "  o validation" : "  (no validation)");
     for (int r = 0; r < CHART_H; r++) {
-        out("%*s %s", lw, label[r], label[r][0] ? (d->utf8 ? "\u2524" : "+")
+        cli_printf("%*s %s", lw, label[r], label[r][0] ? (d->utf8 ? "\u2524" : "+")
                                                 : (d->utf8 ? "\u2502" : "|"));
         int last = CHART_W;
         while (last > 0 && grid[r][last - 1] == ' ')
@@ -545,7 +523,7 @@ static void kv(const char *k, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     label_col(2, k);
-    out("%s\n", buf);
+    cli_printf("%s\n", buf);
 }
 
 static void summary_model(const dump *d)
@@ -555,8 +533,8 @@ static void summary_model(const dump *d)
     label_col(0, d->folder_files ? "ml5.js model" : "checkpoint");
     out_text(d, d->name, strlen(d->name), 0);
     if (d->folder_files)
-        out(" (a folder of %u files, %zu bytes)\n", (unsigned)d->folder_files, d->len);
-    else out(" (%zu bytes, format version %u)\n", d->len, (unsigned)d->version);
+        cli_printf(" (a folder of %u files, %zu bytes)\n", (unsigned)d->folder_files, d->len);
+    else cli_printf(" (%zu bytes, format version %u)\n", d->len, (unsigned)d->version);
     outs("\nmodel\n");
     kv("cell", "%s", cr_cell_name(c->cell));
     kv("layers", "%d", c->layers);
@@ -583,7 +561,7 @@ static void summary_model(const dump *d)
     }
     if (shown < v->size) {
         label_col(2, "");
-        out("and %u more\n", (unsigned)(v->size - shown));
+        cli_printf("and %u more\n", (unsigned)(v->size - shown));
     }
 }
 
@@ -653,7 +631,7 @@ static void summary_lineage(const dump *d)
         outs("none recorded\n");
         return;
     }
-    out("%zu session%s\n", n, n == 1 ? "" : "s");
+    cli_printf("%zu session%s\n", n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {
         char label[32];
         snprintf(label, sizeof label, "session %zu", i + 1);
@@ -661,7 +639,7 @@ static void summary_lineage(const dump *d)
         out_text(d, s[i].date, strlen(s[i].date), 0);
         outs(", charrnn ");
         out_text(d, s[i].version, strlen(s[i].version), 0);
-        out(", from step %llu\n", (unsigned long long)s[i].start_step);
+        cli_printf(", from step %llu\n", (unsigned long long)s[i].start_step);
         label_col(4, "command");
         out_text(d, s[i].command, strlen(s[i].command), 0);
         outs("\n");
@@ -671,9 +649,9 @@ static void summary_lineage(const dump *d)
             sha_hex(src->sha256, hex);
             label_col(4, "source");
             out_text(d, src->name, strlen(src->name), 0);
-            out(" (%llu bytes)\n", (unsigned long long)src->bytes);
+            cli_printf(" (%llu bytes)\n", (unsigned long long)src->bytes);
             label_col(4, "sha256");
-            out("%s\n", hex);
+            cli_printf("%s\n", hex);
         }
     }
 }
@@ -701,7 +679,7 @@ static void j_item(jw *j, const char *key)
 {
     int inl = j->inline_at && j->depth >= j->inline_at;
     if (j->count[j->depth]++) outs(inl ? ", " : ",");
-    if (!inl) out("\n%*s", 2 * j->depth, "");
+    if (!inl) cli_printf("\n%*s", 2 * j->depth, "");
     if (key) {
         out_json_str(key);
         outs(": ");
@@ -722,7 +700,7 @@ static void j_close(jw *j, const char *brace)
     int inl = j->inline_at && j->depth >= j->inline_at;
     if (j->inline_at == j->depth) j->inline_at = 0;
     j->depth--;
-    if (!inl && j->count[j->depth + 1]) out("\n%*s", 2 * j->depth, "");
+    if (!inl && j->count[j->depth + 1]) cli_printf("\n%*s", 2 * j->depth, "");
     outs(brace);
 }
 
@@ -736,7 +714,7 @@ static void j_num(jw *j, const char *key, double x)
 static void j_u64(jw *j, const char *key, uint64_t v)
 {
     j_item(j, key);
-    out("%llu", (unsigned long long)v);
+    cli_printf("%llu", (unsigned long long)v);
 }
 
 static void j_str(jw *j, const char *key, const char *s)
@@ -826,19 +804,19 @@ static void json_progress(jw *j, const dump *d)
     j_u64(j, "epochs_complete", g->epoch);
     j_u64(j, "epoch_steps", g->epoch_pos);
     j_item(j, "steps_per_epoch");
-    if (spe) out("%llu", (unsigned long long)spe);
+    if (spe) cli_printf("%llu", (unsigned long long)spe);
     else outs("null");
     j_u64(j, "chars", g->chars);
     j_num(j, "training_seconds", g->wall_s);
     j_num(j, "best_val_loss", g->best_val);
     j_num(j, "best_val_bits", g->best_val / log(2.0));
     j_item(j, "best_step");
-    if (isfinite(g->best_val)) out("%llu", (unsigned long long)g->best_step);
+    if (isfinite(g->best_val)) cli_printf("%llu", (unsigned long long)g->best_step);
     else outs("null");
     j_num(j, "latest_val_loss", lv ? lv->val_loss : NAN);
     j_num(j, "latest_val_bits", lv ? lv->val_loss / log(2.0) : NAN);
     j_item(j, "latest_val_step");
-    if (lv) out("%llu", (unsigned long long)lv->step);
+    if (lv) cli_printf("%llu", (unsigned long long)lv->step);
     else outs("null");
     j_u64(j, "evals_since_best", g->evals_since_best);
     j_close(j, "}");
@@ -920,7 +898,7 @@ static void history(const dump *d)
         char tl[32] = "", vl[32] = "";
         if (isfinite(r[i].train_loss)) snprintf(tl, sizeof tl, "%.9g", r[i].train_loss);
         if (isfinite(r[i].val_loss)) snprintf(vl, sizeof vl, "%.9g", r[i].val_loss);
-        out("%llu\t%llu\t%s\t%s\t%.1f\t%.3f\n", (unsigned long long)r[i].step,
+        cli_printf("%llu\t%llu\t%s\t%s\t%.1f\t%.3f\n", (unsigned long long)r[i].step,
             (unsigned long long)r[i].chars, tl, vl, r[i].chars_per_s, r[i].wall_s);
     }
 }
@@ -941,15 +919,15 @@ static double py(const frame *f, double y)
 static void svg_head(const dump *d)
 {
     const cr_config *c = cr_model_config(d->m);
-    out("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    cli_printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
         "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
         "font-size=\"13\">\n", SVG_W, SVG_H, SVG_W, SVG_H);
     outs("<title>");
     out_xml(strcmp(d->path, "-") ? base_name(d->path) : "checkpoint");
     outs(": training and validation loss</title>\n");
-    out("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_W, SVG_H);
-    out("<text x=\"%d\" y=\"30\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\">",
+    cli_printf("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_W, SVG_H);
+    cli_printf("<text x=\"%d\" y=\"30\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\">",
         SVG_W / 2);
     if (strcmp(d->path, "-")) {
         out_xml(base_name(d->path));
@@ -958,12 +936,12 @@ static void svg_head(const dump *d)
         outs("Training and validation loss</text>\n");
     }
     const cr_train_progress *g = cr_model_progress(d->m);
-    out("<text x=\"%d\" y=\"52\" text-anchor=\"middle\" fill=\"#555\">%s, %d layer%s of %d, "
+    cli_printf("<text x=\"%d\" y=\"52\" text-anchor=\"middle\" fill=\"#555\">%s, %d layer%s of %d, "
         "%u characters, %zu parameters, %llu steps</text>\n", SVG_W / 2, cr_cell_name(c->cell),
         c->layers, c->layers == 1 ? "" : "s", c->hidden, (unsigned)cr_model_vocab(d->m)->size,
         cr_model_param_count(d->m), (unsigned long long)g->step);
     if (isfinite(g->best_val))
-        out("<text x=\"%d\" y=\"70\" text-anchor=\"middle\" fill=\"#555\">best validation loss "
+        cli_printf("<text x=\"%d\" y=\"70\" text-anchor=\"middle\" fill=\"#555\">best validation loss "
             "%.4f nats (%.3f bits) per character, at step %llu</text>\n", SVG_W / 2, g->best_val,
             g->best_val / log(2.0), (unsigned long long)g->best_step);
 }
@@ -977,47 +955,47 @@ static void svg_axes(const frame *f, const ticks *yt)
     outs("<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n");
     for (int i = 1; i <= yt->n; i++) {
         double y = py(f, yt->lo + i * yt->step);
-        out("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n", PL, y, PR, y);
+        cli_printf("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n", PL, y, PR, y);
     }
     for (int i = 1; i <= xt.n; i++) {
         double x = px(f, i * xt.step);
-        out("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n", x, PT, x, PB);
+        cli_printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n", x, PT, x, PB);
     }
     outs("</g>\n<g stroke=\"#222\" stroke-width=\"1\">\n");
-    out("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", PL, PB, PR, PB);
-    out("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", PL, PT, PL, PB);
+    cli_printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", PL, PB, PR, PB);
+    cli_printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", PL, PT, PL, PB);
     outs("</g>\n<g fill=\"#222\">\n");
     for (int i = 0; i <= yt->n; i++) {
         double v = yt->lo + i * yt->step, y = py(f, v);
-        out("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#222\"/>\n"
+        cli_printf("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#222\"/>\n"
             "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n", PL - 4, y, PL, y,
             PL - 8, y + 4.5, dec, v);
     }
     for (int i = 0; i <= xt.n; i++) {
         double x = px(f, i * xt.step);
-        out("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#222\"/>\n"
+        cli_printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#222\"/>\n"
             "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, PB, x, PB + 4,
             x, PB + 20, compact(i * xt.step, buf));
     }
     outs("</g>\n");
-    out("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\">characters seen</text>\n",
+    cli_printf("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\">characters seen</text>\n",
         (PL + PR) / 2, SVG_H - 22);
-    out("<text transform=\"translate(24 %d) rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">"
+    cli_printf("<text transform=\"translate(24 %d) rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">"
         "loss (nats per character)</text>\n", (PT + PB) / 2);
 }
 
 static void svg_curve(const frame *f, const series *s, const char *colour, int dots)
 {
     if (s->n == 0) return;
-    out("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\" stroke-linejoin=\"round\" "
+    cli_printf("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\" stroke-linejoin=\"round\" "
         "points=\"", colour);
     for (size_t i = 0; i < s->n; i++)
-        out("%s%.1f,%.1f", i ? " " : "", px(f, s->x[i]), py(f, s->y[i]));
+        cli_printf("%s%.1f,%.1f", i ? " " : "", px(f, s->x[i]), py(f, s->y[i]));
     outs("\"/>\n");
     if (!dots && s->n > 1) return;
-    out("<g fill=\"%s\">\n", colour);
+    cli_printf("<g fill=\"%s\">\n", colour);
     for (size_t i = 0; i < s->n; i++)
-        out("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"/>\n", px(f, s->x[i]), py(f, s->y[i]));
+        cli_printf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"/>\n", px(f, s->x[i]), py(f, s->y[i]));
     outs("</g>\n");
 }
 
@@ -1063,18 +1041,18 @@ static void svg_legend(const frame *f, const series *tr, const series *va, int b
             y = corners[i][1];
         }
     }
-    out("<g id=\"legend\">\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"white\" "
+    cli_printf("<g id=\"legend\">\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"white\" "
         "fill-opacity=\"0.9\" stroke=\"#bbb\"/>\n", x, y, w, h);
-    out("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f77b4\" stroke-width=\"2.2\"/>\n"
+    cli_printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f77b4\" stroke-width=\"2.2\"/>\n"
         "<text x=\"%d\" y=\"%d\">training</text>\n", x + 12, y + 17, x + 40, y + 17, x + 48,
         y + 22);
     if (va->n)
-        out("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d95f02\" "
+        cli_printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d95f02\" "
             "stroke-width=\"2.2\"/>\n<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"#d95f02\"/>\n"
             "<text x=\"%d\" y=\"%d\">validation</text>\n", x + 12, y + 39, x + 40, y + 39, x + 26,
             y + 39, x + 48, y + 44);
     if (best)
-        out("<circle cx=\"%d\" cy=\"%d\" r=\"7\" fill=\"none\" stroke=\"#222\" "
+        cli_printf("<circle cx=\"%d\" cy=\"%d\" r=\"7\" fill=\"none\" stroke=\"#222\" "
             "stroke-width=\"1.5\"/>\n<text x=\"%d\" y=\"%d\">best validation</text>\n", x + 26,
             y + 61, x + 48, y + 66);
     outs("</g>\n");
@@ -1089,7 +1067,7 @@ static void svg(const dump *d)
     series_range(&tr, &va, &f.xmax, &lo, &hi);
     svg_head(d);
     if (lo > hi) {
-        out("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"16\" fill=\"#555\">"
+        cli_printf("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"16\" fill=\"#555\">"
             "no history yet: the model has not been %s</text>\n", SVG_W / 2, SVG_H / 2,
             cr_model_progress(d->m)->step ? "evaluated" : "trained");
     } else {
@@ -1102,7 +1080,7 @@ static void svg(const dump *d)
         svg_curve(&f, &va, "#d95f02", va.n <= 200);
         const cr_history_row *b = best_row(d->m);
         if (b && fabs(b->val_loss) <= 1e6)
-            out("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#222\" "
+            cli_printf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#222\" "
                 "stroke-width=\"1.5\"/>\n", px(&f, (double)b->chars), py(&f, b->val_loss));
         svg_legend(&f, &tr, &va, b != NULL);
     }
@@ -1203,17 +1181,17 @@ static void stats(const dump *d, const options *o)
         nw = strlen(t->name) > nw ? strlen(t->name) : nw;
         sw = strlen(shape_text(t, shape)) > sw ? strlen(shape) : sw;
     }
-    out("%s; %zu parameters\n", what, cr_model_param_count(d->m));
-    out("%-*s  %-*s  %10s  %10s  %10s  %10s  %10s  histogram, min to max\n", (int)nw, "tensor",
+    cli_printf("%s; %zu parameters\n", what, cr_model_param_count(d->m));
+    cli_printf("%-*s  %-*s  %10s  %10s  %10s  %10s  %10s  histogram, min to max\n", (int)nw, "tensor",
         (int)sw, "shape", "mean", "std", "min", "max", "L2 norm");
     for (size_t i = 0; i < n; i++) {
         const cr_tensor_info *t = cr_model_tensor(d->m, i);
         tstats s;
         tensor_stats(w + t->offset, t->size, &s);
-        out("%-*s  %-*s  %10.4g  %10.4g  %10.4g  %10.4g  %10.4g  ", (int)nw, t->name, (int)sw,
+        cli_printf("%-*s  %-*s  %10.4g  %10.4g  %10.4g  %10.4g  %10.4g  ", (int)nw, t->name, (int)sw,
             shape_text(t, shape), s.mean, s.sd, s.min, s.max, s.l2);
         histogram_bar(d, &s);
-        if (s.nonfinite) out("  %zu not finite", s.nonfinite);
+        if (s.nonfinite) cli_printf("  %zu not finite", s.nonfinite);
         outs("\n");
     }
 }
@@ -1235,10 +1213,10 @@ static void tensor(const dump *d, const options *o)
     }
     char what[64], shape[48];
     const float *w = chosen_weights(d, o, what) + t->offset;
-    out("# %s %s: %s\n", t->name, shape_text(t, shape), what);
+    cli_printf("# %s %s: %s\n", t->name, shape_text(t, shape), what);
     size_t cols = t->ndim == 2 ? t->dims[1] : 1;
     for (size_t i = 0; i < t->size; i++)
-        out("%.9g%s", (double)w[i], (i + 1) % cols ? "\t" : "\n");
+        cli_printf("%.9g%s", (double)w[i], (i + 1) % cols ? "\t" : "\n");
 }
 
 /* ---- the chunks ---- */
@@ -1265,7 +1243,7 @@ static void chunks(const dump *d)
     if (cr_ckpt_list_chunks(d->buf, d->len, &c, &n, &err)) cli_die_err(d->name, &err);
     outs("tag      offset      length  crc32     contents\n");
     for (size_t i = 0; i < n; i++)
-        out("%-4s %10llu  %10lu  %08lx  %s\n", c[i].tag, (unsigned long long)c[i].offset,
+        cli_printf("%-4s %10llu  %10lu  %08lx  %s\n", c[i].tag, (unsigned long long)c[i].offset,
             (unsigned long)c[i].length, (unsigned long)c[i].crc, chunk_meaning(c[i].tag));
     uint64_t end = n ? c[n - 1].offset + 12 + c[n - 1].length : 0;
     if (end < d->len) cli_warn("%s: %llu bytes after the IEND chunk", d->name,
@@ -1274,39 +1252,11 @@ static void chunks(const dump *d)
 }
 
 /* ---- ml5.js model folders ---- */
-/* s as a double-quoted string for a message, controls and quotes escaped. */
-static const char *quoted(const char *s, char *buf, size_t cap)
-{
-    size_t at = 0;
-    buf[at++] = '"';
-    for (; *s && at + 8 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') at += (size_t)snprintf(buf + at, cap - at, "\\%c", c);
-        else if (c < 0x20 || c == 0x7F) at += (size_t)snprintf(buf + at, cap - at, "\\x%02X", c);
-        else buf[at++] = (char)c;
-    }
-    snprintf(buf + at, cap - at, "%s\"", *s ? "..." : "");
-    return buf;
-}
-
-/* Imports a folder, warning about the vocabulary keys that are not one character. */
+/* Imports a folder; cli_read_model warns about its vocabulary keys that are not one character. */
 static void read_folder(dump *d)
 {
     cr_ml5_report rep;
-    cr_error err;
-    if (cr_ml5_read(d->path, &d->m, &rep, &err)) cli_die_err(d->name, &err);
-    const cr_vocab *v = cr_model_vocab(d->m);
-    for (uint32_t i = 0; i < rep.nodd && i < CR_ML5_MAX_ODD; i++) {
-        char q[80];
-        const cr_ml5_odd *k = &rep.odd[i];
-        cli_warn("%s: vocab.json byte %lld: the key %s (id %u) is not one character; kept as "
-                 "that text, which sampling writes whole as ml5 does, and which no prime or "
-                 "corpus can contain", d->name, k->offset, quoted(v->strings[k->id], q, sizeof q),
-                 (unsigned)k->ml5_id);
-    }
-    if (rep.nodd > CR_ML5_MAX_ODD)
-        cli_warn("%s: vocab.json: %u more keys that are not one character", d->name,
-                 (unsigned)(rep.nodd - CR_ML5_MAX_ODD));
+    d->m = cli_read_model(d->path, d->name, &rep);
     d->folder_files = rep.files;
     d->len = rep.bytes;
 }

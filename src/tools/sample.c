@@ -142,7 +142,7 @@ int main(int argc, char **argv)
     cr_model *m;
     cr_error err;
     const char *ck_name = strcmp(o.ckpt, "-") == 0 ? "standard input" : o.ckpt;
-    if (cr_ckpt_read_file(o.ckpt, &m, &err)) cli_die_err(ck_name, &err);
+    m = cli_read_model(o.ckpt, ck_name, NULL);
     const cr_vocab *v = cr_model_vocab(m);
     if (o.so.top_k > (int)v->size) o.so.top_k = 0; /* larger than the vocabulary: no limit */
     cr_sampler *s;

@@ -2,7 +2,6 @@
 #include "cli.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,28 +94,6 @@ static void parse_options(int argc, char **argv, options *o)
 }
 
 /* ---- output ---- */
-static void outf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void outf(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0) cli_die("standard output", "cannot format the output");
-    if ((size_t)n < sizeof buf) {
-        cli_write(buf, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) cli_die(NULL, "out of memory");
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    cli_write(big, (size_t)n);
-    free(big);
-}
-
 static void outs(const char *s) { cli_write(s, strlen(s)); }
 
 static int digits(uint64_t n)
@@ -298,9 +275,9 @@ static void json_string(const unsigned char *s, size_t len)
         else if (cp == '\t') outs("\\t");
         else if (cp == '\r') outs("\\r");
         else if (cp >= 0x10000 && invisible(cp))
-            outf("\\u%04x\\u%04x", (unsigned)(0xD800 + ((cp - 0x10000) >> 10)),
+            cli_printf("\\u%04x\\u%04x", (unsigned)(0xD800 + ((cp - 0x10000) >> 10)),
                  (unsigned)(0xDC00 + (cp & 0x3FF)));
-        else if (invisible(cp)) outf("\\u%04x", (unsigned)cp);
+        else if (invisible(cp)) cli_printf("\\u%04x", (unsigned)cp);
         else cli_write(s + i, k);
         i += k;
     }
@@ -453,13 +430,13 @@ static void write_unseen_section(const text *t, const tally *ty)
         wcount = d > wcount ? d : wcount;
     }
     outs("\nnot in the model's vocabulary:\n");
-    outf("%-*s  %*s  %7s  %s\n", wch, "char", wcount, "count", "share", "first at");
+    cli_printf("%-*s  %*s  %7s  %s\n", wch, "char", wcount, "count", "share", "first at");
     for (size_t k = 0; k < ty->nunseen; k++) {
         char s[16];
         uint32_t j = ty->unseen[k];
         int w = shown(ty->own.chars[j], s);
         const place *p = &ty->first[k];
-        outf("%s%*s  %*llu  %6.2f%%  %s: byte %zu, line %zu\n", s, wch - w, "", wcount,
+        cli_printf("%s%*s  %*llu  %6.2f%%  %s: byte %zu, line %zu\n", s, wch - w, "", wcount,
              (unsigned long long)ty->own.counts[j], 100 * share(ty->own.counts[j], ty->total),
              display_name(t->names[p->file]), p->byte, p->line);
     }
@@ -480,17 +457,17 @@ static void write_table(const text *t, const tally *ty, int from)
     }
     qsort(rows, v->size, sizeof *rows, by_count);
     if (v->size && digits(rows[0].count) > wcount) wcount = digits(rows[0].count);
-    outf("%*s  %-*s  %*s  %7s\n", wid, "id", wch, "char", wcount, "count", "share");
+    cli_printf("%*s  %-*s  %*s  %7s\n", wid, "id", wch, "char", wcount, "count", "share");
     for (uint32_t r = 0; r < v->size; r++) {
         char s[16];
         int w = shown(v->chars[rows[r].id], s);
-        outf("%*u  %s%*s  %*llu  %6.2f%%\n", wid, (unsigned)rows[r].id, s, wch - w, "", wcount,
+        cli_printf("%*u  %s%*s  %*llu  %6.2f%%\n", wid, (unsigned)rows[r].id, s, wch - w, "", wcount,
              (unsigned long long)rows[r].count, 100 * share(rows[r].count, ty->total));
     }
-    outf("total: %llu %s, %u distinct", (unsigned long long)ty->total,
+    cli_printf("total: %llu %s, %u distinct", (unsigned long long)ty->total,
          plural(ty->total, "character", "characters"), ty->own.size);
     if (from)
-        outf("; %llu %s (%zu distinct) not in the model's vocabulary of %u",
+        cli_printf("; %llu %s (%zu distinct) not in the model's vocabulary of %u",
              (unsigned long long)ty->unseen_total,
              plural(ty->unseen_total, "character", "characters"), ty->nunseen, v->size);
     outs("\n");
@@ -508,11 +485,11 @@ static void json_unseen(const text *t, const tally *ty)
         const char *name = t->names[p->file];
         outs(k ? ",\n  {\"char\": " : "\n  {\"char\": ");
         json_char(ty->own.chars[j]);
-        outf(", \"codepoint\": %u, \"count\": %llu, \"share\": %.6g, \"file\": ",
+        cli_printf(", \"codepoint\": %u, \"count\": %llu, \"share\": %.6g, \"file\": ",
              (unsigned)ty->own.chars[j], (unsigned long long)ty->own.counts[j],
              share(ty->own.counts[j], ty->total));
         json_string((const unsigned char *)name, strlen(name));
-        outf(", \"byte\": %zu, \"line\": %zu}", p->byte, p->line);
+        cli_printf(", \"byte\": %zu, \"line\": %zu}", p->byte, p->line);
     }
     outs(ty->nunseen ? "\n]" : "]");
 }
@@ -520,12 +497,12 @@ static void json_unseen(const text *t, const tally *ty)
 static void write_json_table(const text *t, const tally *ty)
 {
     const cr_vocab *v = ty->v;
-    outf("{\"characters\": %llu, \"distinct\": %u, \"vocabulary\": [",
+    cli_printf("{\"characters\": %llu, \"distinct\": %u, \"vocabulary\": [",
          (unsigned long long)ty->total, ty->own.size);
     for (uint32_t id = 0; id < v->size; id++) {
-        outf("%s{\"id\": %u, \"char\": ", id ? ",\n  " : "\n  ", (unsigned)id);
+        cli_printf("%s{\"id\": %u, \"char\": ", id ? ",\n  " : "\n  ", (unsigned)id);
         json_char(v->chars[id]);
-        outf(", \"codepoint\": %u, \"count\": %llu, \"share\": %.6g}", (unsigned)v->chars[id],
+        cli_printf(", \"codepoint\": %u, \"count\": %llu, \"share\": %.6g}", (unsigned)v->chars[id],
              (unsigned long long)ty->counts[id], share(ty->counts[id], ty->total));
     }
     outs(v->size ? "\n], " : "], ");
@@ -645,10 +622,7 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();
     cr_model *m = NULL;
-    if (o.from) {
-        cr_error err;
-        if (cr_ckpt_read_file(o.from, &m, &err)) cli_die_err(display_name(o.from), &err);
-    }
+    if (o.from) m = cli_read_model(o.from, display_name(o.from), NULL);
     const cr_vocab *model = m ? cr_model_vocab(m) : NULL;
     if (o.decode) {
         decode(&o, model);

@@ -267,7 +267,7 @@ static cr_model *load_for_resume(const options *o, const corpus *cp)
 {
     cr_model *m;
     cr_error err;
-    if (cr_ckpt_read_file(o->resume, &m, &err)) cli_die_err(o->resume, &err);
+    m = cli_read_model(o->resume, o->resume, NULL);
     static const int shape[] = {O_CELL, O_LAYERS, O_HIDDEN, O_EMBED, O_BATCH, O_OPT, O_SEED};
     static const char *const names[] = {"--cell", "--layers", "--hidden", "--embed", "--batch",
                                         "--optimizer", "--seed"};
