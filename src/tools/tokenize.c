@@ -610,7 +610,8 @@ static void decode(const options *o, const cr_vocab *v)
     for (size_t i = 0; i < ids.n; i++) {
         char u[4];
         const char *piece;
-        cli_write(piece, cr_vocab_text(v, ids.ids[i], u, &piece));
+        size_t n = cr_vocab_text(v, ids.ids[i], u, &piece);
+        cli_write(piece, n);
     }
     free(ids.ids);
 }

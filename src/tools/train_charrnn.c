@@ -265,15 +265,14 @@ static void iso_date(char out[32])
 /* ---- the model ---- */
 static cr_model *load_for_resume(const options *o, const corpus *cp)
 {
-    cr_model *m;
-    cr_error err;
-    m = cli_read_model(o->resume, o->resume, NULL);
     static const int shape[] = {O_CELL, O_LAYERS, O_HIDDEN, O_EMBED, O_BATCH, O_OPT, O_SEED};
     static const char *const names[] = {"--cell", "--layers", "--hidden", "--embed", "--batch",
                                         "--optimizer", "--seed"};
     for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++)
         if (o->given[shape[i]])
             cli_usage("%s cannot change when resuming: the checkpoint fixes it", names[i]);
+    cr_error err;
+    cr_model *m = cli_read_model(o->resume, o->resume, NULL);
     cr_config c = *cr_model_config(m);
     if (o->given[O_DROPOUT]) c.dropout = o->cfg.dropout;
     if (o->given[O_SEQ]) c.seq_len = o->cfg.seq_len;
