@@ -127,48 +127,6 @@ X86_PANEL(panel_avx2, "avx2,fma", __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, 
           _mm256_fmadd_ps)
 X86_PANEL(panel_avx512, "avx512f,fma", __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps,
           _mm512_set1_ps, _mm512_fmadd_ps)
-
-/* AVX-512 has 32 registers: tiles of 8 rows by 2 vectors keep 16 chains of fused multiply-adds
- * in flight, enough to hide their latency on two FMA units. Rows beyond 8, fewer rows and the
- * columns past the last whole tile go to the 4-row panel, whose arithmetic is the same. */
-__attribute__((target("avx512f,fma"))) static void panel_avx512_8(int rows, int n, int K,
-                                                                  const float *A, long ars,
-                                                                  long aks, const float *B,
-                                                                  int ldb, float *C, int ldc)
-{
-    if (rows < 8) {
-        if (rows >= 4) panel_avx512(4, n, K, A, ars, aks, B, ldb, C, ldc);
-        if (rows > 4)
-            panel_avx512(rows - 4, n, K, A + 4 * ars, ars, aks, B, ldb, C + 4L * ldc, ldc);
-        else if (rows < 4) panel_avx512(rows, n, K, A, ars, aks, B, ldb, C, ldc);
-        return;
-    }
-    int j = 0;
-    for (; j + 32 <= n; j += 32) {
-        __m512 x[8], y[8];
-        for (int r = 0; r < 8; r++) {
-            x[r] = _mm512_loadu_ps(C + (long)r * ldc + j);
-            y[r] = _mm512_loadu_ps(C + (long)r * ldc + j + 16);
-        }
-        const float *a = A, *b = B + j;
-        for (int k = 0; k < K; k++, a += aks, b += ldb) {
-            __m512 bl = _mm512_loadu_ps(b), bh = _mm512_loadu_ps(b + 16);
-            for (int r = 0; r < 8; r++) {
-                __m512 ar = _mm512_set1_ps(a[r * ars]);
-                x[r] = _mm512_fmadd_ps(ar, bl, x[r]);
-                y[r] = _mm512_fmadd_ps(ar, bh, y[r]);
-            }
-        }
-        for (int r = 0; r < 8; r++) {
-            _mm512_storeu_ps(C + (long)r * ldc + j, x[r]);
-            _mm512_storeu_ps(C + (long)r * ldc + j + 16, y[r]);
-        }
-    }
-    if (j < n) {
-        panel_avx512(4, n - j, K, A, ars, aks, B + j, ldb, C + j, ldc);
-        panel_avx512(4, n - j, K, A + 4 * ars, ars, aks, B + j, ldb, C + 4L * ldc + j, ldc);
-    }
-}
 #define HAVE_X86_PANELS 1
 #endif
 
@@ -196,12 +154,10 @@ const char *cr_kernel_name(int kind)
     return kind == CR_KERNEL_AVX512 ? "avx512" : kind == CR_KERNEL_AVX2 ? "avx2" : "generic";
 }
 
-static int tile_rows_for(int kind) { return kind == CR_KERNEL_AVX512 ? 8 : 4; }
-
 static panel_fn *panel_for(int kind)
 {
 #ifdef HAVE_X86_PANELS
-    if (kind == CR_KERNEL_AVX512) return panel_avx512_8;
+    if (kind == CR_KERNEL_AVX512) return panel_avx512;
     if (kind == CR_KERNEL_AVX2) return panel_avx2;
 #endif
     (void)kind;
@@ -210,7 +166,6 @@ static panel_fn *panel_for(int kind)
 
 typedef struct mm_job {
     panel_fn *panel;
-    int tile_rows;      /* rows the panel takes at once: 4, or 8 */
     int M, N, K;
     const float *A;
     long ars, aks;
@@ -237,8 +192,8 @@ static void mm_block(const mm_job *j, int i0, int i1, int j0, int j1)
         const float *A = j->A + kb * j->aks, *B = j->B + (long)kb * j->ldb;
         for (int jb = j0; jb < j1; jb += NB) {
             int n = j1 - jb < NB ? j1 - jb : NB;
-            for (int i = i0; i < i1; i += j->tile_rows) {
-                int rows = i1 - i < j->tile_rows ? i1 - i : j->tile_rows;
+            for (int i = i0; i < i1; i += 4) {
+                int rows = i1 - i < 4 ? i1 - i : 4;
                 j->panel(rows, n, k, A + i * j->ars, j->ars, j->aks, B + jb, j->ldb,
                          j->C + (long)i * j->ldc + jb, j->ldc);
             }
@@ -256,7 +211,7 @@ static void mm_task(void *ctx, int task, int ntasks)
         int c0 = task * per, c1 = c0 + per < j->N ? c0 + per : j->N;
         if (c0 < c1) mm_block(j, 0, j->M, c0, c1);
     } else {
-        int per = (j->M / ntasks + 7) & ~7;
+        int per = (j->M / ntasks + 3) & ~3;
         int i0 = task * per, i1 = i0 + per < j->M ? i0 + per : j->M;
         if (task == ntasks - 1) i1 = j->M;
         if (i0 < i1) mm_block(j, i0, i1, 0, j->N);
@@ -274,15 +229,14 @@ static void mm_run(cr_pool *p, mm_job *j)
 void cr_mm_nn_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                    const float *B, int ldb, float *C, int ldc, int accumulate)
 {
-    mm_job j = {panel_for(kind), tile_rows_for(kind), M, N, K, A, lda, 1, B, ldb, C, ldc,
-                accumulate};
+    mm_job j = {panel_for(kind), M, N, K, A, lda, 1, B, ldb, C, ldc, accumulate};
     mm_run(p, &j);
 }
 
 void cr_mm_tn_acc_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                        const float *B, int ldb, float *C, int ldc)
 {
-    mm_job j = {panel_for(kind), tile_rows_for(kind), M, N, K, A, 1, lda, B, ldb, C, ldc, 1};
+    mm_job j = {panel_for(kind), M, N, K, A, 1, lda, B, ldb, C, ldc, 1};
     mm_run(p, &j);
 }
 
