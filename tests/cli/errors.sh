@@ -167,3 +167,13 @@ expect_status 1
 expect_err "bin.dat: a NUL byte at byte 9"
 expect_one_line_err
 end
+
+begin every_help_fits_a_screen
+for tool in clean tokenize train-charrnn sample dump; do
+    run $tool --help
+    expect_status 0
+    [ "$(wc -l < "$work/out")" -le 48 ] || fail "$tool --help has $(wc -l < "$work/out") lines"
+    [ "$(awk '{ if (length > m) m = length } END { print m + 0 }' "$work/out")" -le 80 ] ||
+        fail "$tool --help has lines wider than 80 columns"
+done
+end
