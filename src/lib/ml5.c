@@ -141,18 +141,20 @@ static int role_of(const char *name, int *layer)
     return strcmp(name, "embedding") == 0 ? R_EMBED : -1;
 }
 
-static int bad_manifest(folder *f, size_t at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad_manifest(folder *f, size_t at, const char *fmt, ...)
+/* A damaged JSON file of the folder: "FILE: problem at byte N". */
+static int bad_json(folder *f, const char *file, size_t at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int bad_json(folder *f, const char *file, size_t at, const char *fmt, ...)
 {
     char msg[280];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return cr_fail(f->err, CR_EFORMAT, (long long)at, NULL, "manifest.json: %s at byte %zu", msg,
-                   at);
+    return cr_fail(f->err, CR_EFORMAT, (long long)at, NULL, "%s: %s at byte %zu", file, msg, at);
 }
+#define bad_manifest(f, at, ...) bad_json((f), "manifest.json", (at), __VA_ARGS__)
+#define bad_vocab(f, at, ...) bad_json((f), "vocab.json", (at), __VA_ARGS__)
 
 /* A file name the folder may hold: no path, so a manifest cannot reach outside its folder. */
 static int plain_file_name(const char *s, size_t len)
@@ -392,18 +394,6 @@ static int read_tensors(folder *f)
         f->t[v->role] = x;
     }
     return CR_OK;
-}
-
-static int bad_vocab(folder *f, size_t at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad_vocab(folder *f, size_t at, const char *fmt, ...)
-{
-    char msg[280];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return cr_fail(f->err, CR_EFORMAT, (long long)at, NULL, "vocab.json: %s at byte %zu", msg, at);
 }
 
 typedef struct entry {
