@@ -42,7 +42,7 @@ void cr_gru_forward(cr_cell_io *io)
     const int T = io->T, B = io->B, H = io->H, G = 3 * H;
     for (int t = 0; t < T; t++) {
         const float *hp = io->h + (long)t * B * H;
-        cr_mm_nn(io->pool, B, G, H, hp, H, io->Wh, G, io->ghs, G, 0);
+        cr_mm_nn_packed(io->pool, B, G, H, hp, H, io->Whp, io->ghs, G, 0);
         cr_cell_for_rows(io, t, forward_rows);
     }
 }
@@ -86,6 +86,6 @@ void cr_gru_backward(cr_cell_io *io)
     for (int t = T - 1; t >= 0; t--) {
         cr_cell_for_rows(io, t, backward_rows);
         float *dprev = t > 0 ? io->dh + (long)(t - 1) * B * H : io->dh0;
-        cr_mm_nn(io->pool, B, H, G, io->dgh + (long)t * B * G, G, io->WhT, H, dprev, H, 1);
+        cr_mm_nn_packed(io->pool, B, H, G, io->dgh + (long)t * B * G, G, io->WhTp, dprev, H, 1);
     }
 }

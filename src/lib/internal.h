@@ -74,8 +74,16 @@ void cr_mm_nn_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, in
                    const float *B, int ldb, float *C, int ldc, int accumulate);
 void cr_mm_tn_acc_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                        const float *B, int ldb, float *C, int ldc);
-/* out(N,M) = in(M,N)^T */
-void cr_transpose(const float *in, int M, int N, float *out);
+/* B packed for cr_mm_nn_packed: panels of 32 columns, each (K, 32) contiguous, the last padded
+ * with zeros; cr_packed_floats(K, N) floats. cr_pack packs B(K,N) with row stride ldb, or with
+ * transposed != 0, B given as its transpose (N,K) with row stride ldb. */
+size_t cr_packed_floats(int K, int N);
+void cr_pack(const float *B, int K, int N, int ldb, int transposed, float *out);
+/* C(M,N) = A(M,K) Bp, or += when accumulate: the same sums as cr_mm_nn, bit for bit. */
+void cr_mm_nn_packed(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *Bp,
+                     float *C, int ldc, int accumulate);
+void cr_mm_nn_packed_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                          const float *Bp, float *C, int ldc, int accumulate);
 /* y(N) += column sums of X(M,N) with row stride ldx */
 void cr_colsum_acc(const float *X, int M, int N, int ldx, float *y);
 
@@ -99,11 +107,12 @@ static inline float cr_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 /* ---- cells: one layer over T steps of a batch of B rows, H units ----
  * xp (T, B, G*H): on entry the input projection x Wx + b; on return the cell's activations
  * h  (T+1, B, H): h[0] the state carried in; h[t+1] the output of step t
- * WhT (G*H, H): the recurrent weights transposed, for the backward products */
+ * Whp, WhTp: the recurrent weights Wh (H, G*H) and Wh^T (G*H, H), packed (cr_pack) for the
+ * forward and backward products */
 typedef struct cr_cell_io {
     int T, B, H;
-    const float *Wh;  /* (H, G*H) */
-    const float *WhT; /* (G*H, H) */
+    const float *Whp;  /* packed Wh (H, G*H) */
+    const float *WhTp; /* packed Wh^T (G*H, H) */
     const float *bhn; /* GRU (H): hidden-side candidate bias */
     float *xp;        /* (T, B, G*H) */
     float *gh;        /* GRU (T, B, H): h Wh_n + bhn, kept for backward */
@@ -143,7 +152,7 @@ typedef struct cr_net cr_net;
 int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
                cr_error *err);
 void cr_net_free(cr_net *n);
-/* Call after the weights change (refreshes transposed copies). */
+/* Call after the weights change (refreshes the packed copies). */
 void cr_net_weights_changed(cr_net *n, const float *params);
 /* Forward over tokens (T, B) with states (L, S, B, H) carried in and updated in place; returns
  * the summed cross-entropy (nats) over the targets that are not CR_IGNORE, and counts them.

@@ -181,6 +181,65 @@ __attribute__((target("avx512f,fma"))) static void panel_avx512_6(int rows, int 
         panel_avx512(2, n - j, K, A + 4 * ars, ars, aks, B + j, ldb, C + 4L * ldc + j, ldc);
     }
 }
+/* ---- products with a packed B: panels of 32 columns, each (K, 32) contiguous ----
+ * A tile of R rows keeps its 32 columns of C in registers over the whole of K, reading B
+ * in order; the last panel is padded with zero columns, and only the real ones are stored.
+ * Each element is the same chain of fused multiply-adds as in the panels above. */
+#define PK_ROW_INIT(r)                                                                           \
+    if (R > r) {                                                                                 \
+        x##r = acc ? _mm512_maskz_loadu_ps(ml, C + r * ldc) : _mm512_setzero_ps();               \
+        y##r = acc ? _mm512_maskz_loadu_ps(mh, C + r * ldc + 16) : _mm512_setzero_ps();          \
+    }
+#define PK_ROW_FMA(r)                                                                            \
+    if (R > r) {                                                                                 \
+        __m512 t = _mm512_set1_ps(A[r * lda + k]);                                               \
+        x##r = _mm512_fmadd_ps(t, bl, x##r);                                                     \
+        y##r = _mm512_fmadd_ps(t, bh, y##r);                                                     \
+    }
+#define PK_ROW_STORE(r)                                                                          \
+    if (R > r) {                                                                                 \
+        _mm512_mask_storeu_ps(C + r * ldc, ml, x##r);                                            \
+        _mm512_mask_storeu_ps(C + r * ldc + 16, mh, y##r);                                       \
+    }
+#define PK_ROWS(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+
+__attribute__((target("avx512f,fma"), always_inline)) static inline void
+pk_tile_avx512(const int R, int K, const float *A, long lda, const float *Bp, float *C, long ldc,
+               int ncols, int acc)
+{
+    __mmask16 ml = ncols >= 16 ? 0xFFFF : (__mmask16)((1u << ncols) - 1);
+    __mmask16 mh = ncols >= 32 ? 0xFFFF : ncols <= 16 ? 0 : (__mmask16)((1u << (ncols - 16)) - 1);
+    __m512 x0, y0, x1, y1, x2, y2, x3, y3, x4, y4, x5, y5, x6, y6, x7, y7;
+    x0 = y0 = x1 = y1 = x2 = y2 = x3 = y3 = x4 = y4 = x5 = y5 = x6 = y6 = x7 = y7 =
+        _mm512_setzero_ps();
+    PK_ROWS(PK_ROW_INIT)
+    for (int k = 0; k < K; k++, Bp += 32) {
+        __m512 bl = _mm512_loadu_ps(Bp), bh = _mm512_loadu_ps(Bp + 16);
+        PK_ROWS(PK_ROW_FMA)
+    }
+    PK_ROWS(PK_ROW_STORE)
+}
+
+/* rows x ncols of C from rows of A and one packed panel: 8 rows at a time, then the rest */
+__attribute__((target("avx512f,fma"))) static void
+pk_panel_avx512(int rows, int K, const float *A, long lda, const float *Bp, float *C, long ldc,
+                int ncols, int acc)
+{
+    int i = 0;
+    for (; i + 8 <= rows; i += 8)
+        pk_tile_avx512(8, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc);
+    switch (rows - i) {
+    case 7: pk_tile_avx512(7, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
+    case 6: pk_tile_avx512(6, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
+    case 5: pk_tile_avx512(5, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
+    case 4: pk_tile_avx512(4, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
+    case 3: pk_tile_avx512(3, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
+    case 2: pk_tile_avx512(2, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
+    case 1: pk_tile_avx512(1, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
+    default: break;
+    }
+}
+#define HAVE_PK_AVX512 1
 #define HAVE_X86_PANELS 1
 #endif
 
@@ -220,6 +279,87 @@ static panel_fn *panel_for(int kind)
     return panel_generic;
 }
 
+/* Portable and AVX2 packed panels: the panel is read as an (K, 32) matrix with row stride 32
+ * by the unpacked panels above, the padding columns left out; C tiles go through C itself. */
+static void pk_panel_via(panel_fn *panel, int tile_rows, int rows, int K, const float *A,
+                         long lda, const float *Bp, float *C, long ldc, int ncols, int acc)
+{
+    if (!acc)
+        for (int i = 0; i < rows; i++) memset(C + i * ldc, 0, (size_t)ncols * sizeof(float));
+    for (int i = 0; i < rows; i += tile_rows) {
+        int r = rows - i < tile_rows ? rows - i : tile_rows;
+        panel(r, ncols, K, A + i * lda, lda, 1, Bp, 32, C + i * ldc, (int)ldc);
+    }
+}
+
+size_t cr_packed_floats(int K, int N) { return (size_t)((N + 31) / 32) * 32 * (size_t)K; }
+
+void cr_pack(const float *B, int K, int N, int ldb, int transposed, float *out)
+{
+    for (int p = 0; p * 32 < N; p++) {
+        float *o = out + (size_t)p * 32 * K;
+        for (int k = 0; k < K; k++)
+            for (int c = 0; c < 32; c++) {
+                int j = p * 32 + c;
+                o[k * 32 + c] = j >= N ? 0.0f : transposed ? B[(long)j * ldb + k] : B[(long)k * ldb + j];
+            }
+    }
+}
+
+typedef struct pk_job {
+    int kind;
+    int M, N, K;
+    const float *A;
+    long lda;
+    const float *Bp;
+    float *C;
+    long ldc;
+    int acc;
+} pk_job;
+
+#define PK_MC 128 /* rows of A per pass over a thread's panels: 128 x K floats stay in L2 */
+
+/* Each thread takes whole panels, the same ones at every call, so its slice of the weights
+ * stays in its own cache. */
+static void pk_task(void *ctx, int task, int ntasks)
+{
+    const pk_job *j = ctx;
+    int panels = (j->N + 31) / 32, per = (panels + ntasks - 1) / ntasks;
+    int p0 = task * per, p1 = p0 + per < panels ? p0 + per : panels;
+    for (int i0 = 0; i0 < j->M; i0 += PK_MC) {
+        int rows = j->M - i0 < PK_MC ? j->M - i0 : PK_MC;
+        const float *A = j->A + i0 * j->lda;
+        for (int p = p0; p < p1; p++) {
+            int ncols = j->N - p * 32 < 32 ? j->N - p * 32 : 32;
+            const float *Bp = j->Bp + (size_t)p * 32 * j->K;
+            float *C = j->C + i0 * j->ldc + p * 32;
+#ifdef HAVE_PK_AVX512
+            if (j->kind == CR_KERNEL_AVX512) {
+                pk_panel_avx512(rows, j->K, A, j->lda, Bp, C, j->ldc, ncols, j->acc);
+                continue;
+            }
+#endif
+            pk_panel_via(panel_for(j->kind), tile_rows_for(j->kind), rows, j->K, A, j->lda, Bp,
+                         C, j->ldc, ncols, j->acc);
+        }
+    }
+}
+
+void cr_mm_nn_packed_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                          const float *Bp, float *C, int ldc, int accumulate)
+{
+    if (M <= 0 || N <= 0) return;
+    pk_job j = {kind, M, N, K, A, lda, Bp, C, ldc, accumulate};
+    if ((double)M * N * K < 32768.0 || !p) pk_task(&j, 0, 1);
+    else cr_pool_run(p, pk_task, &j);
+}
+
+void cr_mm_nn_packed(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *Bp,
+                     float *C, int ldc, int accumulate)
+{
+    cr_mm_nn_packed_kind(cr_kernel_best(), p, M, N, K, A, lda, Bp, C, ldc, accumulate);
+}
+
 typedef struct mm_job {
     panel_fn *panel;
     int tile_rows;      /* rows the panel takes at once */
@@ -233,14 +373,20 @@ typedef struct mm_job {
     int accumulate;
 } mm_job;
 
+#ifndef KB
 #define KB 128 /* rows of B per pass */
+#endif
+#ifndef NB
 #define NB 64  /* columns of B per pass */
+#endif
 
-/* Rows of C in [i0, i1), columns in [j0, j1), in blocks of B of KB x NB floats (32 KB), small
- * enough to stay in L1 while every row tile of A passes over them. Blocks of k run in order,
- * so each element's sum keeps its order. */
+/* Rows of C in [i0, i1), columns in [j0, j1), in blocks of B of KB x NB floats (32 KB). When
+ * many row tiles pass over a block, it is first copied into a contiguous buffer: rows of B are
+ * often 4 KB apart, and such rows all fall into the same few sets of the L1 cache, so the block
+ * would not stay there. Blocks of k run in order, so each element's sum keeps its order. */
 static void mm_block(const mm_job *j, int i0, int i1, int j0, int j1)
 {
+    _Alignas(64) float packed[KB * NB]; /* (k, n) of the current block, row stride n */
     if (!j->accumulate)
         for (int i = i0; i < i1; i++)
             memset(j->C + (long)i * j->ldc + j0, 0, (size_t)(j1 - j0) * sizeof(float));
@@ -249,9 +395,17 @@ static void mm_block(const mm_job *j, int i0, int i1, int j0, int j1)
         const float *A = j->A + kb * j->aks, *B = j->B + (long)kb * j->ldb;
         for (int jb = j0; jb < j1; jb += NB) {
             int n = j1 - jb < NB ? j1 - jb : NB;
+            const float *b = B + jb;
+            int ldb = j->ldb;
+            if (i1 - i0 >= 8 * j->tile_rows) { /* worth a copy only when many tiles reuse it */
+                for (int r = 0; r < k; r++)
+                    memcpy(packed + r * n, b + (long)r * ldb, (size_t)n * sizeof(float));
+                b = packed;
+                ldb = n;
+            }
             for (int i = i0; i < i1; i += j->tile_rows) {
                 int rows = i1 - i < j->tile_rows ? i1 - i : j->tile_rows;
-                j->panel(rows, n, k, A + i * j->ars, j->ars, j->aks, B + jb, j->ldb,
+                j->panel(rows, n, k, A + i * j->ars, j->ars, j->aks, b, ldb,
                          j->C + (long)i * j->ldc + jb, j->ldc);
             }
         }
@@ -308,15 +462,6 @@ void cr_mm_tn_acc(cr_pool *p, int M, int N, int K, const float *A, int lda, cons
                   int ldb, float *C, int ldc)
 {
     cr_mm_tn_acc_kind(cr_kernel_best(), p, M, N, K, A, lda, B, ldb, C, ldc);
-}
-
-void cr_transpose(const float *in, int M, int N, float *out)
-{
-    for (int i0 = 0; i0 < M; i0 += 32)
-        for (int j0 = 0; j0 < N; j0 += 32)
-            for (int i = i0; i < M && i < i0 + 32; i++)
-                for (int j = j0; j < N && j < j0 + 32; j++)
-                    out[(long)j * M + i] = in[(long)i * N + j];
 }
 
 void cr_colsum_acc(const float *X, int M, int N, int ldx, float *y)

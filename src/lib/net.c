@@ -26,9 +26,12 @@ struct cr_net {
     int t_embed, t_wx[CR_MAX_LAYERS], t_wh[CR_MAX_LAYERS], t_b[CR_MAX_LAYERS],
         t_bhn[CR_MAX_LAYERS], t_ow, t_ob;
     float *arena;
-    float *WhT[CR_MAX_LAYERS];  /* (G*H, H) */
-    float *WxT[CR_MAX_LAYERS];  /* (G*H, In) for layers that need dX */
-    float *WoT;                 /* (V, H) */
+    /* the weights packed for cr_mm_nn_packed, refreshed by cr_net_weights_changed */
+    float *Whp[CR_MAX_LAYERS];  /* Wh (H, G*H) */
+    float *WhTp[CR_MAX_LAYERS]; /* Wh^T (G*H, H) */
+    float *Wxp[CR_MAX_LAYERS];  /* Wx (In, G*H) for layers whose input is not one-hot */
+    float *WxTp[CR_MAX_LAYERS]; /* Wx^T (G*H, In) for layers that need dX */
+    float *Wop, *WoTp;          /* out.W (H, V) and its transpose (V, H) */
     layer_ws lw[CR_MAX_LAYERS];
     float *emb;                 /* (T, B, E) gathered embeddings */
     float *logits;              /* (T, B, V); becomes dlogits in backward */
@@ -60,8 +63,11 @@ static size_t layout(cr_net *n, float *base)
     size_t off = 0;
     for (int l = 0; l < n->L; l++) {
         size_t in = l ? H : (size_t)n->In0;
-        n->WhT[l] = take(base, &off, G * H);
-        n->WxT[l] = (l > 0 || (E > 0 && n->training)) ? take(base, &off, G * in) : NULL;
+        n->Whp[l] = take(base, &off, cr_packed_floats((int)H, (int)G));
+        n->WhTp[l] = take(base, &off, cr_packed_floats((int)G, (int)H));
+        n->Wxp[l] = (l > 0 || E > 0) ? take(base, &off, cr_packed_floats((int)in, (int)G)) : NULL;
+        n->WxTp[l] = (l > 0 || (E > 0 && n->training))
+                         ? take(base, &off, cr_packed_floats((int)G, (int)in)) : NULL;
         layer_ws *w = &n->lw[l];
         w->xp = take(base, &off, T * B * G);
         w->gh = n->cell == CR_GRU ? take(base, &off, T * B * H) : NULL;
@@ -71,7 +77,8 @@ static size_t layout(cr_net *n, float *base)
         w->mask = n->training ? take(base, &off, T * B * H) : NULL;
         w->drop = n->training ? take(base, &off, T * B * H) : NULL;
     }
-    n->WoT = take(base, &off, V * H);
+    n->Wop = take(base, &off, cr_packed_floats((int)H, (int)V));
+    n->WoTp = take(base, &off, cr_packed_floats((int)V, (int)H));
     n->emb = E ? take(base, &off, T * B * E) : NULL;
     n->logits = take(base, &off, T * B * V);
     n->lse = take(base, &off, T * B);
@@ -156,10 +163,15 @@ void cr_net_free(cr_net *n)
 void cr_net_weights_changed(cr_net *n, const float *params)
 {
     for (int l = 0; l < n->L; l++) {
-        cr_transpose(P(params, n->t_wh[l]), n->H, n->G, n->WhT[l]);
-        if (n->WxT[l]) cr_transpose(P(params, n->t_wx[l]), l ? n->H : n->In0, n->G, n->WxT[l]);
+        const float *Wh = P(params, n->t_wh[l]), *Wx = P(params, n->t_wx[l]);
+        int in = l ? n->H : n->In0;
+        cr_pack(Wh, n->H, n->G, n->G, 0, n->Whp[l]);
+        cr_pack(Wh, n->G, n->H, n->G, 1, n->WhTp[l]);
+        if (n->Wxp[l]) cr_pack(Wx, in, n->G, n->G, 0, n->Wxp[l]);
+        if (n->WxTp[l]) cr_pack(Wx, n->G, in, n->G, 1, n->WxTp[l]);
     }
-    cr_transpose(P(params, n->t_ow), n->H, n->V, n->WoT);
+    cr_pack(P(params, n->t_ow), n->H, n->V, n->V, 0, n->Wop);
+    cr_pack(P(params, n->t_ow), n->V, n->H, n->V, 1, n->WoTp);
 }
 
 const float *cr_net_logits(const cr_net *n) { return n->logits; }
@@ -177,8 +189,8 @@ static void cell_io(cr_net *n, int l, const float *params, cr_cell_io *io)
     io->T = n->T;
     io->B = n->B;
     io->H = n->H;
-    io->Wh = P(params, n->t_wh[l]);
-    io->WhT = n->WhT[l];
+    io->Whp = n->Whp[l];
+    io->WhTp = n->WhTp[l];
     io->bhn = n->t_bhn[l] >= 0 ? P(params, n->t_bhn[l]) : NULL;
     io->xp = w->xp;
     io->gh = w->gh;
@@ -204,7 +216,7 @@ static void layer_forward(cr_net *n, int l, const float *params, const float *X,
         }
     } else {
         fill_rows(w->xp, R, G, b);
-        cr_mm_nn(n->pool, R, G, l ? H : n->E, X, l ? H : n->E, Wx, G, w->xp, G, 1);
+        cr_mm_nn_packed(n->pool, R, G, l ? H : n->E, X, l ? H : n->E, n->Wxp[l], w->xp, G, 1);
     }
     int S = cr_states_per_cell(n->cell);
     float *sh = state + (long)(l * S) * B * H, *sc = state + (long)(l * S + 1) * B * H;
@@ -252,7 +264,7 @@ double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
         X = n->lw[l].out;
     }
     fill_rows(n->logits, R, V, P(params, n->t_ob));
-    cr_mm_nn(n->pool, R, V, n->H, X, n->H, P(params, n->t_ow), V, n->logits, V, 1);
+    cr_mm_nn_packed(n->pool, R, V, n->H, X, n->H, n->Wop, n->logits, V, 1);
     double loss = 0;
     size_t count = 0;
     for (int r = 0; r < R; r++) {
@@ -294,7 +306,7 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
     cr_mm_tn_acc(n->pool, H, V, R, top, H, n->logits, V, P(grads, n->t_ow), V);
     cr_colsum_acc(n->logits, R, V, V, P(grads, n->t_ob));
     float *dh = n->dh_a, *dbelow = n->dh_b;
-    cr_mm_nn(n->pool, R, H, V, n->logits, V, n->WoT, H, dh, H, 0);
+    cr_mm_nn_packed(n->pool, R, H, V, n->logits, V, n->WoTp, dh, H, 0);
     for (int l = n->L - 1; l >= 0; l--) {
         layer_ws *w = &n->lw[l];
         if (n->dropout_on)
@@ -328,7 +340,7 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
         int in = l ? H : E;
         const float *X = l ? n->lw[l - 1].out : n->emb;
         cr_mm_tn_acc(n->pool, in, G, R, X, in, n->dgx, G, dWx, G);
-        cr_mm_nn(n->pool, R, in, G, n->dgx, G, n->WxT[l], in, dbelow, in, 0);
+        cr_mm_nn_packed(n->pool, R, in, G, n->dgx, G, n->WxTp[l], dbelow, in, 0);
         if (l == 0) {
             float *dE = P(grads, n->t_embed);
             for (int r = 0; r < R; r++) {

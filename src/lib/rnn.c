@@ -22,7 +22,7 @@ void cr_rnn_forward(cr_cell_io *io)
     const int T = io->T, B = io->B, H = io->H;
     for (int t = 0; t < T; t++) {
         const float *hp = io->h + (long)t * B * H;
-        cr_mm_nn(io->pool, B, H, H, hp, H, io->Wh, H, io->xp + (long)t * B * H, H, 1);
+        cr_mm_nn_packed(io->pool, B, H, H, hp, H, io->Whp, io->xp + (long)t * B * H, H, 1);
         cr_cell_for_rows(io, t, forward_rows);
     }
 }
@@ -47,6 +47,6 @@ void cr_rnn_backward(cr_cell_io *io)
     for (int t = T - 1; t >= 0; t--) {
         cr_cell_for_rows(io, t, backward_rows);
         float *dprev = t > 0 ? io->dh + (long)(t - 1) * B * H : io->dh0;
-        cr_mm_nn(io->pool, B, H, H, io->dgx + (long)t * B * H, H, io->WhT, H, dprev, H, 1);
+        cr_mm_nn_packed(io->pool, B, H, H, io->dgx + (long)t * B * H, H, io->WhTp, dprev, H, 1);
     }
 }

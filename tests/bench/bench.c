@@ -28,7 +28,7 @@ static const char usage[] =
     "  train    training characters per second over --steps steps after --warmup steps,\n"
     "           GFLOP/s by our own count and PyTorch's, peak RSS, the matrix kernel\n"
     "  phases   the same steps timed by phase: forward, backward, gradient norm, optimizer,\n"
-    "           transposed weight copies\n"
+    "           weight packing\n"
     "  products each matrix product of a training step and of sampling a character, timed\n"
     "           alone (one line each, then a total)\n"
     "  sample   batch-1 sampling characters per second (random weights, corpus vocabulary)\n"
@@ -312,7 +312,7 @@ static int cmd_train(int argc, char **argv)
 
 /* ---- phases: a training step taken apart with the internal API, each part timed ---- */
 enum { PH_FWD, PH_BWD, PH_NORM, PH_OPT, PH_COPY, PH_N };
-static const char *const phase_name[PH_N] = {"forward", "backward", "norm", "optim", "transpose"};
+static const char *const phase_name[PH_N] = {"forward", "backward", "norm", "optim", "pack"};
 
 static int cmd_phases(int argc, char **argv)
 {
@@ -401,11 +401,13 @@ typedef struct product {
     double calls;      /* per training step, or per sampled character */
 } product;
 
+/* tn products take B as it is (activations); nn products take it packed, as net.c packs the
+ * weights once per step */
 static double product_once(cr_pool *p, const product *q, const float *A, const float *Bm, float *C)
 {
     double t0 = now_s();
     if (q->tn) cr_mm_tn_acc(p, q->M, q->N, q->K, A, q->M, Bm, q->N, C, q->N);
-    else cr_mm_nn(p, q->M, q->N, q->K, A, q->K, Bm, q->N, C, q->N, 0);
+    else cr_mm_nn_packed(p, q->M, q->N, q->K, A, q->K, Bm, C, q->N, 0);
     return now_s() - t0;
 }
 
@@ -458,11 +460,12 @@ static int cmd_products(int argc, char **argv)
     size_t na = 0, nb = 0, nc = 0;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         const product *q = &all[i];
-        size_t a = (size_t)q->M * q->K, b = (size_t)q->K * q->N, cc = (size_t)q->M * q->N;
+        size_t a = (size_t)q->M * q->K, b = cr_packed_floats(q->K, q->N), cc = (size_t)q->M * q->N;
         na = a > na ? a : na, nb = b > nb ? b : nb, nc = cc > nc ? cc : nc;
     }
     float *A = malloc(na * sizeof *A), *Bm = malloc(nb * sizeof *Bm), *C = calloc(nc, sizeof *C);
-    if (!A || !Bm || !C) die("out of memory");
+    float *Bp = malloc(nb * sizeof *Bp);
+    if (!A || !Bm || !C || !Bp) die("out of memory");
     cr_rng rng;
     cr_rng_seed(&rng, 1);
     for (size_t i = 0; i < na; i++) A[i] = cr_rng_float(&rng) - 0.5f;
@@ -474,7 +477,8 @@ static int cmd_products(int argc, char **argv)
         const product *q = &all[i];
         if (q->calls <= 0) continue;
         int sampling = !strncmp(q->name, "sample.", 7);
-        double dt = product_time(pool, q, A, Bm, C);
+        if (!q->tn) cr_pack(Bm, q->K, q->N, q->N, 0, Bp);
+        double dt = product_time(pool, q, A, q->tn ? Bm : Bp, C);
         (sampling ? &sample_s : &step_s)[0] += dt * q->calls;
         printf("product name=%s op=%s M=%d N=%d K=%d calls=%.0f threads=%d us=%.2f gflops=%.2f "
                "ms_per_%s=%.3f\n", q->name, q->tn ? "tn" : "nn", q->M, q->N, q->K, q->calls,
@@ -488,7 +492,7 @@ static int cmd_products(int argc, char **argv)
            o.threads, cr_kernel_name(cr_kernel_best()), step_s * 1e3, (double)R / step_s,
            (double)R * f.train / step_s * 1e-9, sample_s * 1e6, 1.0 / sample_s);
     cr_pool_free(pool);
-    free(A), free(Bm), free(C);
+    free(A), free(Bm), free(Bp), free(C);
     cr_vocab_free(&voc);
     free(text);
     return 0;

@@ -26,6 +26,34 @@ static int close_to(const float *got, const double *want, size_t n, int K)
     return 1;
 }
 
+/* cr_mm_nn_packed, with B packed directly and from its transpose, fresh and accumulating,
+ * must give the bytes of cr_mm_nn with the same kernel; C is scratch (M, N). */
+static void pack_both_ways(int kind, cr_pool *p, int M, int N, int K, const float *A,
+                           const float *B, const float *C1, float *C)
+{
+    size_t mn = (size_t)M * N;
+    float *Bt = malloc(sizeof(float) * (size_t)K * N), *want = malloc(sizeof(float) * mn);
+    float *Bp = malloc(sizeof(float) * cr_packed_floats(K, N));
+    float *Btp = malloc(sizeof(float) * cr_packed_floats(K, N));
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < N; j++)
+            Bt[(long)j * K + k] = B[(long)k * N + j];
+    cr_pack(B, K, N, N, 0, Bp);
+    cr_pack(Bt, K, N, K, 1, Btp);
+    CHECK(memcmp(Bp, Btp, sizeof(float) * cr_packed_floats(K, N)) == 0);
+    for (int acc = 0; acc <= 1; acc++) {
+        memcpy(want, C1, sizeof(float) * mn);
+        cr_mm_nn_kind(kind, p, M, N, K, A, K, B, N, want, N, acc);
+        memcpy(C, C1, sizeof(float) * mn);
+        cr_mm_nn_packed_kind(kind, p, M, N, K, A, K, Bp, C, N, acc);
+        CHECK(memcmp(C, want, sizeof(float) * mn) == 0);
+    }
+    free(Bt);
+    free(want);
+    free(Bp);
+    free(Btp);
+}
+
 static void check_shapes(int kind)
 {
     static const int shapes[][3] = {{1, 1, 1}, {1, 67, 256}, {3, 5, 7}, {4, 16, 9}, {17, 33, 65},
@@ -52,6 +80,8 @@ static void check_shapes(int kind)
             reference(M, N, K, A, K, 1, B, C1, want);
             cr_mm_nn_kind(kind, p, M, N, K, A, K, B, N, C, N, 1);
             CHECK(close_to(C, want, (size_t)M * N, K));
+            /* packed B, from B and from its transpose: the same bytes as the plain product */
+            pack_both_ways(kind, p, M, N, K, A, B, C1, C);
             /* tn: A is stored (K, M) */
             memcpy(C, C1, sizeof(float) * (size_t)M * N);
             reference(M, N, K, A, 1, M, B, C1, want);
