@@ -192,7 +192,7 @@ __attribute__((target("avx512f,fma"))) static void panel_avx512_6(int rows, int 
     }
 #define PK_ROW_FMA(r)                                                                            \
     if (R > r) {                                                                                 \
-        __m512 t = _mm512_set1_ps(A[r * lda + k]);                                               \
+        __m512 t = _mm512_set1_ps(A[r * ars]);                                                   \
         x##r = _mm512_fmadd_ps(t, bl, x##r);                                                     \
         y##r = _mm512_fmadd_ps(t, bh, y##r);                                                     \
     }
@@ -204,8 +204,8 @@ __attribute__((target("avx512f,fma"))) static void panel_avx512_6(int rows, int 
 #define PK_ROWS(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
 
 __attribute__((target("avx512f,fma"), always_inline)) static inline void
-pk_tile_avx512(const int R, int K, const float *A, long lda, const float *Bp, float *C, long ldc,
-               int ncols, int acc)
+pk_tile_avx512(const int R, int K, const float *A, long ars, long aks, const float *Bp, float *C,
+               long ldc, int ncols, int acc)
 {
     __mmask16 ml = ncols >= 16 ? 0xFFFF : (__mmask16)((1u << ncols) - 1);
     __mmask16 mh = ncols >= 32 ? 0xFFFF : ncols <= 16 ? 0 : (__mmask16)((1u << (ncols - 16)) - 1);
@@ -213,31 +213,41 @@ pk_tile_avx512(const int R, int K, const float *A, long lda, const float *Bp, fl
     x0 = y0 = x1 = y1 = x2 = y2 = x3 = y3 = x4 = y4 = x5 = y5 = x6 = y6 = x7 = y7 =
         _mm512_setzero_ps();
     PK_ROWS(PK_ROW_INIT)
-    for (int k = 0; k < K; k++, Bp += 32) {
+    for (int k = 0; k < K; k++, A += aks, Bp += 32) {
         __m512 bl = _mm512_loadu_ps(Bp), bh = _mm512_loadu_ps(Bp + 16);
         PK_ROWS(PK_ROW_FMA)
     }
     PK_ROWS(PK_ROW_STORE)
 }
 
-/* rows x ncols of C from rows of A and one packed panel: 8 rows at a time, then the rest */
-__attribute__((target("avx512f,fma"))) static void
-pk_panel_avx512(int rows, int K, const float *A, long lda, const float *Bp, float *C, long ldc,
-                int ncols, int acc)
+/* rows x ncols of C from one packed panel: 8 rows at a time, then the rest */
+__attribute__((target("avx512f,fma"), always_inline)) static inline void
+pk_rows_avx512(int rows, int K, const float *A, long ars, long aks, const float *Bp, float *C,
+               long ldc, int ncols, int acc)
 {
     int i = 0;
-    for (; i + 8 <= rows; i += 8)
-        pk_tile_avx512(8, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc);
+#define PK_TILE(R) pk_tile_avx512(R, K, A + i * ars, ars, aks, Bp, C + i * ldc, ldc, ncols, acc)
+    for (; i + 8 <= rows; i += 8) PK_TILE(8);
     switch (rows - i) {
-    case 7: pk_tile_avx512(7, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
-    case 6: pk_tile_avx512(6, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
-    case 5: pk_tile_avx512(5, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
-    case 4: pk_tile_avx512(4, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
-    case 3: pk_tile_avx512(3, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
-    case 2: pk_tile_avx512(2, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
-    case 1: pk_tile_avx512(1, K, A + i * lda, lda, Bp, C + i * ldc, ldc, ncols, acc); break;
+    case 7: PK_TILE(7); break;
+    case 6: PK_TILE(6); break;
+    case 5: PK_TILE(5); break;
+    case 4: PK_TILE(4); break;
+    case 3: PK_TILE(3); break;
+    case 2: PK_TILE(2); break;
+    case 1: PK_TILE(1); break;
     default: break;
     }
+#undef PK_TILE
+}
+
+/* A(i, k) = A[i * ars + k * aks]; one of the strides is 1, and each case is compiled apart */
+__attribute__((target("avx512f,fma"))) static void
+pk_panel_avx512(int rows, int K, const float *A, long ars, long aks, const float *Bp, float *C,
+                long ldc, int ncols, int acc)
+{
+    if (aks == 1) pk_rows_avx512(rows, K, A, ars, 1, Bp, C, ldc, ncols, acc);
+    else pk_rows_avx512(rows, K, A, 1, aks, Bp, C, ldc, ncols, acc);
 }
 #define HAVE_PK_AVX512 1
 #define HAVE_X86_PANELS 1
@@ -282,42 +292,67 @@ static panel_fn *panel_for(int kind)
 /* Portable and AVX2 packed panels: the panel is read as an (K, 32) matrix with row stride 32
  * by the unpacked panels above, the padding columns left out; C tiles go through C itself. */
 static void pk_panel_via(panel_fn *panel, int tile_rows, int rows, int K, const float *A,
-                         long lda, const float *Bp, float *C, long ldc, int ncols, int acc)
+                         long ars, long aks, const float *Bp, float *C, long ldc, int ncols,
+                         int acc)
 {
     if (!acc)
         for (int i = 0; i < rows; i++) memset(C + i * ldc, 0, (size_t)ncols * sizeof(float));
     for (int i = 0; i < rows; i += tile_rows) {
         int r = rows - i < tile_rows ? rows - i : tile_rows;
-        panel(r, ncols, K, A + i * lda, lda, 1, Bp, 32, C + i * ldc, (int)ldc);
+        panel(r, ncols, K, A + i * ars, ars, aks, Bp, 32, C + i * ldc, (int)ldc);
     }
+}
+
+static void pk_panel(int kind, int rows, int K, const float *A, long ars, long aks,
+                     const float *Bp, float *C, long ldc, int ncols, int acc)
+{
+#ifdef HAVE_PK_AVX512
+    if (kind == CR_KERNEL_AVX512) {
+        pk_panel_avx512(rows, K, A, ars, aks, Bp, C, ldc, ncols, acc);
+        return;
+    }
+#endif
+    pk_panel_via(panel_for(kind), tile_rows_for(kind), rows, K, A, ars, aks, Bp, C, ldc, ncols,
+                 acc);
 }
 
 size_t cr_packed_floats(int K, int N) { return (size_t)((N + 31) / 32) * 32 * (size_t)K; }
 
+/* Panel p of B(K, N) (row stride ldb, or given transposed) into out (K, 32). */
+static void pack_panel(const float *B, int K, int N, long ldb, int transposed, int p, float *out)
+{
+    int j0 = p * 32, n = N - j0 < 32 ? N - j0 : 32;
+    for (int k = 0; k < K; k++) {
+        float *o = out + k * 32;
+        if (transposed)
+            for (int c = 0; c < n; c++) o[c] = B[(long)(j0 + c) * ldb + k];
+        else
+            memcpy(o, B + (long)k * ldb + j0, (size_t)n * sizeof(float));
+        for (int c = n; c < 32; c++) o[c] = 0.0f;
+    }
+}
+
 void cr_pack(const float *B, int K, int N, int ldb, int transposed, float *out)
 {
-    for (int p = 0; p * 32 < N; p++) {
-        float *o = out + (size_t)p * 32 * K;
-        for (int k = 0; k < K; k++)
-            for (int c = 0; c < 32; c++) {
-                int j = p * 32 + c;
-                o[k * 32 + c] = j >= N ? 0.0f : transposed ? B[(long)j * ldb + k] : B[(long)k * ldb + j];
-            }
-    }
+    for (int p = 0; p * 32 < N; p++)
+        pack_panel(B, K, N, ldb, transposed, p, out + (size_t)p * 32 * K);
 }
 
 typedef struct pk_job {
     int kind;
     int M, N, K;
     const float *A;
-    long lda;
-    const float *Bp;
+    long ars, aks;
+    const float *Bp;  /* packed B, or NULL: B as it is, packed here a chunk at a time */
+    const float *B;
+    long ldb;
     float *C;
     long ldc;
     int acc;
 } pk_job;
 
 #define PK_MC 128 /* rows of A per pass over a thread's panels: 128 x K floats stay in L2 */
+#define PK_KC 256 /* rows of an unpacked B per packed chunk: 256 x 32 floats (32 KB) */
 
 /* Each thread takes whole panels, the same ones at every call, so its slice of the weights
  * stays in its own cache. */
@@ -326,32 +361,42 @@ static void pk_task(void *ctx, int task, int ntasks)
     const pk_job *j = ctx;
     int panels = (j->N + 31) / 32, per = (panels + ntasks - 1) / ntasks;
     int p0 = task * per, p1 = p0 + per < panels ? p0 + per : panels;
-    for (int i0 = 0; i0 < j->M; i0 += PK_MC) {
-        int rows = j->M - i0 < PK_MC ? j->M - i0 : PK_MC;
-        const float *A = j->A + i0 * j->lda;
+    if (j->Bp) {
+        for (int i0 = 0; i0 < j->M; i0 += PK_MC) {
+            int rows = j->M - i0 < PK_MC ? j->M - i0 : PK_MC;
+            for (int p = p0; p < p1; p++) {
+                int ncols = j->N - p * 32 < 32 ? j->N - p * 32 : 32;
+                pk_panel(j->kind, rows, j->K, j->A + i0 * j->ars, j->ars, j->aks,
+                         j->Bp + (size_t)p * 32 * j->K, j->C + i0 * j->ldc + p * 32, j->ldc,
+                         ncols, j->acc);
+            }
+        }
+        return;
+    }
+    _Alignas(64) float chunk[PK_KC * 32]; /* (k, 32) of one panel */
+    for (int k0 = 0; k0 < j->K; k0 += PK_KC) {
+        int k = j->K - k0 < PK_KC ? j->K - k0 : PK_KC;
         for (int p = p0; p < p1; p++) {
             int ncols = j->N - p * 32 < 32 ? j->N - p * 32 : 32;
-            const float *Bp = j->Bp + (size_t)p * 32 * j->K;
-            float *C = j->C + i0 * j->ldc + p * 32;
-#ifdef HAVE_PK_AVX512
-            if (j->kind == CR_KERNEL_AVX512) {
-                pk_panel_avx512(rows, j->K, A, j->lda, Bp, C, j->ldc, ncols, j->acc);
-                continue;
-            }
-#endif
-            pk_panel_via(panel_for(j->kind), tile_rows_for(j->kind), rows, j->K, A, j->lda, Bp,
-                         C, j->ldc, ncols, j->acc);
+            pack_panel(j->B + k0 * j->ldb, k, j->N, j->ldb, 0, p, chunk);
+            pk_panel(j->kind, j->M, k, j->A + k0 * j->aks, j->ars, j->aks, chunk, j->C + p * 32,
+                     j->ldc, ncols, k0 ? 1 : j->acc);
         }
     }
+}
+
+static void pk_run(cr_pool *p, pk_job *j)
+{
+    if (j->M <= 0 || j->N <= 0) return;
+    if ((double)j->M * j->N * j->K < 32768.0 || !p) pk_task(j, 0, 1);
+    else cr_pool_run(p, pk_task, j);
 }
 
 void cr_mm_nn_packed_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                           const float *Bp, float *C, int ldc, int accumulate)
 {
-    if (M <= 0 || N <= 0) return;
-    pk_job j = {kind, M, N, K, A, lda, Bp, C, ldc, accumulate};
-    if ((double)M * N * K < 32768.0 || !p) pk_task(&j, 0, 1);
-    else cr_pool_run(p, pk_task, &j);
+    pk_job j = {kind, M, N, K, A, lda, 1, Bp, NULL, 0, C, ldc, accumulate};
+    pk_run(p, &j);
 }
 
 void cr_mm_nn_packed(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *Bp,
@@ -448,8 +493,8 @@ void cr_mm_nn_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, in
 void cr_mm_tn_acc_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                        const float *B, int ldb, float *C, int ldc)
 {
-    mm_job j = {panel_for(kind), tile_rows_for(kind), M, N, K, A, 1, lda, B, ldb, C, ldc, 1};
-    mm_run(p, &j);
+    pk_job j = {kind, M, N, K, A, 1, lda, NULL, B, ldb, C, ldc, 1};
+    pk_run(p, &j);
 }
 
 void cr_mm_nn(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
