@@ -1,4 +1,7 @@
-/* kernels.c: the matrix products of training and sampling, row-major, split over threads. */
+/* kernels.c: the matrix products of training and sampling, row-major, split over threads.
+ * B is read in panels of 32 columns, each (K, 32) contiguous: weights are packed once per step
+ * (cr_pack), other operands a chunk at a time. With AVX-512, tiles of up to 8 rows x 32
+ * columns keep C in registers; AVX2 and portable code use tiles of 4 rows. */
 #include "internal.h"
 
 #include <string.h>
@@ -62,7 +65,7 @@ static void panel_generic(int rows, int n, int K, const float *A, long ars, long
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-/* x86 with AVX2 and FMA, or AVX-512: tiles of 4 rows by 2 vectors, fused multiply-adds, and a
+/* x86 with AVX2 and FMA: tiles of 4 rows by 2 vectors, fused multiply-adds, and a
  * scalar fmaf tail, so that every element is the same chain of fused operations. */
 #define X86_PANEL(NAME, TARGET, VEC, W, LOAD, STORE, SET1, FMA)                                  \
     __attribute__((target(TARGET))) static void NAME(int rows, int n, int K, const float *A,    \
@@ -125,62 +128,7 @@ static void panel_generic(int rows, int n, int K, const float *A, long ars, long
 
 X86_PANEL(panel_avx2, "avx2,fma", __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps,
           _mm256_fmadd_ps)
-X86_PANEL(panel_avx512, "avx512f,fma", __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps,
-          _mm512_set1_ps, _mm512_fmadd_ps)
 
-/* AVX-512 has 32 registers: tiles of 6 rows by 2 vectors keep 12 chains of fused multiply-adds
- * in flight. Other row counts, and the columns past the last whole tile, go to the 4-row panel,
- * whose arithmetic per element is the same. */
-__attribute__((target("avx512f,fma"))) static void panel_avx512_6(int rows, int n, int K,
-                                                                  const float *A, long ars,
-                                                                  long aks, const float *B,
-                                                                  int ldb, float *C, int ldc)
-{
-    if (rows != 6) {
-        int r4 = rows >= 4 ? 4 : rows;
-        panel_avx512(r4, n, K, A, ars, aks, B, ldb, C, ldc);
-        if (rows > 4)
-            panel_avx512(rows - 4, n, K, A + 4 * ars, ars, aks, B, ldb, C + 4L * ldc, ldc);
-        return;
-    }
-    int j = 0;
-    for (; j + 32 <= n; j += 32) {
-        float *c0 = C + j, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc, *c4 = c3 + ldc,
-              *c5 = c4 + ldc;
-        __m512 x0 = _mm512_loadu_ps(c0), y0 = _mm512_loadu_ps(c0 + 16);
-        __m512 x1 = _mm512_loadu_ps(c1), y1 = _mm512_loadu_ps(c1 + 16);
-        __m512 x2 = _mm512_loadu_ps(c2), y2 = _mm512_loadu_ps(c2 + 16);
-        __m512 x3 = _mm512_loadu_ps(c3), y3 = _mm512_loadu_ps(c3 + 16);
-        __m512 x4 = _mm512_loadu_ps(c4), y4 = _mm512_loadu_ps(c4 + 16);
-        __m512 x5 = _mm512_loadu_ps(c5), y5 = _mm512_loadu_ps(c5 + 16);
-        const float *a = A, *b = B + j;
-        for (int k = 0; k < K; k++, a += aks, b += ldb) {
-            __m512 bl = _mm512_loadu_ps(b), bh = _mm512_loadu_ps(b + 16), t;
-            t = _mm512_set1_ps(a[0]);
-            x0 = _mm512_fmadd_ps(t, bl, x0); y0 = _mm512_fmadd_ps(t, bh, y0);
-            t = _mm512_set1_ps(a[ars]);
-            x1 = _mm512_fmadd_ps(t, bl, x1); y1 = _mm512_fmadd_ps(t, bh, y1);
-            t = _mm512_set1_ps(a[2 * ars]);
-            x2 = _mm512_fmadd_ps(t, bl, x2); y2 = _mm512_fmadd_ps(t, bh, y2);
-            t = _mm512_set1_ps(a[3 * ars]);
-            x3 = _mm512_fmadd_ps(t, bl, x3); y3 = _mm512_fmadd_ps(t, bh, y3);
-            t = _mm512_set1_ps(a[4 * ars]);
-            x4 = _mm512_fmadd_ps(t, bl, x4); y4 = _mm512_fmadd_ps(t, bh, y4);
-            t = _mm512_set1_ps(a[5 * ars]);
-            x5 = _mm512_fmadd_ps(t, bl, x5); y5 = _mm512_fmadd_ps(t, bh, y5);
-        }
-        _mm512_storeu_ps(c0, x0); _mm512_storeu_ps(c0 + 16, y0);
-        _mm512_storeu_ps(c1, x1); _mm512_storeu_ps(c1 + 16, y1);
-        _mm512_storeu_ps(c2, x2); _mm512_storeu_ps(c2 + 16, y2);
-        _mm512_storeu_ps(c3, x3); _mm512_storeu_ps(c3 + 16, y3);
-        _mm512_storeu_ps(c4, x4); _mm512_storeu_ps(c4 + 16, y4);
-        _mm512_storeu_ps(c5, x5); _mm512_storeu_ps(c5 + 16, y5);
-    }
-    if (j < n) {
-        panel_avx512(4, n - j, K, A, ars, aks, B + j, ldb, C + j, ldc);
-        panel_avx512(2, n - j, K, A + 4 * ars, ars, aks, B + j, ldb, C + 4L * ldc + j, ldc);
-    }
-}
 /* ---- products with a packed B: panels of 32 columns, each (K, 32) contiguous ----
  * A tile of R rows keeps its 32 columns of C in registers over the whole of K, reading B
  * in order; the last panel is padded with zero columns, and only the real ones are stored.
@@ -277,12 +225,9 @@ const char *cr_kernel_name(int kind)
     return kind == CR_KERNEL_AVX512 ? "avx512" : kind == CR_KERNEL_AVX2 ? "avx2" : "generic";
 }
 
-static int tile_rows_for(int kind) { return kind == CR_KERNEL_AVX512 ? 6 : 4; }
-
 static panel_fn *panel_for(int kind)
 {
 #ifdef HAVE_X86_PANELS
-    if (kind == CR_KERNEL_AVX512) return panel_avx512_6;
     if (kind == CR_KERNEL_AVX2) return panel_avx2;
 #endif
     (void)kind;
@@ -312,8 +257,7 @@ static void pk_panel(int kind, int rows, int K, const float *A, long ars, long a
         return;
     }
 #endif
-    pk_panel_via(panel_for(kind), tile_rows_for(kind), rows, K, A, ars, aks, Bp, C, ldc, ncols,
-                 acc);
+    pk_panel_via(panel_for(kind), 4, rows, K, A, ars, aks, Bp, C, ldc, ncols, acc);
 }
 
 size_t cr_packed_floats(int K, int N) { return (size_t)((N + 31) / 32) * 32 * (size_t)K; }
@@ -405,89 +349,11 @@ void cr_mm_nn_packed(cr_pool *p, int M, int N, int K, const float *A, int lda, c
     cr_mm_nn_packed_kind(cr_kernel_best(), p, M, N, K, A, lda, Bp, C, ldc, accumulate);
 }
 
-typedef struct mm_job {
-    panel_fn *panel;
-    int tile_rows;      /* rows the panel takes at once */
-    int M, N, K;
-    const float *A;
-    long ars, aks;
-    const float *B;
-    int ldb;
-    float *C;
-    int ldc;
-    int accumulate;
-} mm_job;
-
-#ifndef KB
-#define KB 128 /* rows of B per pass */
-#endif
-#ifndef NB
-#define NB 64  /* columns of B per pass */
-#endif
-
-/* Rows of C in [i0, i1), columns in [j0, j1), in blocks of B of KB x NB floats (32 KB). When
- * many row tiles pass over a block, it is first copied into a contiguous buffer: rows of B are
- * often 4 KB apart, and such rows all fall into the same few sets of the L1 cache, so the block
- * would not stay there. Blocks of k run in order, so each element's sum keeps its order. */
-static void mm_block(const mm_job *j, int i0, int i1, int j0, int j1)
-{
-    _Alignas(64) float packed[KB * NB]; /* (k, n) of the current block, row stride n */
-    if (!j->accumulate)
-        for (int i = i0; i < i1; i++)
-            memset(j->C + (long)i * j->ldc + j0, 0, (size_t)(j1 - j0) * sizeof(float));
-    for (int kb = 0; kb < j->K; kb += KB) {
-        int k = j->K - kb < KB ? j->K - kb : KB;
-        const float *A = j->A + kb * j->aks, *B = j->B + (long)kb * j->ldb;
-        for (int jb = j0; jb < j1; jb += NB) {
-            int n = j1 - jb < NB ? j1 - jb : NB;
-            const float *b = B + jb;
-            int ldb = j->ldb;
-            if (i1 - i0 >= 8 * j->tile_rows) { /* worth a copy only when many tiles reuse it */
-                for (int r = 0; r < k; r++)
-                    memcpy(packed + r * n, b + (long)r * ldb, (size_t)n * sizeof(float));
-                b = packed;
-                ldb = n;
-            }
-            for (int i = i0; i < i1; i += j->tile_rows) {
-                int rows = i1 - i < j->tile_rows ? i1 - i : j->tile_rows;
-                j->panel(rows, n, k, A + i * j->ars, j->ars, j->aks, b, ldb,
-                         j->C + (long)i * j->ldc + jb, j->ldc);
-            }
-        }
-    }
-}
-
-/* Splits columns in multiples of 64 when there are enough, so that each thread keeps its own
- * slice of B (the weights) in its own cache from one call to the next; else rows. */
-static void mm_task(void *ctx, int task, int ntasks)
-{
-    const mm_job *j = ctx;
-    if (j->N >= 64 * ntasks || j->M < 4 * ntasks) {
-        int per = ((j->N + ntasks - 1) / ntasks + NB - 1) & ~(NB - 1);
-        int c0 = task * per, c1 = c0 + per < j->N ? c0 + per : j->N;
-        if (c0 < c1) mm_block(j, 0, j->M, c0, c1);
-    } else {
-        int per = (j->M / ntasks + 3) & ~3;
-        int i0 = task * per, i1 = i0 + per < j->M ? i0 + per : j->M;
-        if (task == ntasks - 1) i1 = j->M;
-        if (i0 < i1) mm_block(j, i0, i1, 0, j->N);
-    }
-}
-
-static void mm_run(cr_pool *p, mm_job *j)
-{
-    if (j->M <= 0 || j->N <= 0) return;
-    /* small products are not worth waking the workers for */
-    if ((double)j->M * j->N * j->K < 32768.0) mm_task(j, 0, 1);
-    else cr_pool_run(p, mm_task, j);
-}
-
 void cr_mm_nn_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                    const float *B, int ldb, float *C, int ldc, int accumulate)
 {
-    mm_job j = {panel_for(kind), tile_rows_for(kind), M, N, K, A, lda, 1, B, ldb, C, ldc,
-                accumulate};
-    mm_run(p, &j);
+    pk_job j = {kind, M, N, K, A, lda, 1, NULL, B, ldb, C, ldc, accumulate};
+    pk_run(p, &j);
 }
 
 void cr_mm_tn_acc_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
