@@ -78,14 +78,12 @@ void cr_mm_tn_acc_kind(int kind, cr_pool *p, int M, int N, int K, const float *A
  * with zeros; cr_packed_floats(K, N) floats. cr_pack packs B(K,N) with row stride ldb, or with
  * transposed != 0, B given as its transpose (N,K) with row stride ldb. */
 size_t cr_packed_floats(int K, int N);
-void cr_pack(const float *B, int K, int N, int ldb, int transposed, float *out);
+void cr_pack(cr_pool *p, const float *B, int K, int N, int ldb, int transposed, float *out);
 /* C(M,N) = A(M,K) Bp, or += when accumulate: the same sums as cr_mm_nn, bit for bit. */
 void cr_mm_nn_packed(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *Bp,
                      float *C, int ldc, int accumulate);
 void cr_mm_nn_packed_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                           const float *Bp, float *C, int ldc, int accumulate);
-/* y(N) += column sums of X(M,N) with row stride ldx */
-void cr_colsum_acc(const float *X, int M, int N, int ldx, float *y);
 
 /* ---- activations ---- */
 /* tanh through one expf, several times faster than libm's tanhf and within a few ulp of it;
@@ -169,8 +167,18 @@ const float *cr_net_logits(const cr_net *n);
 
 /* ---- optimizer ---- */
 double cr_lr_at(const cr_config *c, uint64_t step);
-double cr_grad_norm(const float *g, size_t n);
-void cr_optim_update(const cr_config *c, float *w, const float *g, float *m1, float *m2, size_t n,
-                     uint64_t step, double lr, float gscale);
+/* These run over the pool (or NULL), with the same result for any thread count. */
+/* The global L2 norm of g (n), in double; NaN if out of memory. */
+double cr_grad_norm(cr_pool *p, const float *g, size_t n);
+/* Where an update first copies the values it changes (m2 NULL for SGD), or NULL. */
+typedef struct cr_optim_keep {
+    float *w, *m1, *m2;
+} cr_optim_keep;
+/* One update of w (n) by gradient g times gscale; step counts from 0 for the first update. */
+void cr_optim_update(cr_pool *p, const cr_config *c, float *w, const float *g, float *m1,
+                     float *m2, size_t n, uint64_t step, double lr, float gscale,
+                     cr_optim_keep *keep);
+/* x (n) = 0 */
+void cr_zero(cr_pool *p, float *x, size_t n);
 
 #endif

@@ -276,10 +276,25 @@ static void pack_panel(const float *B, int K, int N, long ldb, int transposed, i
     }
 }
 
-void cr_pack(const float *B, int K, int N, int ldb, int transposed, float *out)
+typedef struct pack_job {
+    const float *B;
+    int K, N, ldb, transposed;
+    float *out;
+} pack_job;
+
+static void pack_task(void *ctx, int task, int ntasks)
 {
-    for (int p = 0; p * 32 < N; p++)
-        pack_panel(B, K, N, ldb, transposed, p, out + (size_t)p * 32 * K);
+    const pack_job *j = ctx;
+    int panels = (j->N + 31) / 32;
+    for (int p = panels * task / ntasks; p < panels * (task + 1) / ntasks; p++)
+        pack_panel(j->B, j->K, j->N, j->ldb, j->transposed, p, j->out + (size_t)p * 32 * j->K);
+}
+
+void cr_pack(cr_pool *p, const float *B, int K, int N, int ldb, int transposed, float *out)
+{
+    pack_job j = {B, K, N, ldb, transposed, out};
+    if (p && (long)K * N >= 65536) cr_pool_run(p, pack_task, &j);
+    else pack_task(&j, 0, 1);
 }
 
 typedef struct pk_job {
@@ -373,13 +388,4 @@ void cr_mm_tn_acc(cr_pool *p, int M, int N, int K, const float *A, int lda, cons
                   int ldb, float *C, int ldc)
 {
     cr_mm_tn_acc_kind(cr_kernel_best(), p, M, N, K, A, lda, B, ldb, C, ldc);
-}
-
-void cr_colsum_acc(const float *X, int M, int N, int ldx, float *y)
-{
-    for (int i = 0; i < M; i++) {
-        const float *x = X + (long)i * ldx;
-        for (int j = 0; j < N; j++)
-            y[j] += x[j];
-    }
 }

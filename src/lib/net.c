@@ -36,6 +36,7 @@ struct cr_net {
     float *emb;                 /* (T, B, E) gathered embeddings */
     float *logits;              /* (T, B, V); becomes dlogits in backward */
     float *lse;                 /* (T, B) log-sum-exp of each row */
+    double *rowloss;            /* (T, B) loss of each row, NaN where no target */
     float *ghs;                 /* (B, G*H) */
     /* backward */
     float *dh_a, *dh_b;         /* (T, B, max(H, E)) ping-pong gradients of layer outputs */
@@ -82,6 +83,7 @@ static size_t layout(cr_net *n, float *base)
     n->emb = E ? take(base, &off, T * B * E) : NULL;
     n->logits = take(base, &off, T * B * V);
     n->lse = take(base, &off, T * B);
+    n->rowloss = (double *)(void *)take(base, &off, 2 * T * B); /* 64-byte aligned */
     n->ghs = take(base, &off, B * G);
     if (n->training) {
         size_t wide = H > E ? H : E;
@@ -165,13 +167,13 @@ void cr_net_weights_changed(cr_net *n, const float *params)
     for (int l = 0; l < n->L; l++) {
         const float *Wh = P(params, n->t_wh[l]), *Wx = P(params, n->t_wx[l]);
         int in = l ? n->H : n->In0;
-        cr_pack(Wh, n->H, n->G, n->G, 0, n->Whp[l]);
-        cr_pack(Wh, n->G, n->H, n->G, 1, n->WhTp[l]);
-        if (n->Wxp[l]) cr_pack(Wx, in, n->G, n->G, 0, n->Wxp[l]);
-        if (n->WxTp[l]) cr_pack(Wx, n->G, in, n->G, 1, n->WxTp[l]);
+        cr_pack(n->pool, Wh, n->H, n->G, n->G, 0, n->Whp[l]);
+        cr_pack(n->pool, Wh, n->G, n->H, n->G, 1, n->WhTp[l]);
+        if (n->Wxp[l]) cr_pack(n->pool, Wx, in, n->G, n->G, 0, n->Wxp[l]);
+        if (n->WxTp[l]) cr_pack(n->pool, Wx, n->G, in, n->G, 1, n->WxTp[l]);
     }
-    cr_pack(P(params, n->t_ow), n->H, n->V, n->V, 0, n->Wop);
-    cr_pack(P(params, n->t_ow), n->V, n->H, n->V, 1, n->WoTp);
+    cr_pack(n->pool, P(params, n->t_ow), n->H, n->V, n->V, 0, n->Wop);
+    cr_pack(n->pool, P(params, n->t_ow), n->V, n->H, n->V, 1, n->WoTp);
 }
 
 const float *cr_net_logits(const cr_net *n) { return n->logits; }
@@ -201,6 +203,121 @@ static void cell_io(cr_net *n, int l, const float *params, cr_cell_io *io)
     io->pool = n->pool;
 }
 
+/* ---- the element-wise work of a chunk, split over the pool ----
+ * Rows go to threads in contiguous ranges and columns likewise; every value is computed by one
+ * thread in one order, so nothing depends on the thread count. */
+typedef struct split_job {
+    cr_net *n;
+    const float *src;  /* rows or columns to read */
+    float *dst;        /* to write */
+    const float *bias; /* added to every row, or NULL */
+    int rows, cols, ld;
+    double *loss;      /* (rows) per-row loss, or NULL */
+} split_job;
+
+static void split_range(int total, int task, int ntasks, int *a, int *b)
+{
+    *a = (int)((long)total * task / ntasks);
+    *b = (int)((long)total * (task + 1) / ntasks);
+}
+
+static void split_run(cr_net *n, cr_task_fn fn, split_job *j, long work)
+{
+    if (n->pool && work >= 32768) cr_pool_run(n->pool, fn, j);
+    else fn(j, 0, 1);
+}
+
+/* one-hot input, rows [r0, r1): dst row r = row tokens[r] of src (V, cols) + bias */
+static void gather_task(void *ctx, int task, int ntasks)
+{
+    const split_job *j = ctx;
+    int r0, r1;
+    split_range(j->rows, task, ntasks, &r0, &r1);
+    for (int r = r0; r < r1; r++) {
+        const float *wr = j->src + (long)j->n->tokens[r] * j->cols;
+        float *x = j->dst + (long)r * j->cols;
+        for (int c = 0; c < j->cols; c++)
+            x[c] = wr[c] + j->bias[c];
+    }
+}
+
+/* one-hot input's gradient, columns [c0, c1): row tokens[r] of dst += row r of src */
+static void scatter_task(void *ctx, int task, int ntasks)
+{
+    const split_job *j = ctx;
+    int c0, c1;
+    split_range(j->cols, task, ntasks, &c0, &c1);
+    for (int r = 0; r < j->rows; r++) {
+        float *d = j->dst + (long)j->n->tokens[r] * j->ld;
+        const float *g = j->src + (long)r * j->ld;
+        for (int c = c0; c < c1; c++)
+            d[c] += g[c];
+    }
+}
+
+/* dst (cols) += column sums of src (rows, cols), row stride ld */
+static void colsum_task(void *ctx, int task, int ntasks)
+{
+    const split_job *j = ctx;
+    int c0, c1;
+    split_range(j->cols, task, ntasks, &c0, &c1);
+    for (int r = 0; r < j->rows; r++) {
+        const float *x = j->src + (long)r * j->ld;
+        for (int c = c0; c < c1; c++)
+            j->dst[c] += x[c];
+    }
+}
+
+static void colsum(cr_net *n, const float *X, int rows, int cols, int ld, float *y)
+{
+    split_job j = {n, X, y, NULL, rows, cols, ld, NULL};
+    split_run(n, colsum_task, &j, (long)rows * cols);
+}
+
+/* rows of the logits: the log-sum-exp of each, and its loss where there is a target */
+static void softmax_task(void *ctx, int task, int ntasks)
+{
+    const split_job *j = ctx;
+    const cr_net *n = j->n;
+    const int V = n->V;
+    int r0, r1;
+    split_range(j->rows, task, ntasks, &r0, &r1);
+    for (int r = r0; r < r1; r++) {
+        const float *z = n->logits + (long)r * V;
+        float mx = z[0];
+        for (int c = 1; c < V; c++)
+            mx = z[c] > mx ? z[c] : mx;
+        double s = 0;
+        for (int c = 0; c < V; c++)
+            s += exp((double)(z[c] - mx));
+        n->lse[r] = mx + (float)log(s);
+        j->loss[r] = n->targets && n->targets[r] != CR_IGNORE
+                         ? (double)mx + log(s) - (double)z[n->targets[r]] : NAN;
+    }
+}
+
+/* rows of the logits become dlogits: (softmax - one-hot target) / counted */
+static void dlogits_task(void *ctx, int task, int ntasks)
+{
+    const split_job *j = ctx;
+    const cr_net *n = j->n;
+    const int V = n->V;
+    float scale = n->counted ? 1.0f / (float)n->counted : 0.0f;
+    int r0, r1;
+    split_range(j->rows, task, ntasks, &r0, &r1);
+    for (int r = r0; r < r1; r++) {
+        float *z = n->logits + (long)r * V;
+        if (n->targets[r] == CR_IGNORE) {
+            memset(z, 0, sizeof(float) * (size_t)V);
+            continue;
+        }
+        for (int c = 0; c < V; c++)
+            z[c] = expf(z[c] - n->lse[r]) * scale;
+        z[n->targets[r]] -= scale;
+    }
+}
+
+
 static void layer_forward(cr_net *n, int l, const float *params, const float *X, float *state,
                           cr_rng *rng, float keep)
 {
@@ -208,12 +325,8 @@ static void layer_forward(cr_net *n, int l, const float *params, const float *X,
     const int T = n->T, B = n->B, H = n->H, G = n->G, R = T * B;
     const float *Wx = P(params, n->t_wx[l]), *b = P(params, n->t_b[l]);
     if (l == 0 && n->E == 0) {
-        for (int r = 0; r < R; r++) { /* one-hot input: a row gather */
-            const float *wr = Wx + (long)n->tokens[r] * G;
-            float *x = w->xp + (long)r * G;
-            for (int j = 0; j < G; j++)
-                x[j] = wr[j] + b[j];
-        }
+        split_job j = {n, Wx, w->xp, b, R, G, G, NULL}; /* one-hot input: a row gather */
+        split_run(n, gather_task, &j, (long)R * G);
     } else {
         fill_rows(w->xp, R, G, b);
         cr_mm_nn_packed(n->pool, R, G, l ? H : n->E, X, l ? H : n->E, n->Wxp[l], w->xp, G, 1);
@@ -265,22 +378,15 @@ double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
     }
     fill_rows(n->logits, R, V, P(params, n->t_ob));
     cr_mm_nn_packed(n->pool, R, V, n->H, X, n->H, n->Wop, n->logits, V, 1);
+    split_job j = {n, NULL, NULL, NULL, R, V, V, n->rowloss};
+    split_run(n, softmax_task, &j, (long)R * V * 8);
     double loss = 0;
     size_t count = 0;
-    for (int r = 0; r < R; r++) {
-        const float *z = n->logits + (long)r * V;
-        float mx = z[0];
-        for (int j = 1; j < V; j++)
-            mx = z[j] > mx ? z[j] : mx;
-        double s = 0;
-        for (int j = 0; j < V; j++)
-            s += exp((double)(z[j] - mx));
-        n->lse[r] = mx + (float)log(s);
+    for (int r = 0; r < R; r++) /* in order, whatever the thread count */
         if (targets && targets[r] != CR_IGNORE) {
-            loss += (double)mx + log(s) - (double)z[targets[r]];
+            loss += n->rowloss[r];
             count++;
         }
-    }
     n->counted = count;
     if (counted) *counted = count;
     return loss;
@@ -290,21 +396,11 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
 {
     const int T = n->T, B = n->B, H = n->H, G = n->G, V = n->V, E = n->E, R = T * B;
     const int S = cr_states_per_cell(n->cell);
-    float scale = n->counted ? 1.0f / (float)n->counted : 0.0f;
-    /* dlogits (R, V), in place of the logits */
-    for (int r = 0; r < R; r++) {
-        float *z = n->logits + (long)r * V;
-        if (n->targets[r] == CR_IGNORE) {
-            memset(z, 0, sizeof(float) * (size_t)V);
-            continue;
-        }
-        for (int j = 0; j < V; j++)
-            z[j] = expf(z[j] - n->lse[r]) * scale;
-        z[n->targets[r]] -= scale;
-    }
+    split_job dj = {n, NULL, NULL, NULL, R, V, V, NULL}; /* dlogits (R, V), in place */
+    split_run(n, dlogits_task, &dj, (long)R * V * 8);
     const float *top = n->lw[n->L - 1].out;
     cr_mm_tn_acc(n->pool, H, V, R, top, H, n->logits, V, P(grads, n->t_ow), V);
-    cr_colsum_acc(n->logits, R, V, V, P(grads, n->t_ob));
+    colsum(n, n->logits, R, V, V, P(grads, n->t_ob));
     float *dh = n->dh_a, *dbelow = n->dh_b;
     cr_mm_nn_packed(n->pool, R, H, V, n->logits, V, n->WoTp, dh, H, 0);
     for (int l = n->L - 1; l >= 0; l--) {
@@ -325,16 +421,12 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
         else cr_rnn_backward(&io);
         /* weight gradients for all T steps at once */
         cr_mm_tn_acc(n->pool, H, G, R, w->h, H, n->dgh, G, P(grads, n->t_wh[l]), G);
-        cr_colsum_acc(n->dgx, R, G, G, P(grads, n->t_b[l]));
-        if (n->t_bhn[l] >= 0) cr_colsum_acc(n->dgh + 2 * H, R, H, G, P(grads, n->t_bhn[l]));
+        colsum(n, n->dgx, R, G, G, P(grads, n->t_b[l]));
+        if (n->t_bhn[l] >= 0) colsum(n, n->dgh + 2 * H, R, H, G, P(grads, n->t_bhn[l]));
         float *dWx = P(grads, n->t_wx[l]);
         if (l == 0 && E == 0) {
-            for (int r = 0; r < R; r++) { /* one-hot input: a row scatter */
-                float *d = dWx + (long)n->tokens[r] * G;
-                const float *g = n->dgx + (long)r * G;
-                for (int j = 0; j < G; j++)
-                    d[j] += g[j];
-            }
+            split_job j = {n, n->dgx, dWx, NULL, R, G, G, NULL}; /* one-hot: a row scatter */
+            split_run(n, scatter_task, &j, (long)R * G);
             continue;
         }
         int in = l ? H : E;

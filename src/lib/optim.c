@@ -2,6 +2,8 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Linear warm-up over the first `warmup` steps, then lr_decay per 1000 steps, continuously.
  * It depends only on the step, never on when the run will stop, so resuming changes nothing. */
@@ -12,36 +14,125 @@ double cr_lr_at(const cr_config *c, uint64_t step)
     return lr * pow(c->lr_decay, (double)step / 1000.0);
 }
 
-/* The global L2 norm of g (n), summed in double in index order. */
-double cr_grad_norm(const float *g, size_t n)
+/* Work on n values is cut into blocks of OPT_BLOCK, whatever the thread count, and each
+ * thread takes whole blocks; sums are made per block, then over blocks in order, so a result
+ * never depends on the thread count. */
+#define OPT_BLOCK 16384
+
+static void block_range(size_t n, int task, int ntasks, size_t *i0, size_t *i1)
 {
+    size_t blocks = (n + OPT_BLOCK - 1) / OPT_BLOCK;
+    size_t b0 = blocks * (size_t)task / (size_t)ntasks, b1 = blocks * (size_t)(task + 1) / (size_t)ntasks;
+    *i0 = b0 * OPT_BLOCK;
+    *i1 = b1 * OPT_BLOCK < n ? b1 * OPT_BLOCK : n;
+}
+
+static void run(cr_pool *p, cr_task_fn fn, void *ctx, size_t n)
+{
+    if (p && n > 2 * OPT_BLOCK) cr_pool_run(p, fn, ctx);
+    else fn(ctx, 0, 1);
+}
+
+typedef struct norm_job {
+    const float *g;
+    size_t n;
+    double *partial; /* one sum per block */
+} norm_job;
+
+static void norm_task(void *ctx, int task, int ntasks)
+{
+    norm_job *j = ctx;
+    size_t i0, i1;
+    block_range(j->n, task, ntasks, &i0, &i1);
+    for (size_t b = i0; b < i1; b += OPT_BLOCK) {
+        size_t e = b + OPT_BLOCK < i1 ? b + OPT_BLOCK : i1;
+        double s = 0;
+        for (size_t i = b; i < e; i++)
+            s += (double)j->g[i] * j->g[i];
+        j->partial[b / OPT_BLOCK] = s;
+    }
+}
+
+double cr_grad_norm(cr_pool *p, const float *g, size_t n)
+{
+    size_t blocks = (n + OPT_BLOCK - 1) / OPT_BLOCK;
+    double one, *partial = blocks > 1 ? malloc(blocks * sizeof *partial) : &one;
+    if (!partial) return NAN; /* out of memory: the caller stops as on a non-finite gradient */
+    norm_job j = {g, n, partial};
+    run(p, norm_task, &j, n);
     double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)g[i] * g[i];
+    for (size_t b = 0; b < blocks; b++)
+        s += partial[b];
+    if (partial != &one) free(partial);
     return sqrt(s);
 }
 
-/* One update of w (n) by gradient g; step counts from 0 for the first update. */
-void cr_optim_update(const cr_config *c, float *w, const float *g, float *m1, float *m2, size_t n,
-                     uint64_t step, double lr, float gscale)
+typedef struct update_job {
+    const cr_config *c;
+    float *w, *m1, *m2;
+    const float *g;
+    size_t n;
+    float a, c1, c2, gscale;
+    cr_optim_keep *keep;
+} update_job;
+
+static void update_task(void *ctx, int task, int ntasks)
 {
-    if (c->optimizer == CR_SGD) {
-        float mu = (float)c->momentum, a = (float)lr;
-        for (size_t i = 0; i < n; i++) {
+    const update_job *j = ctx;
+    size_t i0, i1;
+    block_range(j->n, task, ntasks, &i0, &i1);
+    float *w = j->w, *m1 = j->m1, *m2 = j->m2, a = j->a, gscale = j->gscale;
+    const float *g = j->g;
+    if (j->keep) {
+        memcpy(j->keep->w + i0, w + i0, (i1 - i0) * sizeof *w);
+        memcpy(j->keep->m1 + i0, m1 + i0, (i1 - i0) * sizeof *m1);
+        if (j->keep->m2) memcpy(j->keep->m2 + i0, m2 + i0, (i1 - i0) * sizeof *m2);
+    }
+    if (j->c->optimizer == CR_SGD) {
+        float mu = (float)j->c->momentum;
+        for (size_t i = i0; i < i1; i++) {
             m1[i] = mu * m1[i] + g[i] * gscale;
             w[i] -= a * m1[i];
         }
         return;
     }
-    float b1 = (float)c->beta1, b2 = (float)c->beta2, eps = (float)c->adam_eps;
-    double t = (double)step + 1;
-    float c1 = (float)(1.0 / (1.0 - pow(c->beta1, t)));
-    float c2 = (float)(1.0 / (1.0 - pow(c->beta2, t)));
-    float a = (float)lr;
-    for (size_t i = 0; i < n; i++) {
+    float b1 = (float)j->c->beta1, b2 = (float)j->c->beta2, eps = (float)j->c->adam_eps;
+    float c1 = j->c1, c2 = j->c2;
+    for (size_t i = i0; i < i1; i++) {
         float gi = g[i] * gscale;
         m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
         m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
         w[i] -= a * (m1[i] * c1) / (sqrtf(m2[i] * c2) + eps);
     }
+}
+
+/* One update of w (n) by gradient g; step counts from 0 for the first update. */
+void cr_optim_update(cr_pool *p, const cr_config *c, float *w, const float *g, float *m1,
+                     float *m2, size_t n, uint64_t step, double lr, float gscale,
+                     cr_optim_keep *keep)
+{
+    double t = (double)step + 1;
+    update_job j = {c, w, m1, m2, g, n, (float)lr,
+                    (float)(1.0 / (1.0 - pow(c->beta1, t))), (float)(1.0 / (1.0 - pow(c->beta2, t))),
+                    gscale, keep};
+    run(p, update_task, &j, n);
+}
+
+typedef struct zero_job {
+    float *x;
+    size_t n;
+} zero_job;
+
+static void zero_task(void *ctx, int task, int ntasks)
+{
+    const zero_job *j = ctx;
+    size_t i0, i1;
+    block_range(j->n, task, ntasks, &i0, &i1);
+    memset(j->x + i0, 0, (i1 - i0) * sizeof *j->x);
+}
+
+void cr_zero(cr_pool *p, float *x, size_t n)
+{
+    zero_job j = {x, n};
+    run(p, zero_task, &j, n);
 }

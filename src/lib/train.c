@@ -236,14 +236,11 @@ static uint64_t eval_interval(const cr_trainer *t)
     return t->chunks < 250 ? t->chunks : 250;
 }
 
-/* Before an update: the model as it was at the start of this step becomes the last good one. */
+/* Before an update: the model as it was at the start of this step becomes the last good one
+ * (the weights and moments are copied by the update itself, on its threads). */
 static void keep_as_last_good(cr_trainer *t)
 {
     const cr_model *m = t->m;
-    size_t bytes = m->nparams * sizeof(float);
-    memcpy(t->good_params, m->params, bytes);
-    memcpy(t->good_m1, m->m1, bytes);
-    if (t->good_m2) memcpy(t->good_m2, m->m2, bytes);
     memcpy(t->good_carry, t->carry_before, cr_carry_floats(&m->cfg) * sizeof(float));
     t->good_prog = m->prog;
     t->good_rng = t->rng_before;
@@ -287,13 +284,13 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     load_chunk(t, m->prog.epoch_pos);
     memcpy(t->carry_before, m->carry, cr_carry_floats(c) * sizeof(float));
     t->rng_before = m->rng;
-    memset(t->grads, 0, m->nparams * sizeof *t->grads);
+    cr_zero(t->pool, t->grads, m->nparams);
     size_t count;
     double loss = cr_net_forward(t->net, m->params, t->in, t->tgt, T, B, m->carry,
                                  c->dropout > 0 ? &m->rng : NULL, &count);
     r->loss = loss / (double)count;
     cr_net_backward(t->net, m->params, t->grads, NULL);
-    r->grad_norm = cr_grad_norm(t->grads, m->nparams);
+    r->grad_norm = cr_grad_norm(t->pool, t->grads, m->nparams);
     if (!isfinite(r->loss) || !isfinite(r->grad_norm)) {
         unsigned long long bad_step = (unsigned long long)m->prog.step + 1;
         restore_last_good(t);
@@ -305,7 +302,9 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     keep_as_last_good(t);
     float gscale = c->clip > 0 && r->grad_norm > c->clip ? (float)(c->clip / r->grad_norm) : 1.0f;
     r->lr = cr_lr_at(c, m->prog.step);
-    cr_optim_update(c, m->params, t->grads, m->m1, m->m2, m->nparams, m->prog.step, r->lr, gscale);
+    cr_optim_keep keep = {t->good_params, t->good_m1, t->good_m2};
+    cr_optim_update(t->pool, c, m->params, t->grads, m->m1, m->m2, m->nparams, m->prog.step, r->lr,
+                    gscale, &keep);
     cr_net_weights_changed(t->net, m->params);
     m->prog.step++;
     m->prog.chars += (uint64_t)T * (uint64_t)B;

@@ -357,10 +357,10 @@ static int cmd_phases(int argc, char **argv)
         tp[1] = now_s();
         cr_net_backward(net, m->params, grads, NULL);
         tp[2] = now_s();
-        double norm = cr_grad_norm(grads, np);
+        double norm = cr_grad_norm(pool, grads, np);
         float gscale = norm > c->clip ? (float)(c->clip / norm) : 1.0f;
         tp[3] = now_s();
-        cr_optim_update(c, m->params, grads, m1, m2, np, (uint64_t)s, 1e-3, gscale);
+        cr_optim_update(pool, c, m->params, grads, m1, m2, np, (uint64_t)s, 1e-3, gscale, NULL);
         tp[4] = now_s();
         cr_net_weights_changed(net, m->params);
         tp[5] = now_s();
@@ -477,7 +477,7 @@ static int cmd_products(int argc, char **argv)
         const product *q = &all[i];
         if (q->calls <= 0) continue;
         int sampling = !strncmp(q->name, "sample.", 7);
-        if (!q->tn) cr_pack(Bm, q->K, q->N, q->N, 0, Bp);
+        if (!q->tn) cr_pack(pool, Bm, q->K, q->N, q->N, 0, Bp);
         double dt = product_time(pool, q, A, q->tn ? Bm : Bp, C);
         (sampling ? &sample_s : &step_s)[0] += dt * q->calls;
         printf("product name=%s op=%s M=%d N=%d K=%d calls=%.0f threads=%d us=%.2f gflops=%.2f "

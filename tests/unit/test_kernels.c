@@ -38,8 +38,8 @@ static void pack_both_ways(int kind, cr_pool *p, int M, int N, int K, const floa
     for (int k = 0; k < K; k++)
         for (int j = 0; j < N; j++)
             Bt[(long)j * K + k] = B[(long)k * N + j];
-    cr_pack(B, K, N, N, 0, Bp);
-    cr_pack(Bt, K, N, K, 1, Btp);
+    cr_pack(p, B, K, N, N, 0, Bp);
+    cr_pack(p, Bt, K, N, K, 1, Btp);
     CHECK(memcmp(Bp, Btp, sizeof(float) * cr_packed_floats(K, N)) == 0);
     for (int acc = 0; acc <= 1; acc++) {
         memcpy(want, C1, sizeof(float) * mn);
