@@ -170,14 +170,15 @@ double cr_lr_at(const cr_config *c, uint64_t step);
 /* These run over the pool (or NULL), with the same result for any thread count. */
 /* The global L2 norm of g (n), in double; NaN if out of memory. */
 double cr_grad_norm(cr_pool *p, const float *g, size_t n);
-/* Where an update first copies the values it changes (m2 NULL for SGD), or NULL. */
-typedef struct cr_optim_keep {
+/* Where an update writes the new weights and moments (m2 NULL for SGD), leaving the old ones
+ * where they were; or NULL, to update them in place. */
+typedef struct cr_optim_out {
     float *w, *m1, *m2;
-} cr_optim_keep;
+} cr_optim_out;
 /* One update of w (n) by gradient g times gscale; step counts from 0 for the first update. */
 void cr_optim_update(cr_pool *p, const cr_config *c, float *w, const float *g, float *m1,
                      float *m2, size_t n, uint64_t step, double lr, float gscale,
-                     cr_optim_keep *keep);
+                     const cr_optim_out *to);
 /* x (n) = 0 */
 void cr_zero(cr_pool *p, float *x, size_t n);
 

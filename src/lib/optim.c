@@ -73,7 +73,7 @@ typedef struct update_job {
     const float *g;
     size_t n;
     float a, c1, c2, gscale;
-    cr_optim_keep *keep;
+    const cr_optim_out *to;
 } update_job;
 
 static void update_task(void *ctx, int task, int ntasks)
@@ -81,18 +81,16 @@ static void update_task(void *ctx, int task, int ntasks)
     const update_job *j = ctx;
     size_t i0, i1;
     block_range(j->n, task, ntasks, &i0, &i1);
-    float *w = j->w, *m1 = j->m1, *m2 = j->m2, a = j->a, gscale = j->gscale;
-    const float *g = j->g;
-    if (j->keep) {
-        memcpy(j->keep->w + i0, w + i0, (i1 - i0) * sizeof *w);
-        memcpy(j->keep->m1 + i0, m1 + i0, (i1 - i0) * sizeof *m1);
-        if (j->keep->m2) memcpy(j->keep->m2 + i0, m2 + i0, (i1 - i0) * sizeof *m2);
-    }
+    const float *w = j->w, *m1 = j->m1, *m2 = j->m2, *g = j->g;
+    float *ow = j->to ? j->to->w : j->w, *om1 = j->to ? j->to->m1 : j->m1;
+    float *om2 = j->to ? j->to->m2 : j->m2;
+    float a = j->a, gscale = j->gscale;
     if (j->c->optimizer == CR_SGD) {
         float mu = (float)j->c->momentum;
         for (size_t i = i0; i < i1; i++) {
-            m1[i] = mu * m1[i] + g[i] * gscale;
-            w[i] -= a * m1[i];
+            float v = mu * m1[i] + g[i] * gscale;
+            om1[i] = v;
+            ow[i] = w[i] - a * v;
         }
         return;
     }
@@ -100,21 +98,22 @@ static void update_task(void *ctx, int task, int ntasks)
     float c1 = j->c1, c2 = j->c2;
     for (size_t i = i0; i < i1; i++) {
         float gi = g[i] * gscale;
-        m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
-        m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
-        w[i] -= a * (m1[i] * c1) / (sqrtf(m2[i] * c2) + eps);
+        float u = b1 * m1[i] + (1.0f - b1) * gi;
+        float v = b2 * m2[i] + (1.0f - b2) * gi * gi;
+        om1[i] = u;
+        om2[i] = v;
+        ow[i] = w[i] - a * (u * c1) / (sqrtf(v * c2) + eps);
     }
 }
 
-/* One update of w (n) by gradient g; step counts from 0 for the first update. */
 void cr_optim_update(cr_pool *p, const cr_config *c, float *w, const float *g, float *m1,
                      float *m2, size_t n, uint64_t step, double lr, float gscale,
-                     cr_optim_keep *keep)
+                     const cr_optim_out *to)
 {
     double t = (double)step + 1;
     update_job j = {c, w, m1, m2, g, n, (float)lr,
                     (float)(1.0 / (1.0 - pow(c->beta1, t))), (float)(1.0 / (1.0 - pow(c->beta2, t))),
-                    gscale, keep};
+                    gscale, to};
     run(p, update_task, &j, n);
 }
 

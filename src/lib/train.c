@@ -236,8 +236,15 @@ static uint64_t eval_interval(const cr_trainer *t)
     return t->chunks < 250 ? t->chunks : 250;
 }
 
+static void swap_floats(float **a, float **b)
+{
+    float *x = *a;
+    *a = *b;
+    *b = x;
+}
+
 /* Before an update: the model as it was at the start of this step becomes the last good one
- * (the weights and moments are copied by the update itself, on its threads). */
+ * (its weights and moments stay where the update leaves them: see cr_trainer_step). */
 static void keep_as_last_good(cr_trainer *t)
 {
     const cr_model *m = t->m;
@@ -302,9 +309,14 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     keep_as_last_good(t);
     float gscale = c->clip > 0 && r->grad_norm > c->clip ? (float)(c->clip / r->grad_norm) : 1.0f;
     r->lr = cr_lr_at(c, m->prog.step);
-    cr_optim_keep keep = {t->good_params, t->good_m1, t->good_m2};
+    /* the new values go to the spare buffers, which then trade places with the model's: the
+     * old ones stay behind as the last good model, with no copy */
+    cr_optim_out to = {t->good_params, t->good_m1, t->good_m2};
     cr_optim_update(t->pool, c, m->params, t->grads, m->m1, m->m2, m->nparams, m->prog.step, r->lr,
-                    gscale, &keep);
+                    gscale, &to);
+    swap_floats(&m->params, &t->good_params);
+    swap_floats(&m->m1, &t->good_m1);
+    swap_floats(&m->m2, &t->good_m2);
     cr_net_weights_changed(t->net, m->params);
     m->prog.step++;
     m->prog.chars += (uint64_t)T * (uint64_t)B;
