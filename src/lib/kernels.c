@@ -320,14 +320,17 @@ static void pk_task(void *ctx, int task, int ntasks)
     const pk_job *j = ctx;
     int panels = (j->N + 31) / 32, per = (panels + ntasks - 1) / ntasks;
     int p0 = task * per, p1 = p0 + per < panels ? p0 + per : panels;
-    if (j->Bp) {
+    if (j->Bp) { /* chunks of PK_KC rows of a panel stay in L1 while the row tiles pass */
         for (int i0 = 0; i0 < j->M; i0 += PK_MC) {
             int rows = j->M - i0 < PK_MC ? j->M - i0 : PK_MC;
             for (int p = p0; p < p1; p++) {
                 int ncols = j->N - p * 32 < 32 ? j->N - p * 32 : 32;
-                pk_panel(j->kind, rows, j->K, j->A + i0 * j->ars, j->ars, j->aks,
-                         j->Bp + (size_t)p * 32 * j->K, j->C + i0 * j->ldc + p * 32, j->ldc,
-                         ncols, j->acc);
+                for (int k0 = 0; k0 < j->K; k0 += PK_KC) {
+                    int k = j->K - k0 < PK_KC ? j->K - k0 : PK_KC;
+                    pk_panel(j->kind, rows, k, j->A + i0 * j->ars + k0 * j->aks, j->ars, j->aks,
+                             j->Bp + ((size_t)p * j->K + (size_t)k0) * 32,
+                             j->C + i0 * j->ldc + p * 32, j->ldc, ncols, k0 ? 1 : j->acc);
+                }
             }
         }
         return;
