@@ -84,12 +84,24 @@ void cr_colsum_acc(const float *X, int M, int N, int ldx, float *y);
  * Loops over j cut into blocks of CR_SIMD_W floats (one AVX-512 vector): gcc -O2 vectorises
  * only loops whose trip count it knows. CR_SIMD_VARIANTS(type, name, params, args) compiles the
  * always-inline function name for each kind of cr_kernel_best() and defines
- * type name_for(int kind); the same kind on every thread gives the same bytes. */
+ * type name_for(int kind); the same kind on every thread gives the same bytes. The AVX kinds
+ * fuse a * b + c into one rounding: clang does by default, gcc in ISO C mode only when told. */
 #define CR_SIMD_W 16
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef __clang__
+#define CR_SIMD_FUSED
+#else
+#define CR_SIMD_FUSED __attribute__((optimize("fp-contract=fast")))
+#endif
 #define CR_SIMD_VARIANTS(type, name, params, args)                                           \
-    __attribute__((target("avx512f,fma"))) static void name##_avx512 params { name args; }   \
-    __attribute__((target("avx2,fma"))) static void name##_avx2 params { name args; }        \
+    __attribute__((target("avx512f,fma"))) CR_SIMD_FUSED static void name##_avx512 params     \
+    {                                                                                        \
+        name args;                                                                           \
+    }                                                                                        \
+    __attribute__((target("avx2,fma"))) CR_SIMD_FUSED static void name##_avx2 params          \
+    {                                                                                        \
+        name args;                                                                           \
+    }                                                                                        \
     static void name##_generic params { name args; }                                         \
     static type name##_for(int kind)                                                         \
     {                                                                                        \
