@@ -1,6 +1,7 @@
 /* lstm.c: the LSTM cell over T steps (gates i f g o, as PyTorch), forward and backward.
  * B batch rows, H units; shapes of every buffer are in cr_cell_io (internal.h). The gate
- * arithmetic of each step is split by batch rows between the pool's threads. */
+ * arithmetic of each step is split by batch rows between the pool's threads and vectorised in
+ * blocks of CR_SIMD_W units of a row. */
 #include "internal.h"
 
 #include <math.h>
