@@ -78,6 +78,10 @@ CONFIGS = [
     ("gru_onehot", "gru", 7, 0, 6, 2, 5, 3, 1003),
     ("gru_embed", "gru", 8, 3, 5, 3, 4, 2, 1004),
     ("rnn_onehot", "rnn", 6, 0, 5, 2, 5, 3, 1005),
+    # wider than one block of the vectorised gate loops (16 units), with a tail
+    ("lstm_wide", "lstm", 6, 0, 20, 1, 3, 3, 1006),
+    ("gru_wide", "gru", 6, 0, 20, 1, 3, 3, 1007),
+    ("rnn_wide", "rnn", 6, 0, 20, 1, 3, 3, 1008),
 ]
 
 DT = torch.float64

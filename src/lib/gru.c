@@ -6,7 +6,28 @@
 #include <math.h>
 #include <string.h>
 
-static void forward_rows(void *ctx, int task, int ntasks)
+/* Units [j0, j0 + n) of one row: x-side pre-activations r z n in, activations out (in place);
+ * sh (3H) the row of h[t-1] Wh. */
+static CR_ALWAYS_INLINE void forward_units(int j0, int n, int H, float *restrict ar,
+                                           float *restrict az, float *restrict an,
+                                           const float *restrict sh, const float *restrict bhn,
+                                           const float *restrict hp, float *restrict gh,
+                                           float *restrict hn)
+{
+    for (int j = j0; j < j0 + n; j++) {
+        float r = cr_sigmoid(ar[j] + sh[j]);
+        float z = cr_sigmoid(az[j] + sh[H + j]);
+        float hnj = sh[2 * H + j] + bhn[j];
+        float nj = cr_tanh(an[j] + r * hnj);
+        ar[j] = r;
+        az[j] = z;
+        an[j] = nj;
+        gh[j] = hnj;
+        hn[j] = (1.0f - z) * nj + z * hp[j];
+    }
+}
+
+static CR_ALWAYS_INLINE void forward_rows(void *ctx, int task, int ntasks)
 {
     const cr_cell_step *st = ctx;
     const cr_cell_io *io = st->io;
@@ -22,32 +43,50 @@ static void forward_rows(void *ctx, int task, int ntasks)
     for (int b = b0; b < b1; b++) {
         float *ab = a + (long)b * G;
         const float *sb = s + (long)b * G;
-        for (int j = 0; j < H; j++) {
-            long k = (long)b * H + j;
-            float r = cr_sigmoid(ab[j] + sb[j]);
-            float z = cr_sigmoid(ab[H + j] + sb[H + j]);
-            float hnj = sb[2 * H + j] + io->bhn[j];
-            float n = cr_tanh(ab[2 * H + j] + r * hnj);
-            ab[j] = r;
-            ab[H + j] = z;
-            ab[2 * H + j] = n;
-            gh[k] = hnj;
-            hn[k] = (1.0f - z) * n + z * hp[k];
-        }
+        long k = (long)b * H;
+        int j = 0;
+        for (; j + CR_SIMD_W <= H; j += CR_SIMD_W)
+            forward_units(j, CR_SIMD_W, H, ab, ab + H, ab + 2 * H, sb, io->bhn, hp + k, gh + k,
+                          hn + k);
+        forward_units(j, H - j, H, ab, ab + H, ab + 2 * H, sb, io->bhn, hp + k, gh + k, hn + k);
     }
 }
+CR_SIMD_VARIANTS(cr_task_fn, forward_rows, (void *ctx, int task, int ntasks), (ctx, task, ntasks))
 
 void cr_gru_forward(cr_cell_io *io)
 {
     const int T = io->T, B = io->B, H = io->H, G = 3 * H;
+    cr_task_fn rows = forward_rows_for(cr_kernel_best());
     for (int t = 0; t < T; t++) {
         const float *hp = io->h + (long)t * B * H;
         cr_mm_nn_packed(io->pool, B, G, H, hp, H, io->Whp, io->ghs, G, 0);
-        cr_cell_for_rows(io, t, forward_rows);
+        cr_cell_for_rows(io, t, rows);
     }
 }
 
-static void backward_rows(void *ctx, int task, int ntasks)
+/* Units [j0, j0 + n) of one row: a (3H) r z n; the gradients of the x-side pre-activations
+ * out to dxr dxz dxn, of the h-side ones to dhr dhz dhn; dprev, of h[t-1], accumulates. */
+static CR_ALWAYS_INLINE void backward_units(int j0, int n, int H, const float *restrict a,
+                                            const float *restrict hp, const float *restrict gh,
+                                            const float *restrict dh, float *restrict dxr,
+                                            float *restrict dxz, float *restrict dxn,
+                                            float *restrict dhr, float *restrict dhz,
+                                            float *restrict dhn, float *restrict dprev)
+{
+    for (int j = j0; j < j0 + n; j++) {
+        float r = a[j], z = a[H + j], nj = a[2 * H + j];
+        float dn = dh[j] * (1.0f - z) * (1.0f - nj * nj);
+        float dz = dh[j] * (hp[j] - nj) * z * (1.0f - z);
+        float dr = dn * gh[j] * r * (1.0f - r);
+        dxr[j] = dhr[j] = dr;
+        dxz[j] = dhz[j] = dz;
+        dxn[j] = dn;
+        dhn[j] = dn * r;
+        dprev[j] += dh[j] * z;
+    }
+}
+
+static CR_ALWAYS_INLINE void backward_rows(void *ctx, int task, int ntasks)
 {
     const cr_cell_step *st = ctx;
     const cr_cell_io *io = st->io;
@@ -64,27 +103,24 @@ static void backward_rows(void *ctx, int task, int ntasks)
     for (int b = b0; b < b1; b++) {
         const float *ab = a + (long)b * G;
         float *dx = dgx + (long)b * G, *dhh = dgh + (long)b * G;
-        for (int j = 0; j < H; j++) {
-            long k = (long)b * H + j;
-            float r = ab[j], z = ab[H + j], n = ab[2 * H + j];
-            float dn = dh[k] * (1.0f - z) * (1.0f - n * n);
-            float dz = dh[k] * (hp[k] - n) * z * (1.0f - z);
-            float dr = dn * gh[k] * r * (1.0f - r);
-            dx[j] = dhh[j] = dr;
-            dx[H + j] = dhh[H + j] = dz;
-            dx[2 * H + j] = dn;
-            dhh[2 * H + j] = dn * r;
-            dprev[k] += dh[k] * z;
-        }
+        long k = (long)b * H;
+        int j = 0;
+        for (; j + CR_SIMD_W <= H; j += CR_SIMD_W)
+            backward_units(j, CR_SIMD_W, H, ab, hp + k, gh + k, dh + k, dx, dx + H, dx + 2 * H,
+                           dhh, dhh + H, dhh + 2 * H, dprev + k);
+        backward_units(j, H - j, H, ab, hp + k, gh + k, dh + k, dx, dx + H, dx + 2 * H, dhh,
+                       dhh + H, dhh + 2 * H, dprev + k);
     }
 }
+CR_SIMD_VARIANTS(cr_task_fn, backward_rows, (void *ctx, int task, int ntasks), (ctx, task, ntasks))
 
 void cr_gru_backward(cr_cell_io *io)
 {
     const int T = io->T, B = io->B, H = io->H, G = 3 * H;
     memset(io->dh0, 0, sizeof(float) * (size_t)B * H);
+    cr_task_fn rows = backward_rows_for(cr_kernel_best());
     for (int t = T - 1; t >= 0; t--) {
-        cr_cell_for_rows(io, t, backward_rows);
+        cr_cell_for_rows(io, t, rows);
         float *dprev = t > 0 ? io->dh + (long)(t - 1) * B * H : io->dh0;
         cr_mm_nn_packed(io->pool, B, H, G, io->dgh + (long)t * B * G, G, io->WhTp, dprev, H, 1);
     }

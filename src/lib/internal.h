@@ -2,6 +2,7 @@
 #ifndef CR_INTERNAL_H
 #define CR_INTERNAL_H
 
+#include "activations.h" /* cr_exp, cr_tanh, cr_sigmoid: inline, branch-free */
 #include "charrnn.h"
 
 #include <math.h>
@@ -85,22 +86,39 @@ void cr_mm_nn_packed(cr_pool *p, int M, int N, int K, const float *A, int lda, c
 void cr_mm_nn_packed_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                           const float *Bp, float *C, int ldc, int accumulate);
 
-/* ---- activations ---- */
-/* tanh through one expf, several times faster than libm's tanhf and within a few ulp of it;
- * an odd Taylor polynomial near zero, where 1 - 2 / (e^2x + 1) would cancel. */
-static inline float cr_tanh(float x)
-{
-    float a = x < 0 ? -x : x;
-    if (a < 0.0625f) {
-        float x2 = x * x;
-        return x * (1.0f + x2 * (-1.0f / 3.0f + x2 * (2.0f / 15.0f)));
+/* ---- element-wise loops compiled once per instruction set ----
+ * Loops over j cut into blocks of CR_SIMD_W floats (one AVX-512 vector): gcc -O2 vectorises
+ * only loops whose trip count it knows. CR_SIMD_VARIANTS(type, name, params, args) compiles the
+ * always-inline function name for each kind of cr_kernel_best() and defines
+ * type name_for(int kind); the same kind on every thread gives the same bytes. The AVX kinds
+ * fuse a * b + c into one rounding: clang does by default, gcc in ISO C mode only when told. */
+#define CR_SIMD_W 16
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef __clang__
+#define CR_SIMD_FUSED
+#else
+#define CR_SIMD_FUSED __attribute__((optimize("fp-contract=fast")))
+#endif
+#define CR_SIMD_VARIANTS(type, name, params, args)                                           \
+    __attribute__((target("avx512f,fma"))) CR_SIMD_FUSED static void name##_avx512 params     \
+    {                                                                                        \
+        name args;                                                                           \
+    }                                                                                        \
+    __attribute__((target("avx2,fma"))) CR_SIMD_FUSED static void name##_avx2 params          \
+    {                                                                                        \
+        name args;                                                                           \
+    }                                                                                        \
+    static void name##_generic params { name args; }                                         \
+    static type name##_for(int kind)                                                         \
+    {                                                                                        \
+        return kind == CR_KERNEL_AVX512 ? name##_avx512                                      \
+               : kind == CR_KERNEL_AVX2 ? name##_avx2 : name##_generic;                      \
     }
-    if (a > 9.0f) return x < 0 ? -1.0f : 1.0f;
-    float t = 1.0f - 2.0f / (expf(2.0f * a) + 1.0f);
-    return x < 0 ? -t : t;
-}
-
-static inline float cr_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+#else
+#define CR_SIMD_VARIANTS(type, name, params, args)                                           \
+    static void name##_generic params { name args; }                                         \
+    static type name##_for(int kind) { (void)kind; return name##_generic; }
+#endif
 
 /* ---- cells: one layer over T steps of a batch of B rows, H units ----
  * xp (T, B, G*H): on entry the input projection x Wx + b; on return the cell's activations

@@ -1,12 +1,34 @@
 /* lstm.c: the LSTM cell over T steps (gates i f g o, as PyTorch), forward and backward.
  * B batch rows, H units; shapes of every buffer are in cr_cell_io (internal.h). The gate
- * arithmetic of each step is split by batch rows between the pool's threads. */
+ * arithmetic of each step is split by batch rows between the pool's threads and vectorised in
+ * blocks of CR_SIMD_W units of a row. */
 #include "internal.h"
 
 #include <math.h>
 #include <string.h>
 
-static void forward_rows(void *ctx, int task, int ntasks)
+/* Units [j0, j0 + n) of one row: pre-activations i f g o in, activations out (in place). */
+static CR_ALWAYS_INLINE void forward_units(int j0, int n, float *restrict ai, float *restrict af,
+                                           float *restrict ag, float *restrict ao,
+                                           const float *restrict cp, float *restrict cn,
+                                           float *restrict tc, float *restrict hn)
+{
+    for (int j = j0; j < j0 + n; j++) {
+        float i = cr_sigmoid(ai[j]), f = cr_sigmoid(af[j]);
+        float g = cr_tanh(ag[j]), o = cr_sigmoid(ao[j]);
+        float c = f * cp[j] + i * g;
+        float th = cr_tanh(c);
+        ai[j] = i;
+        af[j] = f;
+        ag[j] = g;
+        ao[j] = o;
+        cn[j] = c;
+        tc[j] = th;
+        hn[j] = o * th;
+    }
+}
+
+static CR_ALWAYS_INLINE void forward_rows(void *ctx, int task, int ntasks)
 {
     const cr_cell_step *s = ctx;
     const cr_cell_io *io = s->io;
@@ -20,34 +42,48 @@ static void forward_rows(void *ctx, int task, int ntasks)
     cr_cell_rows(B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         float *ab = a + (long)b * G;
-        for (int j = 0; j < H; j++) {
-            long k = (long)b * H + j;
-            float i = cr_sigmoid(ab[j]), f = cr_sigmoid(ab[H + j]);
-            float g = cr_tanh(ab[2 * H + j]), o = cr_sigmoid(ab[3 * H + j]);
-            float c = f * cp[k] + i * g;
-            float th = cr_tanh(c);
-            ab[j] = i;
-            ab[H + j] = f;
-            ab[2 * H + j] = g;
-            ab[3 * H + j] = o;
-            cn[k] = c;
-            tc[k] = th;
-            hn[k] = o * th;
-        }
+        long k = (long)b * H;
+        int j = 0;
+        for (; j + CR_SIMD_W <= H; j += CR_SIMD_W)
+            forward_units(j, CR_SIMD_W, ab, ab + H, ab + 2 * H, ab + 3 * H, cp + k, cn + k,
+                          tc + k, hn + k);
+        forward_units(j, H - j, ab, ab + H, ab + 2 * H, ab + 3 * H, cp + k, cn + k, tc + k,
+                      hn + k);
     }
 }
+CR_SIMD_VARIANTS(cr_task_fn, forward_rows, (void *ctx, int task, int ntasks), (ctx, task, ntasks))
 
 void cr_lstm_forward(cr_cell_io *io)
 {
     const int T = io->T, B = io->B, H = io->H, G = 4 * H;
+    cr_task_fn rows = forward_rows_for(cr_kernel_best());
     for (int t = 0; t < T; t++) {
         const float *hp = io->h + (long)t * B * H; /* (B, H) h[t-1] */
         cr_mm_nn_packed(io->pool, B, G, H, hp, H, io->Whp, io->xp + (long)t * B * G, G, 1);
-        cr_cell_for_rows(io, t, forward_rows);
+        cr_cell_for_rows(io, t, rows);
     }
 }
 
-static void backward_rows(void *ctx, int task, int ntasks)
+/* Units [j0, j0 + n) of one row: a (4H) i f g o; dc in, of c[t+1], and out, of c[t]; the
+ * gradients of the pre-activations out to di df dg do. */
+static CR_ALWAYS_INLINE void backward_units(int j0, int n, int H, const float *restrict a,
+                                            const float *restrict cp, const float *restrict tc,
+                                            const float *restrict dh, float *restrict dc,
+                                            float *restrict di, float *restrict df,
+                                            float *restrict dg, float *restrict d_o)
+{
+    for (int j = j0; j < j0 + n; j++) {
+        float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j];
+        float d_c = dc[j] + dh[j] * o * (1.0f - tc[j] * tc[j]);
+        di[j] = d_c * g * i * (1.0f - i);
+        df[j] = d_c * cp[j] * f * (1.0f - f);
+        dg[j] = d_c * i * (1.0f - g * g);
+        d_o[j] = dh[j] * tc[j] * o * (1.0f - o);
+        dc[j] = d_c * f;
+    }
+}
+
+static CR_ALWAYS_INLINE void backward_rows(void *ctx, int task, int ntasks)
 {
     const cr_cell_step *s = ctx;
     const cr_cell_io *io = s->io;
@@ -63,27 +99,26 @@ static void backward_rows(void *ctx, int task, int ntasks)
     cr_cell_rows(B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         const float *ab = a + (long)b * G;
-        float *dgb = dg + (long)b * G;
-        for (int j = 0; j < H; j++) {
-            long k = (long)b * H + j;
-            float i = ab[j], f = ab[H + j], g = ab[2 * H + j], o = ab[3 * H + j];
-            float d_c = dc[k] + dh[k] * o * (1.0f - tc[k] * tc[k]);
-            dgb[j] = d_c * g * i * (1.0f - i);
-            dgb[H + j] = d_c * cp[k] * f * (1.0f - f);
-            dgb[2 * H + j] = d_c * i * (1.0f - g * g);
-            dgb[3 * H + j] = dh[k] * tc[k] * o * (1.0f - o);
-            dc[k] = d_c * f;
-        }
+        float *d = dg + (long)b * G;
+        long k = (long)b * H;
+        int j = 0;
+        for (; j + CR_SIMD_W <= H; j += CR_SIMD_W)
+            backward_units(j, CR_SIMD_W, H, ab, cp + k, tc + k, dh + k, dc + k, d, d + H,
+                           d + 2 * H, d + 3 * H);
+        backward_units(j, H - j, H, ab, cp + k, tc + k, dh + k, dc + k, d, d + H, d + 2 * H,
+                       d + 3 * H);
     }
 }
+CR_SIMD_VARIANTS(cr_task_fn, backward_rows, (void *ctx, int task, int ntasks), (ctx, task, ntasks))
 
 void cr_lstm_backward(cr_cell_io *io)
 {
     const int T = io->T, B = io->B, H = io->H, G = 4 * H;
     memset(io->dc, 0, sizeof(float) * (size_t)B * H);
     memset(io->dh0, 0, sizeof(float) * (size_t)B * H);
+    cr_task_fn rows = backward_rows_for(cr_kernel_best());
     for (int t = T - 1; t >= 0; t--) {
-        cr_cell_for_rows(io, t, backward_rows);
+        cr_cell_for_rows(io, t, rows);
         float *dprev = t > 0 ? io->dh + (long)(t - 1) * B * H : io->dh0;
         cr_mm_nn_packed(io->pool, B, H, G, io->dgx + (long)t * B * G, G, io->WhTp, dprev, H, 1);
     }

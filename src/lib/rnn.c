@@ -5,47 +5,80 @@
 #include <math.h>
 #include <string.h>
 
-static void forward_rows(void *ctx, int task, int ntasks)
+/* Units [j0, j0 + n) of one row: pre-activations in, h out to a (in place) and to hn. */
+static CR_ALWAYS_INLINE void forward_units(int j0, int n, float *restrict a, float *restrict hn)
+{
+    for (int j = j0; j < j0 + n; j++)
+        hn[j] = a[j] = cr_tanh(a[j]);
+}
+
+/* Row by row, so that a unit's code (a vector block or the scalar tail) does not depend on
+ * where the rows were split between threads. */
+static CR_ALWAYS_INLINE void forward_rows(void *ctx, int task, int ntasks)
 {
     const cr_cell_step *st = ctx;
     const cr_cell_io *io = st->io;
-    const long BH = (long)io->B * io->H, t = st->t;
+    const int H = io->H;
+    const long BH = (long)io->B * H, t = st->t;
     float *a = io->xp + t * BH, *hn = io->h + (t + 1) * BH;
     int b0, b1;
     cr_cell_rows(io->B, task, ntasks, &b0, &b1);
-    for (long k = (long)b0 * io->H; k < (long)b1 * io->H; k++)
-        hn[k] = a[k] = cr_tanh(a[k]);
+    for (int b = b0; b < b1; b++) {
+        long k = (long)b * H;
+        int j = 0;
+        for (; j + CR_SIMD_W <= H; j += CR_SIMD_W)
+            forward_units(j, CR_SIMD_W, a + k, hn + k);
+        forward_units(j, H - j, a + k, hn + k);
+    }
 }
+CR_SIMD_VARIANTS(cr_task_fn, forward_rows, (void *ctx, int task, int ntasks), (ctx, task, ntasks))
 
 void cr_rnn_forward(cr_cell_io *io)
 {
     const int T = io->T, B = io->B, H = io->H;
+    cr_task_fn rows = forward_rows_for(cr_kernel_best());
     for (int t = 0; t < T; t++) {
         const float *hp = io->h + (long)t * B * H;
         cr_mm_nn_packed(io->pool, B, H, H, hp, H, io->Whp, io->xp + (long)t * B * H, H, 1);
-        cr_cell_for_rows(io, t, forward_rows);
+        cr_cell_for_rows(io, t, rows);
     }
 }
 
-static void backward_rows(void *ctx, int task, int ntasks)
+/* Units [j0, j0 + n) of one row: h = tanh(pre-activation) in a; dg = dh (1 - h^2) out. */
+static CR_ALWAYS_INLINE void backward_units(int j0, int n, const float *restrict a,
+                                            const float *restrict dh, float *restrict dg)
+{
+    for (int j = j0; j < j0 + n; j++)
+        dg[j] = dh[j] * (1.0f - a[j] * a[j]);
+}
+
+static CR_ALWAYS_INLINE void backward_rows(void *ctx, int task, int ntasks)
 {
     const cr_cell_step *st = ctx;
     const cr_cell_io *io = st->io;
-    const long BH = (long)io->B * io->H, t = st->t;
+    const int H = io->H;
+    const long BH = (long)io->B * H, t = st->t;
     const float *a = io->xp + t * BH, *dh = io->dh + t * BH;
     float *dg = io->dgx + t * BH;
     int b0, b1;
     cr_cell_rows(io->B, task, ntasks, &b0, &b1);
-    for (long k = (long)b0 * io->H; k < (long)b1 * io->H; k++)
-        dg[k] = dh[k] * (1.0f - a[k] * a[k]);
+    for (int b = b0; b < b1; b++) {
+        long k = (long)b * H;
+        int j = 0;
+        for (; j + CR_SIMD_W <= H; j += CR_SIMD_W)
+            backward_units(j, CR_SIMD_W, a + k, dh + k, dg + k);
+        backward_units(j, H - j, a + k, dh + k, dg + k);
+    }
 }
+CR_SIMD_VARIANTS(cr_task_fn, backward_rows, (void *ctx, int task, int ntasks), (ctx, task, ntasks))
 
 void cr_rnn_backward(cr_cell_io *io)
 {
     const int T = io->T, B = io->B, H = io->H;
     memset(io->dh0, 0, sizeof(float) * (size_t)B * H);
+    cr_task_fn rows = backward_rows_for(cr_kernel_best());
     for (int t = T - 1; t >= 0; t--) {
-        cr_cell_for_rows(io, t, backward_rows);
+        cr_cell_for_rows(io, t, rows);
         float *dprev = t > 0 ? io->dh + (long)(t - 1) * B * H : io->dh0;
         cr_mm_nn_packed(io->pool, B, H, H, io->dgx + (long)t * B * H, H, io->WhTp, dprev, H, 1);
     }

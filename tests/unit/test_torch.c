@@ -171,3 +171,6 @@ TEST(torch_lstm_embed) { compare_with_torch("lstm_embed.bin"); }
 TEST(torch_gru_onehot) { compare_with_torch("gru_onehot.bin"); }
 TEST(torch_gru_embed) { compare_with_torch("gru_embed.bin"); }
 TEST(torch_rnn_onehot) { compare_with_torch("rnn_onehot.bin"); }
+TEST(torch_lstm_wide) { compare_with_torch("lstm_wide.bin"); }
+TEST(torch_gru_wide) { compare_with_torch("gru_wide.bin"); }
+TEST(torch_rnn_wide) { compare_with_torch("rnn_wide.bin"); }
