@@ -85,6 +85,10 @@ void cr_mm_nn_packed(cr_pool *p, int M, int N, int K, const float *A, int lda, c
                      float *C, int ldc, int accumulate);
 void cr_mm_nn_packed_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
                           const float *Bp, float *C, int ldc, int accumulate);
+/* Only columns [j0, j1) of cr_mm_nn_packed (j0 a multiple of 32, j1 too or N), on the calling
+ * thread: the same bytes. */
+void cr_mm_nn_packed_cols(int M, int N, int K, const float *A, int lda, const float *Bp, float *C,
+                          int ldc, int accumulate, int j0, int j1);
 
 /* ---- element-wise loops compiled once per instruction set ----
  * Loops over j cut into blocks of CR_SIMD_W floats (one AVX-512 vector): gcc -O2 vectorises

@@ -313,6 +313,24 @@ typedef struct pk_job {
 #define PK_MC 128 /* rows of A per pass over a thread's panels: 128 x K floats stay in L2 */
 #define PK_KC 256 /* rows of an unpacked B per packed chunk: 256 x 32 floats (32 KB) */
 
+/* Panels [p0, p1) of a product with a packed B. Chunks of PK_KC rows of a panel stay in L1
+ * while the row tiles pass. */
+static void pk_packed_panels(const pk_job *j, int p0, int p1)
+{
+    for (int i0 = 0; i0 < j->M; i0 += PK_MC) {
+        int rows = j->M - i0 < PK_MC ? j->M - i0 : PK_MC;
+        for (int p = p0; p < p1; p++) {
+            int ncols = j->N - p * 32 < 32 ? j->N - p * 32 : 32;
+            for (int k0 = 0; k0 < j->K; k0 += PK_KC) {
+                int k = j->K - k0 < PK_KC ? j->K - k0 : PK_KC;
+                pk_panel(j->kind, rows, k, j->A + i0 * j->ars + k0 * j->aks, j->ars, j->aks,
+                         j->Bp + ((size_t)p * j->K + (size_t)k0) * 32,
+                         j->C + i0 * j->ldc + p * 32, j->ldc, ncols, k0 ? 1 : j->acc);
+            }
+        }
+    }
+}
+
 /* Each thread takes whole panels, the same ones at every call, so its slice of the weights
  * stays in its own cache. */
 static void pk_task(void *ctx, int task, int ntasks)
@@ -320,19 +338,8 @@ static void pk_task(void *ctx, int task, int ntasks)
     const pk_job *j = ctx;
     int panels = (j->N + 31) / 32, per = (panels + ntasks - 1) / ntasks;
     int p0 = task * per, p1 = p0 + per < panels ? p0 + per : panels;
-    if (j->Bp) { /* chunks of PK_KC rows of a panel stay in L1 while the row tiles pass */
-        for (int i0 = 0; i0 < j->M; i0 += PK_MC) {
-            int rows = j->M - i0 < PK_MC ? j->M - i0 : PK_MC;
-            for (int p = p0; p < p1; p++) {
-                int ncols = j->N - p * 32 < 32 ? j->N - p * 32 : 32;
-                for (int k0 = 0; k0 < j->K; k0 += PK_KC) {
-                    int k = j->K - k0 < PK_KC ? j->K - k0 : PK_KC;
-                    pk_panel(j->kind, rows, k, j->A + i0 * j->ars + k0 * j->aks, j->ars, j->aks,
-                             j->Bp + ((size_t)p * j->K + (size_t)k0) * 32,
-                             j->C + i0 * j->ldc + p * 32, j->ldc, ncols, k0 ? 1 : j->acc);
-                }
-            }
-        }
+    if (j->Bp) {
+        pk_packed_panels(j, p0, p1);
         return;
     }
     _Alignas(64) float chunk[PK_KC * 32]; /* (k, 32) of one panel */
@@ -359,6 +366,13 @@ void cr_mm_nn_packed_kind(int kind, cr_pool *p, int M, int N, int K, const float
 {
     pk_job j = {kind, M, N, K, A, lda, 1, Bp, NULL, 0, C, ldc, accumulate};
     pk_run(p, &j);
+}
+
+void cr_mm_nn_packed_cols(int M, int N, int K, const float *A, int lda, const float *Bp, float *C,
+                          int ldc, int accumulate, int j0, int j1)
+{
+    pk_job j = {cr_kernel_best(), M, N, K, A, lda, 1, Bp, NULL, 0, C, ldc, accumulate};
+    pk_packed_panels(&j, j0 / 32, (j1 + 31) / 32);
 }
 
 void cr_mm_nn_packed(cr_pool *p, int M, int N, int K, const float *A, int lda, const float *Bp,

@@ -124,6 +124,26 @@ TEST(train_same_bytes_with_two_threads)
     free(text);
 }
 
+/* H a multiple of 32 on two and three threads: the LSTM's steps take the one-hand-off path
+ * (units split between threads), which must give the bytes of one thread. */
+TEST(train_split_by_units_gives_the_same_bytes)
+{
+    char *text = toy_corpus(20000, 5);
+    cr_config c = small_config(CR_LSTM);
+    c.hidden = 96;
+    c.batch = 12;
+    c.seq_len = 8;
+    cr_model *a = trained(&c, text, 3, 1), *b = trained(&c, text, 3, 2),
+             *d = trained(&c, text, 3, 3);
+    REQUIRE(a && b && d);
+    CHECK(same_state(a, b));
+    CHECK(same_state(a, d));
+    cr_model_free(a);
+    cr_model_free(b);
+    cr_model_free(d);
+    free(text);
+}
+
 /* 2k steps in one go equal k steps, a checkpoint written and read back, and k more. */
 static void exact_resume(int cell, int optimizer)
 {
