@@ -158,6 +158,19 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
 /* The logits of the last forward, (T, B, V). */
 const float *cr_net_logits(const cr_net *n);
 
+/* ---- batch-1 inference for the sampler (infer.c): weights packed once per thread ---- */
+typedef struct cr_infer cr_infer;
+/* Packs the weights params (laid out by m's tensors) for the pool's threads (pool may be NULL:
+ * one thread) and the matrix-vector kernel of that kind; the state starts at zero. The result
+ * does not depend on the thread count. */
+int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind,
+                 cr_infer **out, cr_error *err);
+void cr_infer_free(cr_infer *f);
+/* Feeds one character: updates the state and computes the logits. */
+void cr_infer_step(cr_infer *f, uint32_t token);
+/* The logits after the last step, (V); zero before the first. */
+const float *cr_infer_logits(const cr_infer *f);
+
 /* ---- optimizer ---- */
 double cr_lr_at(const cr_config *c, uint64_t step);
 double cr_grad_norm(const float *g, size_t n);

@@ -1,0 +1,526 @@
+/* infer.c: one step of the network for one character (batch 1), for the sampler: the weights
+ * packed once for matrix-vector products, each thread owning a fixed range of hidden units.
+ *
+ * Units go in chunks of 16 (one AVX-512 vector). A thread owns the same chunks of every layer
+ * and, for them, all the gates: its slice of each layer is a block per group of chunks, rows k
+ * of the input then of the recurrent weights, each row the group's panels (16 floats: one gate
+ * of one chunk) side by side, so the inner loop streams contiguous memory into one accumulator
+ * per panel. The thread then does its units' gate arithmetic itself, and the only waits are one
+ * barrier per layer (the next layer needs the whole h) and the pool's join after the output
+ * layer, whose 16-column panels are split between the threads too.
+ *
+ * Each pre-activation is one chain of multiply-adds in the order of net.c (the input bias, or
+ * the one-hot row plus the bias, then the input rows, then the recurrent rows; GRU's recurrent
+ * side a chain of its own from 0), with the same fused or unfused arithmetic as the matrix
+ * kernel of the same kind, so the results do not depend on the thread count and, kernel for
+ * kernel, equal the training network's. */
+#include "internal.h"
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LANES 16     /* floats per panel, and units per chunk */
+#define MAX_PANELS 8 /* panels per group: the accumulators of one pass over the rows */
+
+/* pre(np * 16) += sum over k < K of x[k] * W(k, :), W rows of np * 16 floats, k in order */
+typedef void mv_fn(int np, int K, const float *x, const float *W, float *pre);
+
+typedef struct slice {
+    int ch0, ch1;                 /* the thread's chunks of units, in every layer */
+    int op0, op1;                 /* its panels of the output layer */
+    float *arena;                 /* everything below, in the order it is read */
+    const float *w[CR_MAX_LAYERS];/* per layer, per group: (Kx, np * 16) then (H, np * 16) */
+    const float *b[CR_MAX_LAYERS];/* per layer (panels * 16): the input-side bias */
+    const float *onehot;          /* one-hot layer 0 (V, panels * 16): Wx row + bias */
+    const float *ow;              /* per output group: (H, np * 16) */
+    const float *ob;              /* (output panels * 16) */
+} slice;
+
+struct cr_infer {
+    int cell, L, H, V, E;
+    int gp;                       /* panels per chunk on each side: 4 LSTM, 3 GRU, 1 RNN */
+    int cpg;                      /* chunks per group */
+    int chunks, Hp;               /* chunks of units; Hp = chunks * 16 */
+    int opanels;                  /* output panels, ceil(V / 16) */
+    int threads;
+    cr_pool *pool;
+    mv_fn *mv;
+    slice *sl;                    /* (threads) */
+    float *emb;                   /* (V, E) the input embedding, or NULL for one-hot */
+    float *bhn;                   /* GRU (L, H) */
+    float *h;                     /* (L, 2, Hp): h of each layer, double-buffered by parity */
+    float *c;                     /* LSTM (L, Hp) cell states */
+    float *logits;                /* (opanels * 16), the first V meaningful */
+    int parity;                   /* which h buffer holds the current state */
+    uint32_t token;               /* the character being fed */
+    _Alignas(64) atomic_uint bar_count;
+    _Alignas(64) atomic_uint bar_phase;
+};
+
+/* ---- matrix-vector kernels ---- */
+
+typedef float v4f __attribute__((vector_size(16), aligned(4)));
+#define LD4(p) (*(const v4f *)(p))
+#define ST4(p, v) (*(v4f *)(p) = (v))
+
+/* Unfused multiply-adds, as the generic matrix kernel: one panel (4 x 4 floats) at a time. */
+static void mv_generic(int np, int K, const float *x, const float *W, float *pre)
+{
+    const long row = (long)LANES * np;
+    for (int p = 0; p < np; p++) {
+        float *o = pre + LANES * p;
+        v4f a0 = LD4(o), a1 = LD4(o + 4), a2 = LD4(o + 8), a3 = LD4(o + 12);
+        const float *w = W + LANES * p;
+        for (int k = 0; k < K; k++, w += row) {
+            float xk = x[k];
+            a0 += xk * LD4(w);
+            a1 += xk * LD4(w + 4);
+            a2 += xk * LD4(w + 8);
+            a3 += xk * LD4(w + 12);
+        }
+        ST4(o, a0); ST4(o + 4, a1); ST4(o + 8, a2); ST4(o + 12, a3);
+    }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_X86_MV 1
+
+/* AVX2: up to 4 panels (8 accumulators of the 16 registers) per pass over the rows. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+mv256_pass(const int nq, int K, const float *x, const float *W, long row, float *o)
+{
+    __m256 z = _mm256_setzero_ps();
+    __m256 a0 = _mm256_loadu_ps(o), a1 = _mm256_loadu_ps(o + 8);
+    __m256 a2 = nq > 1 ? _mm256_loadu_ps(o + 16) : z, a3 = nq > 1 ? _mm256_loadu_ps(o + 24) : z;
+    __m256 a4 = nq > 2 ? _mm256_loadu_ps(o + 32) : z, a5 = nq > 2 ? _mm256_loadu_ps(o + 40) : z;
+    __m256 a6 = nq > 3 ? _mm256_loadu_ps(o + 48) : z, a7 = nq > 3 ? _mm256_loadu_ps(o + 56) : z;
+    for (int k = 0; k < K; k++, W += row) {
+        __m256 xk = _mm256_set1_ps(x[k]);
+        a0 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W), a0);
+        a1 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 8), a1);
+        if (nq > 1) {
+            a2 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 16), a2);
+            a3 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 24), a3);
+        }
+        if (nq > 2) {
+            a4 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 32), a4);
+            a5 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 40), a5);
+        }
+        if (nq > 3) {
+            a6 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 48), a6);
+            a7 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 56), a7);
+        }
+    }
+    _mm256_storeu_ps(o, a0);
+    _mm256_storeu_ps(o + 8, a1);
+    if (nq > 1) _mm256_storeu_ps(o + 16, a2), _mm256_storeu_ps(o + 24, a3);
+    if (nq > 2) _mm256_storeu_ps(o + 32, a4), _mm256_storeu_ps(o + 40, a5);
+    if (nq > 3) _mm256_storeu_ps(o + 48, a6), _mm256_storeu_ps(o + 56, a7);
+}
+
+__attribute__((target("avx2,fma"))) static void mv_avx2(int np, int K, const float *x,
+                                                        const float *W, float *pre)
+{
+    const long row = (long)LANES * np;
+    for (int p = 0; p < np; p += 4) {
+        const float *w = W + LANES * p;
+        float *o = pre + LANES * p;
+        switch (np - p) {
+        case 1: mv256_pass(1, K, x, w, row, o); break;
+        case 2: mv256_pass(2, K, x, w, row, o); break;
+        case 3: mv256_pass(3, K, x, w, row, o); break;
+        default: mv256_pass(4, K, x, w, row, o); break;
+        }
+    }
+}
+
+/* AVX-512: every panel of the group in one pass, one accumulator each. */
+__attribute__((target("avx512f,fma"), always_inline)) static inline void
+mv512_pass(const int np, int K, const float *x, const float *W, float *o)
+{
+    const long row = (long)LANES * np;
+    __m512 z = _mm512_setzero_ps();
+    __m512 a0 = _mm512_loadu_ps(o);
+    __m512 a1 = np > 1 ? _mm512_loadu_ps(o + 16) : z, a2 = np > 2 ? _mm512_loadu_ps(o + 32) : z;
+    __m512 a3 = np > 3 ? _mm512_loadu_ps(o + 48) : z, a4 = np > 4 ? _mm512_loadu_ps(o + 64) : z;
+    __m512 a5 = np > 5 ? _mm512_loadu_ps(o + 80) : z, a6 = np > 6 ? _mm512_loadu_ps(o + 96) : z;
+    __m512 a7 = np > 7 ? _mm512_loadu_ps(o + 112) : z;
+    for (int k = 0; k < K; k++, W += row) {
+        __m512 xk = _mm512_set1_ps(x[k]);
+        a0 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W), a0);
+        if (np > 1) a1 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 16), a1);
+        if (np > 2) a2 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 32), a2);
+        if (np > 3) a3 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 48), a3);
+        if (np > 4) a4 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 64), a4);
+        if (np > 5) a5 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 80), a5);
+        if (np > 6) a6 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 96), a6);
+        if (np > 7) a7 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 112), a7);
+    }
+    _mm512_storeu_ps(o, a0);
+    if (np > 1) _mm512_storeu_ps(o + 16, a1);
+    if (np > 2) _mm512_storeu_ps(o + 32, a2);
+    if (np > 3) _mm512_storeu_ps(o + 48, a3);
+    if (np > 4) _mm512_storeu_ps(o + 64, a4);
+    if (np > 5) _mm512_storeu_ps(o + 80, a5);
+    if (np > 6) _mm512_storeu_ps(o + 96, a6);
+    if (np > 7) _mm512_storeu_ps(o + 112, a7);
+}
+
+__attribute__((target("avx512f,fma"))) static void mv_avx512(int np, int K, const float *x,
+                                                             const float *W, float *pre)
+{
+    switch (np) {
+    case 1: mv512_pass(1, K, x, W, pre); break;
+    case 2: mv512_pass(2, K, x, W, pre); break;
+    case 3: mv512_pass(3, K, x, W, pre); break;
+    case 4: mv512_pass(4, K, x, W, pre); break;
+    case 5: mv512_pass(5, K, x, W, pre); break;
+    case 6: mv512_pass(6, K, x, W, pre); break;
+    case 7: mv512_pass(7, K, x, W, pre); break;
+    default: mv512_pass(8, K, x, W, pre); break;
+    }
+}
+#endif
+
+static mv_fn *mv_for(int kind)
+{
+#ifdef HAVE_X86_MV
+    if (kind == CR_KERNEL_AVX512) return mv_avx512;
+    if (kind == CR_KERNEL_AVX2) return mv_avx2;
+#endif
+    (void)kind;
+    return mv_generic;
+}
+
+/* ---- packing ---- */
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+/* The thread's share [*a, *b) of n items split as evenly as whole items allow. */
+static void share(int n, int task, int ntasks, int *a, int *b)
+{
+    *a = (int)((long)n * task / ntasks);
+    *b = (int)((long)n * (task + 1) / ntasks);
+}
+
+/* Columns of the group of chunks [c, c + nc), gp gates each, from W (K, gates * H) row-major:
+ * dst (K, nc * gp * 16), panel i * gp + q holding gate q of units (c + i) * 16 + lane (0 past
+ * H). Returns the float after the block. */
+static float *pack_units(float *dst, const float *W, int K, int H, int gp, int c, int nc)
+{
+    const long ld = (long)gp * H;
+    for (int k = 0; k < K; k++)
+        for (int i = 0; i < nc; i++)
+            for (int q = 0; q < gp; q++)
+                for (int j = 0; j < LANES; j++) {
+                    int u = (c + i) * LANES + j;
+                    *dst++ = u < H ? W[k * ld + (long)q * H + u] : 0.0f;
+                }
+    return dst;
+}
+
+/* Row v of a one-hot layer's Wx plus the bias, as net.c adds them, for chunks [c, c + nc):
+ * dst (nc * gp * 16). */
+static void pack_onehot_row(float *dst, const float *wrow, const float *b, int H, int gp, int c,
+                            int nc)
+{
+    for (int i = 0; i < nc; i++)
+        for (int q = 0; q < gp; q++)
+            for (int j = 0; j < LANES; j++) {
+                int u = (c + i) * LANES + j;
+                *dst++ = u < H ? wrow[q * H + u] + b[q * H + u] : 0.0f;
+            }
+}
+
+/* Output columns of panels [p, p + np) from W (K, V): dst (K, np * 16), 0 past V. */
+static float *pack_cols(float *dst, const float *W, int K, int V, int p, int np)
+{
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < np * LANES; j++) {
+            int col = p * LANES + j;
+            *dst++ = col < V ? W[(long)k * V + col] : 0.0f;
+        }
+    return dst;
+}
+
+static const float *tensor(const cr_model *m, const float *params, const char *name)
+{
+    int i = cr_model_find_tensor(m, name);
+    return i < 0 ? NULL : params + m->tensors[i].offset;
+}
+
+/* Layer l's tensor called what ("Wx", "Wh", "b", "bhn"). */
+static const float *layer_tensor(const cr_model *m, const float *params, const char *what, int l)
+{
+    char name[24];
+    snprintf(name, sizeof name, "l%d.%s", l, what);
+    return tensor(m, params, name);
+}
+
+/* Floats of thread t's arena; with dst, also fills it. */
+static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *params, slice *s,
+                         float *dst)
+{
+    const int H = f->H, V = f->V, gp = f->gp;
+    const int panels = (s->ch1 - s->ch0) * gp, opanels = s->op1 - s->op0;
+    size_t n = 0;
+    for (int l = 0; l < f->L; l++) {
+        const float *Wx = layer_tensor(m, params, "Wx", l);
+        const float *Wh = layer_tensor(m, params, "Wh", l);
+        const float *b = layer_tensor(m, params, "b", l);
+        const int Kx = l ? H : f->E; /* 0 for one-hot input */
+        if (Kx) {
+            if (dst) {
+                s->b[l] = dst + n;
+                pack_units(dst + n, b, 1, H, gp, s->ch0, s->ch1 - s->ch0);
+            }
+            n += (size_t)panels * LANES;
+        } else {
+            if (dst) {
+                s->onehot = dst + n;
+                for (int v = 0; v < V; v++)
+                    pack_onehot_row(dst + n + (size_t)v * panels * LANES, Wx + (long)v * gp * H,
+                                    b, H, gp, s->ch0, s->ch1 - s->ch0);
+            }
+            n += (size_t)V * panels * LANES;
+        }
+        if (dst) s->w[l] = dst + n;
+        for (int c = s->ch0; c < s->ch1; c += f->cpg) {
+            int nc = min_int(f->cpg, s->ch1 - c);
+            size_t block = (size_t)nc * gp * LANES;
+            if (dst) {
+                if (Kx) pack_units(dst + n, Wx, Kx, H, gp, c, nc);
+                pack_units(dst + n + (size_t)Kx * block, Wh, H, H, gp, c, nc);
+            }
+            n += (size_t)(Kx + H) * block;
+        }
+    }
+    const float *Wo = tensor(m, params, "out.W"), *bo = tensor(m, params, "out.b");
+    if (dst) {
+        s->ob = dst + n;
+        pack_cols(dst + n, bo, 1, V, s->op0, opanels);
+    }
+    n += (size_t)opanels * LANES;
+    if (dst) s->ow = dst + n;
+    for (int p = s->op0; p < s->op1; p += MAX_PANELS) {
+        int np = min_int(MAX_PANELS, s->op1 - p);
+        if (dst) pack_cols(dst + n, Wo, H, V, p, np);
+        n += (size_t)H * np * LANES;
+    }
+    return n;
+}
+
+/* ---- one character ---- */
+
+static void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+#define SPIN_ROUNDS 1000 /* pauses before a waiting thread starts yielding its core */
+
+/* Every one of the n threads waits here until all have arrived; what each wrote before is then
+ * visible to all. */
+static void barrier(cr_infer *f, int n)
+{
+    if (n == 1) return;
+    unsigned phase = atomic_load_explicit(&f->bar_phase, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&f->bar_count, 1, memory_order_acq_rel) == (unsigned)n - 1) {
+        atomic_store_explicit(&f->bar_count, 0, memory_order_relaxed);
+        atomic_store_explicit(&f->bar_phase, phase + 1, memory_order_release);
+        return;
+    }
+    for (long i = 0; atomic_load_explicit(&f->bar_phase, memory_order_acquire) == phase; i++) {
+        if (i < SPIN_ROUNDS) relax();
+        else sched_yield(); /* the thread we wait for may have lost its core */
+    }
+}
+
+/* The gate arithmetic of chunks [c, c + nc) of layer l, from their pre-activations: px (the
+ * input side with the bias; LSTM and RNN: the recurrent side added) and, GRU, ph (the recurrent
+ * side); panel i * gp + q holds gate q of chunk c + i. The same expressions as lstm.c, gru.c
+ * and rnn.c. */
+static void gates(const cr_infer *f, int l, int c, int nc, const float *px, const float *ph,
+                  const float *hp, float *hn)
+{
+    const int H = f->H, gp = f->gp;
+    for (int i = 0; i < nc; i++) {
+        const int u0 = (c + i) * LANES, n = min_int(LANES, H - u0);
+        const float *a = px + i * gp * LANES, *s = ph + i * gp * LANES;
+        if (f->cell == CR_LSTM) {
+            float *cs = f->c + (long)l * f->Hp + u0;
+            for (int j = 0; j < n; j++) {
+                float ig = cr_sigmoid(a[j]), fg = cr_sigmoid(a[LANES + j]);
+                float gg = cr_tanh(a[2 * LANES + j]), og = cr_sigmoid(a[3 * LANES + j]);
+                float cn = fg * cs[j] + ig * gg;
+                cs[j] = cn;
+                hn[u0 + j] = og * cr_tanh(cn);
+            }
+        } else if (f->cell == CR_GRU) {
+            const float *bhn = f->bhn + (long)l * H + u0;
+            for (int j = 0; j < n; j++) {
+                float r = cr_sigmoid(a[j] + s[j]);
+                float z = cr_sigmoid(a[LANES + j] + s[LANES + j]);
+                float hnj = s[2 * LANES + j] + bhn[j];
+                float nn = cr_tanh(a[2 * LANES + j] + r * hnj);
+                hn[u0 + j] = (1.0f - z) * nn + z * hp[u0 + j];
+            }
+        } else {
+            for (int j = 0; j < n; j++)
+                hn[u0 + j] = cr_tanh(a[j]);
+        }
+    }
+}
+
+/* Layer l for the thread's units: x (Kx) the input (NULL for one-hot), hp (H) the state, hn
+ * (H) receives the new state of those units. */
+static void layer_slice(const cr_infer *f, const slice *s, int l, const float *x,
+                        const float *hp, float *hn)
+{
+    const int H = f->H, gp = f->gp, Kx = l ? H : f->E, panels = (s->ch1 - s->ch0) * gp;
+    _Alignas(64) float px[MAX_PANELS * LANES], ph[MAX_PANELS * LANES];
+    const float *w = s->w[l];
+    for (int c = s->ch0, p = 0; c < s->ch1; c += f->cpg, p += f->cpg * gp) {
+        const int nc = min_int(f->cpg, s->ch1 - c), np = nc * gp;
+        const size_t width = (size_t)np * LANES;
+        if (Kx) {
+            memcpy(px, s->b[l] + (size_t)p * LANES, width * sizeof *px);
+            f->mv(np, Kx, x, w, px);
+            w += (size_t)Kx * width;
+        } else {
+            memcpy(px, s->onehot + ((size_t)f->token * panels + p) * LANES, width * sizeof *px);
+        }
+        if (f->cell == CR_GRU) {
+            memset(ph, 0, width * sizeof *ph);
+            f->mv(np, H, hp, w, ph);
+        } else {
+            f->mv(np, H, hp, w, px);
+        }
+        w += (size_t)H * width;
+        gates(f, l, c, nc, px, ph, hp, hn);
+    }
+}
+
+/* The thread's panels of the logits from the top layer's h. */
+static void output_slice(const cr_infer *f, const slice *s, const float *h)
+{
+    const float *w = s->ow;
+    for (int p = s->op0; p < s->op1; p += MAX_PANELS) {
+        const int np = min_int(MAX_PANELS, s->op1 - p);
+        float *z = f->logits + (size_t)p * LANES;
+        memcpy(z, s->ob + (size_t)(p - s->op0) * LANES, (size_t)np * LANES * sizeof *z);
+        f->mv(np, f->H, h, w, z);
+        w += (size_t)f->H * np * LANES;
+    }
+}
+
+static void step_task(void *ctx, int task, int ntasks)
+{
+    cr_infer *f = ctx;
+    const slice *s = &f->sl[task];
+    const float *x = f->emb ? f->emb + (size_t)f->token * f->E : NULL;
+    for (int l = 0; l < f->L; l++) {
+        const float *hp = f->h + ((size_t)l * 2 + f->parity) * f->Hp;
+        float *hn = f->h + ((size_t)l * 2 + !f->parity) * f->Hp;
+        layer_slice(f, s, l, x, hp, hn);
+        barrier(f, ntasks);
+        x = hn;
+    }
+    output_slice(f, s, x);
+}
+
+void cr_infer_step(cr_infer *f, uint32_t token)
+{
+    f->token = token;
+    if (f->pool) cr_pool_run(f->pool, step_task, f);
+    else step_task(f, 0, 1);
+    f->parity = !f->parity;
+}
+
+const float *cr_infer_logits(const cr_infer *f) { return f->logits; }
+
+/* ---- building ---- */
+
+static float *aligned_floats(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float))) return NULL;
+    memset(p, 0, (n ? n : 1) * sizeof(float));
+    return p;
+}
+
+void cr_infer_free(cr_infer *f)
+{
+    if (!f) return;
+    if (f->sl)
+        for (int t = 0; t < f->threads; t++)
+            free(f->sl[t].arena);
+    free(f->sl);
+    free(f->emb);
+    free(f->bhn);
+    free(f->h);
+    free(f->c);
+    free(f->logits);
+    free(f);
+}
+
+int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind,
+                 cr_infer **out, cr_error *err)
+{
+    *out = NULL;
+    if (!cr_kernel_available(kind)) return cr_fail(err, CR_EINVAL, -1, NULL, "kernel %s is not "
+                                                   "available on this CPU", cr_kernel_name(kind));
+    cr_infer *f = calloc(1, sizeof *f);
+    if (!f) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    const cr_config *c = &m->cfg;
+    f->cell = c->cell;
+    f->L = c->layers;
+    f->H = c->hidden;
+    f->V = (int)m->vocab.size;
+    f->E = c->embed;
+    f->gp = cr_gates_per_cell(c->cell);
+    f->cpg = MAX_PANELS / f->gp;
+    f->chunks = (f->H + LANES - 1) / LANES;
+    f->Hp = f->chunks * LANES;
+    f->opanels = (f->V + LANES - 1) / LANES;
+    f->threads = cr_pool_threads(pool);
+    f->pool = f->threads > 1 ? pool : NULL;
+    f->mv = mv_for(kind);
+    atomic_init(&f->bar_count, 0);
+    atomic_init(&f->bar_phase, 0);
+    const size_t H = (size_t)f->H, L = (size_t)f->L;
+    f->sl = calloc((size_t)f->threads, sizeof *f->sl);
+    f->h = aligned_floats(L * 2 * (size_t)f->Hp);
+    f->c = f->cell == CR_LSTM ? aligned_floats(L * (size_t)f->Hp) : NULL;
+    f->logits = aligned_floats((size_t)f->opanels * LANES);
+    f->emb = f->E ? malloc((size_t)f->V * (size_t)f->E * sizeof *f->emb) : NULL;
+    f->bhn = f->cell == CR_GRU ? malloc(L * H * sizeof *f->bhn) : NULL;
+    int ok = f->sl && f->h && f->logits && (f->c || f->cell != CR_LSTM) && (f->emb || !f->E) &&
+             (f->bhn || f->cell != CR_GRU);
+    for (int t = 0; ok && t < f->threads; t++) {
+        slice *s = &f->sl[t];
+        share(f->chunks, t, f->threads, &s->ch0, &s->ch1);
+        share(f->opanels, t, f->threads, &s->op0, &s->op1);
+        s->arena = aligned_floats(pack_slice(f, m, params, s, NULL));
+        if (!s->arena) ok = 0;
+        else pack_slice(f, m, params, s, s->arena);
+    }
+    if (!ok) {
+        cr_infer_free(f);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the sampler's weights");
+    }
+    if (f->emb)
+        memcpy(f->emb, tensor(m, params, "embed"), (size_t)f->V * f->E * sizeof *f->emb);
+    for (int l = 0; f->bhn && l < f->L; l++)
+        memcpy(f->bhn + (size_t)l * H, layer_tensor(m, params, "bhn", l), H * sizeof *f->bhn);
+    *out = f;
+    return CR_OK;
+}
