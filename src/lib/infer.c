@@ -27,6 +27,9 @@
 
 /* pre(np * 16) += sum over k < K of x[k] * W(k, :), W rows of np * 16 floats, k in order */
 typedef void mv_fn(int np, int K, const float *x, const float *W, float *pre);
+/* The gate arithmetic of chunks [c, c + nc) of layer l (see gates below) */
+typedef void gates_fn(const cr_infer *f, int l, int c, int nc, const float *px, const float *ph,
+                      const float *hp, float *hn);
 
 typedef struct slice {
     int ch0, ch1;                 /* the thread's chunks of units, in every layer */
@@ -48,6 +51,7 @@ struct cr_infer {
     int threads;
     cr_pool *pool;
     mv_fn *mv;
+    gates_fn *gates;
     slice *sl;                    /* (threads) */
     float *emb;                   /* (V, E) the input embedding, or NULL for one-hot */
     float *bhn;                   /* GRU (L, H) */
@@ -344,40 +348,98 @@ static void barrier(cr_infer *f, int n)
     }
 }
 
-/* The gate arithmetic of chunks [c, c + nc) of layer l, from their pre-activations: px (the
- * input side with the bias; LSTM and RNN: the recurrent side added) and, GRU, ph (the recurrent
- * side); panel i * gp + q holds gate q of chunk c + i. The same expressions as lstm.c, gru.c
- * and rnn.c. */
-static void gates(const cr_infer *f, int l, int c, int nc, const float *px, const float *ph,
-                  const float *hp, float *hn)
+/* ---- gate arithmetic: the expressions of lstm.c, gru.c and rnn.c, for one chunk of units ----
+ * Loops of a known trip count over restrict pointers, one per gate, so that the compiler can
+ * vectorise them once cr_sigmoid and cr_tanh allow it; compiled once per instruction set and
+ * chosen by the kernel kind, as the cells' own loops, so that a contracted or fused
+ * multiply-add is the same here as there. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static ALWAYS_INLINE void lstm_units(int n, const float *restrict ai, const float *restrict af,
+                                     const float *restrict ag, const float *restrict ao,
+                                     float *restrict c, float *restrict h)
+{
+    for (int j = 0; j < n; j++) {
+        float i = cr_sigmoid(ai[j]), f = cr_sigmoid(af[j]);
+        float g = cr_tanh(ag[j]), o = cr_sigmoid(ao[j]);
+        float cn = f * c[j] + i * g;
+        c[j] = cn;
+        h[j] = o * cr_tanh(cn);
+    }
+}
+
+/* xr xz xn: the input side with the bias; sr sz sn: the recurrent side; hp: h[t-1] */
+static ALWAYS_INLINE void gru_units(int n, const float *restrict xr, const float *restrict xz,
+                                    const float *restrict xn, const float *restrict sr,
+                                    const float *restrict sz, const float *restrict sn,
+                                    const float *restrict bhn, const float *restrict hp,
+                                    float *restrict h)
+{
+    for (int j = 0; j < n; j++) {
+        float r = cr_sigmoid(xr[j] + sr[j]);
+        float z = cr_sigmoid(xz[j] + sz[j]);
+        float hnj = sn[j] + bhn[j];
+        float nn = cr_tanh(xn[j] + r * hnj);
+        h[j] = (1.0f - z) * nn + z * hp[j];
+    }
+}
+
+static ALWAYS_INLINE void rnn_units(int n, const float *restrict a, float *restrict h)
+{
+    for (int j = 0; j < n; j++)
+        h[j] = cr_tanh(a[j]);
+}
+
+/* Chunks [c, c + nc) of layer l from their pre-activations: px the input side with the bias
+ * (LSTM and RNN: the recurrent side added), ph (GRU) the recurrent side; panel i * gp + q holds
+ * gate q of chunk c + i. hp (H) the state before, hn (H) receives the new one. */
+static ALWAYS_INLINE void gates(const cr_infer *f, int l, int c, int nc, const float *px,
+                                const float *ph, const float *hp, float *hn)
 {
     const int H = f->H, gp = f->gp;
     for (int i = 0; i < nc; i++) {
-        const int u0 = (c + i) * LANES, n = min_int(LANES, H - u0);
+        const int u = (c + i) * LANES, n = min_int(LANES, H - u);
         const float *a = px + i * gp * LANES, *s = ph + i * gp * LANES;
+        const float *x1 = a + LANES, *x2 = a + 2 * LANES, *x3 = a + 3 * LANES;
         if (f->cell == CR_LSTM) {
-            float *cs = f->c + (long)l * f->Hp + u0;
-            for (int j = 0; j < n; j++) {
-                float ig = cr_sigmoid(a[j]), fg = cr_sigmoid(a[LANES + j]);
-                float gg = cr_tanh(a[2 * LANES + j]), og = cr_sigmoid(a[3 * LANES + j]);
-                float cn = fg * cs[j] + ig * gg;
-                cs[j] = cn;
-                hn[u0 + j] = og * cr_tanh(cn);
-            }
+            float *cs = f->c + (long)l * f->Hp + u;
+            if (n == LANES) lstm_units(LANES, a, x1, x2, x3, cs, hn + u);
+            else lstm_units(n, a, x1, x2, x3, cs, hn + u);
         } else if (f->cell == CR_GRU) {
-            const float *bhn = f->bhn + (long)l * H + u0;
-            for (int j = 0; j < n; j++) {
-                float r = cr_sigmoid(a[j] + s[j]);
-                float z = cr_sigmoid(a[LANES + j] + s[LANES + j]);
-                float hnj = s[2 * LANES + j] + bhn[j];
-                float nn = cr_tanh(a[2 * LANES + j] + r * hnj);
-                hn[u0 + j] = (1.0f - z) * nn + z * hp[u0 + j];
-            }
+            const float *bhn = f->bhn + (long)l * H + u;
+            if (n == LANES)
+                gru_units(LANES, a, x1, x2, s, s + LANES, s + 2 * LANES, bhn, hp + u, hn + u);
+            else gru_units(n, a, x1, x2, s, s + LANES, s + 2 * LANES, bhn, hp + u, hn + u);
         } else {
-            for (int j = 0; j < n; j++)
-                hn[u0 + j] = cr_tanh(a[j]);
+            if (n == LANES) rnn_units(LANES, a, hn + u);
+            else rnn_units(n, a, hn + u);
         }
     }
+}
+
+#define GATES_PARAMS                                                                         \
+    (const cr_infer *f, int l, int c, int nc, const float *px, const float *ph, const float *hp, \
+     float *hn)
+static void gates_generic GATES_PARAMS { gates(f, l, c, nc, px, ph, hp, hn); }
+#ifdef HAVE_X86_MV
+__attribute__((target("avx2,fma"))) static void gates_avx2 GATES_PARAMS
+{
+    gates(f, l, c, nc, px, ph, hp, hn);
+}
+__attribute__((target("avx512f,fma"))) static void gates_avx512 GATES_PARAMS
+{
+    gates(f, l, c, nc, px, ph, hp, hn);
+}
+#endif
+
+static gates_fn *gates_for(int kind)
+{
+#ifdef HAVE_X86_MV
+    if (kind == CR_KERNEL_AVX512) return gates_avx512;
+    if (kind == CR_KERNEL_AVX2) return gates_avx2;
+#endif
+    (void)kind;
+    return gates_generic;
 }
 
 /* Layer l for the thread's units: x (Kx) the input (NULL for one-hot), hp (H) the state, hn
@@ -405,7 +467,7 @@ static void layer_slice(const cr_infer *f, const slice *s, int l, const float *x
             f->mv(np, H, hp, w, px);
         }
         w += (size_t)H * width;
-        gates(f, l, c, nc, px, ph, hp, hn);
+        f->gates(f, l, c, nc, px, ph, hp, hn);
     }
 }
 
@@ -494,6 +556,7 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
     f->threads = cr_pool_threads(pool);
     f->pool = f->threads > 1 ? pool : NULL;
     f->mv = mv_for(kind);
+    f->gates = gates_for(kind);
     atomic_init(&f->bar_count, 0);
     atomic_init(&f->bar_phase, 0);
     const size_t H = (size_t)f->H, L = (size_t)f->L;
