@@ -166,6 +166,8 @@ typedef struct cr_infer cr_infer;
 int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind,
                  cr_infer **out, cr_error *err);
 void cr_infer_free(cr_infer *f);
+/* How many of wanted threads are worth their waits for m: fewer for small models. */
+int cr_infer_threads_for(const cr_model *m, int wanted);
 /* Feeds one character: updates the state and computes the logits. */
 void cr_infer_step(cr_infer *f, uint32_t token);
 /* The logits after the last step, (V); zero before the first. */

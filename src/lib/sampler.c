@@ -64,9 +64,10 @@ int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **o
         cr_sampler_free(s);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     }
-    if (o->threads > 1 && cr_pool_new(o->threads, &s->pool) != CR_OK) {
+    int threads = cr_infer_threads_for(m, o->threads);
+    if (threads > 1 && cr_pool_new(threads, &s->pool) != CR_OK) {
         cr_sampler_free(s);
-        return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", o->threads);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", threads);
     }
     int rc = cr_infer_new(m, s->w, s->pool, cr_kernel_best(), &s->inf, err);
     if (rc) {
