@@ -287,6 +287,8 @@ typedef struct cr_sample_options {
     int use_last;        /* latest weights instead of the best */
     int threads;         /* at most this many threads (>= 1; fewer for small models); any count
                             gives the same text */
+    int bf16;            /* multiply by the weight matrices rounded to bfloat16: half the memory
+                            read per character, a slightly different text */
     uint64_t seed;
 } cr_sample_options;
 

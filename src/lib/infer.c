@@ -22,11 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LANES 16     /* floats per panel, and units per chunk */
-#define MAX_PANELS 8 /* panels per group: the accumulators of one pass over the rows */
+#define LANES CR_PANEL             /* floats per panel, and units per chunk */
+#define MAX_PANELS CR_MATVEC_PANELS /* panels per group: one pass over the rows */
 
-/* pre(np * 16) += sum over k < K of x[k] * W(k, :), W rows of np * 16 floats, k in order */
-typedef void mv_fn(int np, int K, const float *x, const float *W, float *pre);
 /* The gate arithmetic of chunks [c, c + nc) of layer l (see gates below) */
 typedef void gates_fn(const cr_infer *f, int l, int c, int nc, const float *px, const float *ph,
                       const float *hp, float *hn);
@@ -34,11 +32,12 @@ typedef void gates_fn(const cr_infer *f, int l, int c, int nc, const float *px, 
 typedef struct slice {
     int ch0, ch1;                 /* the thread's chunks of units, in every layer */
     int op0, op1;                 /* its panels of the output layer */
-    float *arena;                 /* everything below, in the order it is read */
-    const float *w[CR_MAX_LAYERS];/* per layer, per group: (Kx, np * 16) then (H, np * 16) */
+    char *arena;                  /* everything below */
+    const char *w[CR_MAX_LAYERS]; /* per layer, per group: (Kx, np * 16) then (H, np * 16),
+                                     fp32 or bf16 as matvec.c packs them */
     const float *b[CR_MAX_LAYERS];/* per layer (panels * 16): the input-side bias */
     const float *onehot;          /* one-hot layer 0 (V, panels * 16): Wx row + bias */
-    const float *ow;              /* per output group: (H, np * 16) */
+    const char *ow;               /* per output group: (H, np * 16), fp32 or bf16 */
     const float *ob;              /* (output panels * 16) */
 } slice;
 
@@ -49,8 +48,9 @@ struct cr_infer {
     int chunks, Hp;               /* chunks of units; Hp = chunks * 16 */
     int opanels;                  /* output panels, ceil(V / 16) */
     int threads;
+    int bf16;                     /* the weight matrices rounded to bfloat16 */
     cr_pool *pool;
-    mv_fn *mv;
+    cr_matvec_fn *mv;
     gates_fn *gates;
     slice *sl;                    /* (threads) */
     float *emb;                   /* (V, E) the input embedding, or NULL for one-hot */
@@ -63,142 +63,6 @@ struct cr_infer {
     _Alignas(64) atomic_uint bar_count;
     _Alignas(64) atomic_uint bar_phase;
 };
-
-/* ---- matrix-vector kernels ---- */
-
-typedef float v4f __attribute__((vector_size(16), aligned(4)));
-#define LD4(p) (*(const v4f *)(p))
-#define ST4(p, v) (*(v4f *)(p) = (v))
-
-/* Unfused multiply-adds, as the generic matrix kernel: one panel (4 x 4 floats) at a time. */
-static void mv_generic(int np, int K, const float *x, const float *W, float *pre)
-{
-    const long row = (long)LANES * np;
-    for (int p = 0; p < np; p++) {
-        float *o = pre + LANES * p;
-        v4f a0 = LD4(o), a1 = LD4(o + 4), a2 = LD4(o + 8), a3 = LD4(o + 12);
-        const float *w = W + LANES * p;
-        for (int k = 0; k < K; k++, w += row) {
-            float xk = x[k];
-            a0 += xk * LD4(w);
-            a1 += xk * LD4(w + 4);
-            a2 += xk * LD4(w + 8);
-            a3 += xk * LD4(w + 12);
-        }
-        ST4(o, a0); ST4(o + 4, a1); ST4(o + 8, a2); ST4(o + 12, a3);
-    }
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define HAVE_X86_MV 1
-
-/* AVX2: up to 4 panels (8 accumulators of the 16 registers) per pass over the rows. */
-__attribute__((target("avx2,fma"), always_inline)) static inline void
-mv256_pass(const int nq, int K, const float *x, const float *W, long row, float *o)
-{
-    __m256 z = _mm256_setzero_ps();
-    __m256 a0 = _mm256_loadu_ps(o), a1 = _mm256_loadu_ps(o + 8);
-    __m256 a2 = nq > 1 ? _mm256_loadu_ps(o + 16) : z, a3 = nq > 1 ? _mm256_loadu_ps(o + 24) : z;
-    __m256 a4 = nq > 2 ? _mm256_loadu_ps(o + 32) : z, a5 = nq > 2 ? _mm256_loadu_ps(o + 40) : z;
-    __m256 a6 = nq > 3 ? _mm256_loadu_ps(o + 48) : z, a7 = nq > 3 ? _mm256_loadu_ps(o + 56) : z;
-    for (int k = 0; k < K; k++, W += row) {
-        __m256 xk = _mm256_set1_ps(x[k]);
-        a0 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W), a0);
-        a1 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 8), a1);
-        if (nq > 1) {
-            a2 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 16), a2);
-            a3 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 24), a3);
-        }
-        if (nq > 2) {
-            a4 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 32), a4);
-            a5 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 40), a5);
-        }
-        if (nq > 3) {
-            a6 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 48), a6);
-            a7 = _mm256_fmadd_ps(xk, _mm256_loadu_ps(W + 56), a7);
-        }
-    }
-    _mm256_storeu_ps(o, a0);
-    _mm256_storeu_ps(o + 8, a1);
-    if (nq > 1) _mm256_storeu_ps(o + 16, a2), _mm256_storeu_ps(o + 24, a3);
-    if (nq > 2) _mm256_storeu_ps(o + 32, a4), _mm256_storeu_ps(o + 40, a5);
-    if (nq > 3) _mm256_storeu_ps(o + 48, a6), _mm256_storeu_ps(o + 56, a7);
-}
-
-__attribute__((target("avx2,fma"))) static void mv_avx2(int np, int K, const float *x,
-                                                        const float *W, float *pre)
-{
-    const long row = (long)LANES * np;
-    for (int p = 0; p < np; p += 4) {
-        const float *w = W + LANES * p;
-        float *o = pre + LANES * p;
-        switch (np - p) {
-        case 1: mv256_pass(1, K, x, w, row, o); break;
-        case 2: mv256_pass(2, K, x, w, row, o); break;
-        case 3: mv256_pass(3, K, x, w, row, o); break;
-        default: mv256_pass(4, K, x, w, row, o); break;
-        }
-    }
-}
-
-/* AVX-512: every panel of the group in one pass, one accumulator each. */
-__attribute__((target("avx512f,fma"), always_inline)) static inline void
-mv512_pass(const int np, int K, const float *x, const float *W, float *o)
-{
-    const long row = (long)LANES * np;
-    __m512 z = _mm512_setzero_ps();
-    __m512 a0 = _mm512_loadu_ps(o);
-    __m512 a1 = np > 1 ? _mm512_loadu_ps(o + 16) : z, a2 = np > 2 ? _mm512_loadu_ps(o + 32) : z;
-    __m512 a3 = np > 3 ? _mm512_loadu_ps(o + 48) : z, a4 = np > 4 ? _mm512_loadu_ps(o + 64) : z;
-    __m512 a5 = np > 5 ? _mm512_loadu_ps(o + 80) : z, a6 = np > 6 ? _mm512_loadu_ps(o + 96) : z;
-    __m512 a7 = np > 7 ? _mm512_loadu_ps(o + 112) : z;
-    for (int k = 0; k < K; k++, W += row) {
-        __m512 xk = _mm512_set1_ps(x[k]);
-        a0 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W), a0);
-        if (np > 1) a1 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 16), a1);
-        if (np > 2) a2 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 32), a2);
-        if (np > 3) a3 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 48), a3);
-        if (np > 4) a4 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 64), a4);
-        if (np > 5) a5 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 80), a5);
-        if (np > 6) a6 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 96), a6);
-        if (np > 7) a7 = _mm512_fmadd_ps(xk, _mm512_loadu_ps(W + 112), a7);
-    }
-    _mm512_storeu_ps(o, a0);
-    if (np > 1) _mm512_storeu_ps(o + 16, a1);
-    if (np > 2) _mm512_storeu_ps(o + 32, a2);
-    if (np > 3) _mm512_storeu_ps(o + 48, a3);
-    if (np > 4) _mm512_storeu_ps(o + 64, a4);
-    if (np > 5) _mm512_storeu_ps(o + 80, a5);
-    if (np > 6) _mm512_storeu_ps(o + 96, a6);
-    if (np > 7) _mm512_storeu_ps(o + 112, a7);
-}
-
-__attribute__((target("avx512f,fma"))) static void mv_avx512(int np, int K, const float *x,
-                                                             const float *W, float *pre)
-{
-    switch (np) {
-    case 1: mv512_pass(1, K, x, W, pre); break;
-    case 2: mv512_pass(2, K, x, W, pre); break;
-    case 3: mv512_pass(3, K, x, W, pre); break;
-    case 4: mv512_pass(4, K, x, W, pre); break;
-    case 5: mv512_pass(5, K, x, W, pre); break;
-    case 6: mv512_pass(6, K, x, W, pre); break;
-    case 7: mv512_pass(7, K, x, W, pre); break;
-    default: mv512_pass(8, K, x, W, pre); break;
-    }
-}
-#endif
-
-static mv_fn *mv_for(int kind)
-{
-#ifdef HAVE_X86_MV
-    if (kind == CR_KERNEL_AVX512) return mv_avx512;
-    if (kind == CR_KERNEL_AVX2) return mv_avx2;
-#endif
-    (void)kind;
-    return mv_generic;
-}
 
 /* ---- packing ---- */
 
@@ -213,8 +77,8 @@ static void share(int n, int task, int ntasks, int *a, int *b)
 
 /* Columns of the group of chunks [c, c + nc), gp gates each, from W (K, gates * H) row-major:
  * dst (K, nc * gp * 16), panel i * gp + q holding gate q of units (c + i) * 16 + lane (0 past
- * H). Returns the float after the block. */
-static float *pack_units(float *dst, const float *W, int K, int H, int gp, int c, int nc)
+ * H). */
+static void pack_units(float *dst, const float *W, int K, int H, int gp, int c, int nc)
 {
     const long ld = (long)gp * H;
     for (int k = 0; k < K; k++)
@@ -224,31 +88,60 @@ static float *pack_units(float *dst, const float *W, int K, int H, int gp, int c
                     int u = (c + i) * LANES + j;
                     *dst++ = u < H ? W[k * ld + (long)q * H + u] : 0.0f;
                 }
-    return dst;
-}
-
-/* Row v of a one-hot layer's Wx plus the bias, as net.c adds them, for chunks [c, c + nc):
- * dst (nc * gp * 16). */
-static void pack_onehot_row(float *dst, const float *wrow, const float *b, int H, int gp, int c,
-                            int nc)
-{
-    for (int i = 0; i < nc; i++)
-        for (int q = 0; q < gp; q++)
-            for (int j = 0; j < LANES; j++) {
-                int u = (c + i) * LANES + j;
-                *dst++ = u < H ? wrow[q * H + u] + b[q * H + u] : 0.0f;
-            }
 }
 
 /* Output columns of panels [p, p + np) from W (K, V): dst (K, np * 16), 0 past V. */
-static float *pack_cols(float *dst, const float *W, int K, int V, int p, int np)
+static void pack_cols(float *dst, const float *W, int K, int V, int p, int np)
 {
     for (int k = 0; k < K; k++)
         for (int j = 0; j < np * LANES; j++) {
             int col = p * LANES + j;
             *dst++ = col < V ? W[(long)k * V + col] : 0.0f;
         }
-    return dst;
+}
+
+/* A weight as the products see it: rounded to bfloat16 when they use those. */
+static float weight(const cr_infer *f, float w)
+{
+    return f->bf16 ? cr_bf16_to_float(cr_bf16_from_float(w)) : w;
+}
+
+/* Row v of a one-hot layer's Wx plus the bias, as net.c adds them, for chunks [c, c + nc):
+ * dst (nc * gp * 16). */
+static void pack_onehot_row(const cr_infer *f, float *dst, const float *wrow, const float *b,
+                            int c, int nc)
+{
+    const int H = f->H, gp = f->gp;
+    for (int i = 0; i < nc; i++)
+        for (int q = 0; q < gp; q++)
+            for (int j = 0; j < LANES; j++) {
+                int u = (c + i) * LANES + j;
+                *dst++ = u < H ? weight(f, wrow[q * H + u]) + b[q * H + u] : 0.0f;
+            }
+}
+
+/* Bytes a block of K rows of width floats takes in the products' format (see matvec.c). */
+static size_t block_bytes(const cr_infer *f, int K, size_t width)
+{
+    return (f->bf16 ? (size_t)(K + 1) / 2 : (size_t)K) * width * sizeof(uint32_t);
+}
+
+/* Stores the block blk (K, width) at dst in the products' format. */
+static void store_block(const cr_infer *f, char *dst, const float *blk, int K, size_t width)
+{
+    if (!f->bf16) {
+        memcpy(dst, blk, (size_t)K * width * sizeof *blk);
+        return;
+    }
+    for (int r = 0; 2 * r < K; r++)
+        for (size_t j = 0; j < width; j++) {
+            uint32_t lo = cr_bf16_from_float(blk[(size_t)2 * r * width + j]);
+            uint32_t hi = 2 * r + 1 < K ? cr_bf16_from_float(blk[(size_t)(2 * r + 1) * width + j])
+                                        : 0;
+            uint32_t word = lo | hi << 16;
+            memcpy(dst, &word, sizeof word);
+            dst += sizeof word;
+        }
 }
 
 static const float *tensor(const cr_model *m, const float *params, const char *name)
@@ -265,56 +158,66 @@ static const float *layer_tensor(const cr_model *m, const float *params, const c
     return tensor(m, params, name);
 }
 
-/* Floats of thread t's arena; with dst, also fills it. */
+/* Bytes of a thread's arena; with arena, also fills it, each block packed first in scratch
+ * (max(E, H, 1) * MAX_PANELS * 16 floats). */
 static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *params, slice *s,
-                         float *dst)
+                         char *arena, float *scratch)
 {
-    const int H = f->H, V = f->V, gp = f->gp;
-    const int panels = (s->ch1 - s->ch0) * gp, opanels = s->op1 - s->op0;
+    const int H = f->H, V = f->V, gp = f->gp, nch = s->ch1 - s->ch0;
+    const size_t panels = (size_t)nch * gp, opanels = (size_t)(s->op1 - s->op0);
     size_t n = 0;
     for (int l = 0; l < f->L; l++) {
         const float *Wx = layer_tensor(m, params, "Wx", l);
         const float *Wh = layer_tensor(m, params, "Wh", l);
         const float *b = layer_tensor(m, params, "b", l);
         const int Kx = l ? H : f->E; /* 0 for one-hot input */
-        if (Kx) {
-            if (dst) {
-                s->b[l] = dst + n;
-                pack_units(dst + n, b, 1, H, gp, s->ch0, s->ch1 - s->ch0);
-            }
-            n += (size_t)panels * LANES;
-        } else {
-            if (dst) {
-                s->onehot = dst + n;
-                for (int v = 0; v < V; v++)
-                    pack_onehot_row(dst + n + (size_t)v * panels * LANES, Wx + (long)v * gp * H,
-                                    b, H, gp, s->ch0, s->ch1 - s->ch0);
-            }
-            n += (size_t)V * panels * LANES;
-        }
-        if (dst) s->w[l] = dst + n;
+        if (arena) s->w[l] = arena + n;
         for (int c = s->ch0; c < s->ch1; c += f->cpg) {
             int nc = min_int(f->cpg, s->ch1 - c);
-            size_t block = (size_t)nc * gp * LANES;
-            if (dst) {
-                if (Kx) pack_units(dst + n, Wx, Kx, H, gp, c, nc);
-                pack_units(dst + n + (size_t)Kx * block, Wh, H, H, gp, c, nc);
+            size_t width = (size_t)nc * gp * LANES;
+            if (Kx && arena) {
+                pack_units(scratch, Wx, Kx, H, gp, c, nc);
+                store_block(f, arena + n, scratch, Kx, width);
             }
-            n += (size_t)(Kx + H) * block;
+            n += Kx ? block_bytes(f, Kx, width) : 0;
+            if (arena) {
+                pack_units(scratch, Wh, H, H, gp, c, nc);
+                store_block(f, arena + n, scratch, H, width);
+            }
+            n += block_bytes(f, H, width);
+        }
+        if (Kx) {
+            if (arena) {
+                s->b[l] = (const float *)(arena + n);
+                pack_units((float *)(arena + n), b, 1, H, gp, s->ch0, nch);
+            }
+            n += panels * LANES * sizeof(float);
+        } else {
+            if (arena) {
+                s->onehot = (const float *)(arena + n);
+                for (int v = 0; v < V; v++)
+                    pack_onehot_row(f, (float *)(arena + n) + (size_t)v * panels * LANES,
+                                    Wx + (long)v * gp * H, b, s->ch0, nch);
+            }
+            n += (size_t)V * panels * LANES * sizeof(float);
         }
     }
     const float *Wo = tensor(m, params, "out.W"), *bo = tensor(m, params, "out.b");
-    if (dst) {
-        s->ob = dst + n;
-        pack_cols(dst + n, bo, 1, V, s->op0, opanels);
-    }
-    n += (size_t)opanels * LANES;
-    if (dst) s->ow = dst + n;
+    if (arena) s->ow = arena + n;
     for (int p = s->op0; p < s->op1; p += MAX_PANELS) {
         int np = min_int(MAX_PANELS, s->op1 - p);
-        if (dst) pack_cols(dst + n, Wo, H, V, p, np);
-        n += (size_t)H * np * LANES;
+        size_t width = (size_t)np * LANES;
+        if (arena) {
+            pack_cols(scratch, Wo, H, V, p, np);
+            store_block(f, arena + n, scratch, H, width);
+        }
+        n += block_bytes(f, H, width);
     }
+    if (arena) {
+        s->ob = (const float *)(arena + n);
+        pack_cols((float *)(arena + n), bo, 1, V, s->op0, (int)opanels);
+    }
+    n += opanels * LANES * sizeof(float);
     return n;
 }
 
@@ -421,7 +324,7 @@ static ALWAYS_INLINE void gates(const cr_infer *f, int l, int c, int nc, const f
     (const cr_infer *f, int l, int c, int nc, const float *px, const float *ph, const float *hp, \
      float *hn)
 static void gates_generic GATES_PARAMS { gates(f, l, c, nc, px, ph, hp, hn); }
-#ifdef HAVE_X86_MV
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("avx2,fma"))) static void gates_avx2 GATES_PARAMS
 {
     gates(f, l, c, nc, px, ph, hp, hn);
@@ -434,7 +337,7 @@ __attribute__((target("avx512f,fma"))) static void gates_avx512 GATES_PARAMS
 
 static gates_fn *gates_for(int kind)
 {
-#ifdef HAVE_X86_MV
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (kind == CR_KERNEL_AVX512) return gates_avx512;
     if (kind == CR_KERNEL_AVX2) return gates_avx2;
 #endif
@@ -449,14 +352,14 @@ static void layer_slice(const cr_infer *f, const slice *s, int l, const float *x
 {
     const int H = f->H, gp = f->gp, Kx = l ? H : f->E, panels = (s->ch1 - s->ch0) * gp;
     _Alignas(64) float px[MAX_PANELS * LANES], ph[MAX_PANELS * LANES];
-    const float *w = s->w[l];
+    const char *w = s->w[l];
     for (int c = s->ch0, p = 0; c < s->ch1; c += f->cpg, p += f->cpg * gp) {
         const int nc = min_int(f->cpg, s->ch1 - c), np = nc * gp;
         const size_t width = (size_t)np * LANES;
         if (Kx) {
             memcpy(px, s->b[l] + (size_t)p * LANES, width * sizeof *px);
             f->mv(np, Kx, x, w, px);
-            w += (size_t)Kx * width;
+            w += block_bytes(f, Kx, width);
         } else {
             memcpy(px, s->onehot + ((size_t)f->token * panels + p) * LANES, width * sizeof *px);
         }
@@ -466,7 +369,7 @@ static void layer_slice(const cr_infer *f, const slice *s, int l, const float *x
         } else {
             f->mv(np, H, hp, w, px);
         }
-        w += (size_t)H * width;
+        w += block_bytes(f, H, width);
         f->gates(f, l, c, nc, px, ph, hp, hn);
     }
 }
@@ -474,13 +377,13 @@ static void layer_slice(const cr_infer *f, const slice *s, int l, const float *x
 /* The thread's panels of the logits from the top layer's h. */
 static void output_slice(const cr_infer *f, const slice *s, const float *h)
 {
-    const float *w = s->ow;
+    const char *w = s->ow;
     for (int p = s->op0; p < s->op1; p += MAX_PANELS) {
         const int np = min_int(MAX_PANELS, s->op1 - p);
         float *z = f->logits + (size_t)p * LANES;
         memcpy(z, s->ob + (size_t)(p - s->op0) * LANES, (size_t)np * LANES * sizeof *z);
         f->mv(np, f->H, h, w, z);
-        w += (size_t)f->H * np * LANES;
+        w += block_bytes(f, f->H, (size_t)np * LANES);
     }
 }
 
@@ -516,24 +419,25 @@ const float *cr_infer_logits(const cr_infer *f) { return f->logits; }
  * (467 KB) on two (bench, quiet machine). */
 #define BYTES_PER_THREAD (192 << 10)
 
-int cr_infer_threads_for(const cr_model *m, int wanted)
+int cr_infer_threads_for(const cr_model *m, int wanted, int bf16)
 {
     const cr_config *c = &m->cfg;
     double H = c->hidden, G = cr_gates_per_cell(c->cell) * H, floats = H * (double)m->vocab.size;
     for (int l = 0; l < c->layers; l++)
         floats += ((l ? H : c->embed) + H) * G;
-    double useful = floats * sizeof(float) / BYTES_PER_THREAD;
+    double useful = floats * (bf16 ? 2 : 4) / BYTES_PER_THREAD;
     int chunks = (c->hidden + LANES - 1) / LANES;
     int n = useful < wanted ? (int)useful : wanted;
     n = n < chunks ? n : chunks;
     return n > 1 ? n : 1;
 }
 
-static float *aligned_floats(size_t n)
+/* n zeroed bytes at a cache-line boundary, or NULL */
+static void *aligned_zeros(size_t n)
 {
     void *p = NULL;
-    if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float))) return NULL;
-    memset(p, 0, (n ? n : 1) * sizeof(float));
+    if (posix_memalign(&p, 64, n ? n : 1)) return NULL;
+    memset(p, 0, n ? n : 1);
     return p;
 }
 
@@ -552,7 +456,7 @@ void cr_infer_free(cr_infer *f)
     free(f);
 }
 
-int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind,
+int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind, int bf16,
                  cr_infer **out, cr_error *err)
 {
     *out = NULL;
@@ -573,27 +477,31 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
     f->opanels = (f->V + LANES - 1) / LANES;
     f->threads = cr_pool_threads(pool);
     f->pool = f->threads > 1 ? pool : NULL;
-    f->mv = mv_for(kind);
+    f->bf16 = bf16 != 0;
+    f->mv = cr_matvec_for(kind, f->bf16);
     f->gates = gates_for(kind);
     atomic_init(&f->bar_count, 0);
     atomic_init(&f->bar_phase, 0);
     const size_t H = (size_t)f->H, L = (size_t)f->L;
     f->sl = calloc((size_t)f->threads, sizeof *f->sl);
-    f->h = aligned_floats(L * 2 * (size_t)f->Hp);
-    f->c = f->cell == CR_LSTM ? aligned_floats(L * (size_t)f->Hp) : NULL;
-    f->logits = aligned_floats((size_t)f->opanels * LANES);
+    f->h = aligned_zeros(L * 2 * (size_t)f->Hp * sizeof *f->h);
+    f->c = f->cell == CR_LSTM ? aligned_zeros(L * (size_t)f->Hp * sizeof *f->c) : NULL;
+    f->logits = aligned_zeros((size_t)f->opanels * LANES * sizeof *f->logits);
+    size_t K = H > (size_t)f->E ? H : (size_t)f->E;
+    float *scratch = malloc(K * MAX_PANELS * LANES * sizeof *scratch);
     f->emb = f->E ? malloc((size_t)f->V * (size_t)f->E * sizeof *f->emb) : NULL;
     f->bhn = f->cell == CR_GRU ? malloc(L * H * sizeof *f->bhn) : NULL;
     int ok = f->sl && f->h && f->logits && (f->c || f->cell != CR_LSTM) && (f->emb || !f->E) &&
-             (f->bhn || f->cell != CR_GRU);
+             (f->bhn || f->cell != CR_GRU) && scratch;
     for (int t = 0; ok && t < f->threads; t++) {
         slice *s = &f->sl[t];
         share(f->chunks, t, f->threads, &s->ch0, &s->ch1);
         share(f->opanels, t, f->threads, &s->op0, &s->op1);
-        s->arena = aligned_floats(pack_slice(f, m, params, s, NULL));
+        s->arena = aligned_zeros(pack_slice(f, m, params, s, NULL, NULL));
         if (!s->arena) ok = 0;
-        else pack_slice(f, m, params, s, s->arena);
+        else pack_slice(f, m, params, s, s->arena, scratch);
     }
+    free(scratch);
     if (!ok) {
         cr_infer_free(f);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the sampler's weights");

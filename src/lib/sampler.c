@@ -26,6 +26,7 @@ void cr_sample_options_default(cr_sample_options *o)
     o->argmax = 0;
     o->use_last = 0;
     o->threads = 1;
+    o->bf16 = 0;
     o->seed = 1;
 }
 
@@ -64,12 +65,12 @@ int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **o
         cr_sampler_free(s);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     }
-    int threads = cr_infer_threads_for(m, o->threads);
+    int threads = cr_infer_threads_for(m, o->threads, o->bf16);
     if (threads > 1 && cr_pool_new(threads, &s->pool) != CR_OK) {
         cr_sampler_free(s);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", threads);
     }
-    int rc = cr_infer_new(m, s->w, s->pool, cr_kernel_best(), &s->inf, err);
+    int rc = cr_infer_new(m, s->w, s->pool, cr_kernel_best(), o->bf16, &s->inf, err);
     if (rc) {
         cr_sampler_free(s);
         return rc;

@@ -36,11 +36,11 @@ static void softmax(const float *z, int V, double *p)
         p[i] /= s;
 }
 
-/* Feeds STEPS pseudo-random characters to the network on m's weights and to an infer step
- * built from params with the given threads and kernel; returns the largest differences seen,
- * and fills last (V) with the infer step's final logits. */
-static int compare(const cr_model *m, const float *params, int threads, int kind,
-                   double *dprob, double *dlogit, float *last)
+/* Feeds STEPS pseudo-random characters to the network on weights wnet and to an infer step
+ * built from params (bfloat16 products if bf16) with the given threads and kernel; returns the
+ * largest differences seen, and fills last (V) with the infer step's final logits. */
+static int compare(const cr_model *m, const float *wnet, const float *params, int bf16,
+                   int threads, int kind, double *dprob, double *dlogit, float *last)
 {
     const int V = (int)m->vocab.size;
     cr_error e;
@@ -51,13 +51,13 @@ static int compare(const cr_model *m, const float *params, int threads, int kind
     double *p = malloc((size_t)V * sizeof *p), *q = malloc((size_t)V * sizeof *q);
     int ok = state && p && q && cr_net_new(m, 1, 1, 0, NULL, &net, &e) == CR_OK &&
              (threads == 1 || cr_pool_new(threads, &pool) == CR_OK) &&
-             cr_infer_new(m, params, pool, kind, &f, &e) == CR_OK;
+             cr_infer_new(m, params, pool, kind, bf16, &f, &e) == CR_OK;
     *dprob = *dlogit = 0;
     cr_rng r;
     cr_rng_seed(&r, 5);
     for (int t = 0; ok && t < STEPS; t++) {
         uint32_t tok = (uint32_t)(cr_rng_next(&r) % (uint64_t)V);
-        cr_net_forward(net, m->params, &tok, NULL, 1, 1, state, NULL, NULL);
+        cr_net_forward(net, wnet, &tok, NULL, 1, 1, state, NULL, NULL);
         cr_infer_step(f, tok);
         const float *zn = cr_net_logits(net), *zi = cr_infer_logits(f);
         softmax(zn, V, p);
@@ -108,7 +108,7 @@ TEST(infer_matches_the_network)
             float first[37], last[37];
             for (int threads = 1; threads <= 3; threads++) {
                 double dp, dz;
-                CHECK(compare(m, m->params, threads, kind, &dp, &dz, last));
+                CHECK(compare(m, m->params, m->params, 0, threads, kind, &dp, &dz, last));
                 if (!(dp <= PROB_TOL && dz <= LOGIT_TOL))
                     fprintf(stderr, "  %s %d x %d embed %d, %s, %d threads: probabilities "
                             "differ by %.3g, logits by %.3g\n", cr_cell_name(s->cell), s->layers,
@@ -120,6 +120,58 @@ TEST(infer_matches_the_network)
                 else CHECK(memcmp(first, last, sizeof first) == 0);
             }
         }
+        cr_model_free(m);
+    }
+}
+
+/* x rounded to the nearest bfloat16 (8 significant bits), ties to even: written apart from
+ * the library's bit manipulation, through frexp */
+static float round_bf16(float x)
+{
+    int e;
+    float m = frexpf(x, &e); /* x = m 2^e, 0.5 <= |m| < 1 */
+    return ldexpf(nearbyintf(m * 256.0f), e - 8);
+}
+
+TEST(infer_bf16_matches_the_network_on_rounded_weights)
+{
+    /* with bf16 the step multiplies by the weight matrices rounded to bfloat16: the network
+     * on weights rounded here must agree as closely as it does in fp32; and the rounding is
+     * not nothing */
+    for (size_t k = 0; k < sizeof SHAPES / sizeof *SHAPES; k++) {
+        const shape *s = &SHAPES[k];
+        cr_model *m = model_for(s);
+        REQUIRE(m);
+        float *r = malloc(m->nparams * sizeof *r);
+        REQUIRE(r);
+        memcpy(r, m->params, m->nparams * sizeof *r);
+        for (size_t t = 0; t < m->ntensors; t++) {
+            const cr_tensor_info *ti = &m->tensors[t];
+            const char *dot = strchr(ti->name, '.');
+            if (dot && (!strcmp(dot, ".Wx") || !strcmp(dot, ".Wh") || !strcmp(dot, ".W")))
+                for (size_t i = 0; i < ti->size; i++)
+                    r[ti->offset + i] = round_bf16(r[ti->offset + i]);
+        }
+        for (int kind = CR_KERNEL_GENERIC; kind <= CR_KERNEL_AVX512; kind++) {
+            if (!cr_kernel_available(kind)) continue;
+            float first[37], last[37];
+            for (int threads = 1; threads <= 3; threads++) {
+                double dp, dz;
+                CHECK(compare(m, r, m->params, 1, threads, kind, &dp, &dz, last));
+                if (!(dp <= PROB_TOL && dz <= LOGIT_TOL))
+                    fprintf(stderr, "  bf16 %s %d x %d embed %d, %s, %d threads: probabilities "
+                            "differ by %.3g, logits by %.3g\n", cr_cell_name(s->cell), s->layers,
+                            s->hidden, s->embed, cr_kernel_name(kind), threads, dp, dz);
+                CHECK(dp <= PROB_TOL);
+                CHECK(dz <= LOGIT_TOL);
+                if (threads == 1) memcpy(first, last, sizeof first);
+                else CHECK(memcmp(first, last, sizeof first) == 0);
+            }
+            double dp, dz;
+            CHECK(compare(m, m->params, m->params, 1, 2, kind, &dp, &dz, last));
+            CHECK(dz > 2 * LOGIT_TOL); /* against the unrounded weights: 6e-4 to 5e-2 seen */
+        }
+        free(r);
         cr_model_free(m);
     }
 }
@@ -144,7 +196,7 @@ TEST(infer_notices_a_changed_weight)
         for (int threads = 1; threads <= 2; threads++) {
             double dp, dz;
             float last[37];
-            CHECK(compare(m, w, threads, cr_kernel_best(), &dp, &dz, last));
+            CHECK(compare(m, m->params, w, 0, threads, cr_kernel_best(), &dp, &dz, last));
             CHECK(dz > 10 * LOGIT_TOL);
         }
     }
@@ -159,7 +211,7 @@ TEST(infer_rejects_an_unavailable_kernel)
     REQUIRE(m);
     cr_infer *f = (cr_infer *)m;
     cr_error e = {0};
-    CHECK(cr_infer_new(m, m->params, NULL, 99, &f, &e) == CR_EINVAL);
+    CHECK(cr_infer_new(m, m->params, NULL, 99, 0, &f, &e) == CR_EINVAL);
     CHECK(f == NULL);
     CHECK(e.message[0] != 0);
     cr_model_free(m);

@@ -93,7 +93,7 @@ TEST(sampler_threads_give_the_same_text)
     /* a model large enough for three threads (small ones get fewer, see cr_infer_threads_for) */
     cr_model *m = tiny_model(CR_GRU, 2, 160, 5, ALPHABET, 3);
     REQUIRE(m);
-    REQUIRE(cr_infer_threads_for(m, 3) == 3);
+    REQUIRE(cr_infer_threads_for(m, 3, 0) == 3);
     enum { N = 300 };
     uint32_t a[N], b[N];
     cr_sample_options o = opts(17);
