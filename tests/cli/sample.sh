@@ -73,3 +73,11 @@ b=$(sample -n 300 --seed 9 --threads 2 "$work/t.ckpt")
 c=$(sample -n 300 --seed 9 --threads 3 "$work/t.ckpt")
 [ "$a" = "$b" ] && [ "$a" = "$c" ] || fail "the thread count changed the text"
 end
+
+begin sample_bf16_repeatable_for_any_thread_count
+a=$(sample -n 300 --seed 9 --bf16 --threads 1 "$work/t.ckpt")
+b=$(sample -n 300 --seed 9 --bf16 --threads 3 "$work/t.ckpt")
+c=$(sample -n 300 --seed 9 --bf16 --threads 3 "$work/t.ckpt")
+[ ${#a} -ge 300 ] || fail "--bf16 gave ${#a} characters"
+[ "$a" = "$b" ] && [ "$b" = "$c" ] || fail "--bf16 text changed with the thread count or run"
+end
