@@ -13,7 +13,8 @@
  * the one-hot row plus the bias, then the input rows, then the recurrent rows; GRU's recurrent
  * side a chain of its own from 0), with the same fused or unfused arithmetic as the matrix
  * kernel of the same kind, so the results do not depend on the thread count and, kernel for
- * kernel, equal the training network's. */
+ * kernel, equal the training network's. With bf16, the weight matrices are stored rounded
+ * to bfloat16 (matvec.c): half the bytes, and the network's arithmetic on the rounded weights. */
 #include "internal.h"
 
 #include <sched.h>
@@ -462,7 +463,7 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
     *out = NULL;
     if (!cr_kernel_available(kind)) return cr_fail(err, CR_EINVAL, -1, NULL, "kernel %s is not "
                                                    "available on this CPU", cr_kernel_name(kind));
-    cr_infer *f = calloc(1, sizeof *f);
+    cr_infer *f = aligned_zeros(sizeof *f); /* its barrier's fields are _Alignas(64) */
     if (!f) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     const cr_config *c = &m->cfg;
     f->cell = c->cell;
