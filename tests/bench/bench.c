@@ -529,12 +529,12 @@ static int cmd_sample(int argc, char **argv)
     o.cfg.batch = 1;
     o.cfg.seq_len = 1;
     print_shape("sample", &o, V);
-    printf(" threads=%d threads_used=%d weights=%s kernel=%s chars=%d seconds=%.3f chars_per_s=%.0f "
-           "gflops=%.2f mflop_per_char=%.4f cpu_util=%.2f others_cpu=%.2f peak_rss_kb=%ld "
-           "checksum=%llu\n", o.threads, cr_infer_threads_for(m, o.threads, o.bf16),
+    printf(" threads=%d threads_used=%d weights=%s kernel=%s chars=%d seconds=%.3f "
+           "chars_per_s=%.0f gflops=%.2f mflop_per_char=%.4f cpu_util=%.2f others_cpu=%.2f "
+           "peak_rss_kb=%ld checksum=%llu\n", o.threads, cr_infer_threads_for(m, o.threads, o.bf16),
            o.bf16 ? "bf16" : "fp32", cr_kernel_name(cr_kernel_best()), o.chars, dt, cps,
-           cps * f.fwd * 1e-9,
-           f.fwd * 1e-6, cpu / dt, others, peak_rss_kb(), (unsigned long long)sum);
+           cps * f.fwd * 1e-9, f.fwd * 1e-6, cpu / dt, others, peak_rss_kb(),
+           (unsigned long long)sum);
     cr_sampler_free(s);
     cr_model_free(m);
     free(text);
