@@ -416,8 +416,8 @@ const float *cr_infer_logits(const cr_infer *f) { return f->logits; }
 /* ---- building ---- */
 
 /* Below this many bytes of weights read per character for each thread, the waits cost more
- * than the work they share: a 2 x 64 LSTM (213 KB) samples faster on one thread, 2 x 96
- * (467 KB) on two (bench, quiet machine). */
+ * than the work they share: on a quiet machine a 2 x 64 LSTM (213 KB) sampled faster on one
+ * thread, 2 x 96 (467 KB) as fast on two, 2 x 128 (819 KB) a quarter faster on two. */
 #define BYTES_PER_THREAD (192 << 10)
 
 int cr_infer_threads_for(const cr_model *m, int wanted, int bf16)
