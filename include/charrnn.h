@@ -285,7 +285,10 @@ typedef struct cr_sample_options {
     double top_p;        /* 1 = off; in (0, 1] */
     int argmax;          /* always take the most likely character */
     int use_last;        /* latest weights instead of the best */
-    int threads;         /* threads for the matrix products (>= 1); any count gives the same text */
+    int threads;         /* at most this many threads (>= 1; fewer for small models); any count
+                            gives the same text */
+    int bf16;            /* multiply by the weight matrices rounded to bfloat16: half the memory
+                            read per character, a slightly different text */
     uint64_t seed;
 } cr_sample_options;
 

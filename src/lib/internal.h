@@ -187,6 +187,35 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
 /* The logits of the last forward, (T, B, V). */
 const float *cr_net_logits(const cr_net *n);
 
+/* ---- matrix-vector products over packed weights (matvec.c), for infer.c ----
+ * W holds rows of np panels of CR_PANEL columns (np <= CR_MATVEC_PANELS); the product adds
+ * x (K) W to pre (np * CR_PANEL), each element one chain over k in order, fused or unfused as
+ * the matrix kernel of the same kind. fp32: W (K, np * 16) floats. bf16: W ((K + 1) / 2,
+ * np * 16) 32-bit words, each the bf16 of row 2r in its low half and of row 2r + 1 in its high
+ * half (0 past K); the result equals the fp32 product with those rounded weights. */
+#define CR_PANEL 16
+#define CR_MATVEC_PANELS 8
+typedef void cr_matvec_fn(int np, int K, const float *x, const void *W, float *pre);
+cr_matvec_fn *cr_matvec_for(int kind, int bf16);
+uint16_t cr_bf16_from_float(float x); /* rounded to nearest, ties to even; NaN stays NaN */
+float cr_bf16_to_float(uint16_t b);
+
+/* ---- batch-1 inference for the sampler (infer.c): weights packed once per thread ---- */
+typedef struct cr_infer cr_infer;
+/* Packs the weights params (laid out by m's tensors) for the pool's threads (pool may be NULL:
+ * one thread) and the matrix-vector kernel of that kind, with the weight matrices (l*.Wx, l*.Wh,
+ * out.W) rounded to bfloat16 when bf16 is set; the state starts at zero. The result does not
+ * depend on the thread count, and equals the network's on the same (rounded) weights. */
+int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind, int bf16,
+                 cr_infer **out, cr_error *err);
+void cr_infer_free(cr_infer *f);
+/* How many of wanted threads are worth their waits for m: fewer for small models. */
+int cr_infer_threads_for(const cr_model *m, int wanted, int bf16);
+/* Feeds one character: updates the state and computes the logits. */
+void cr_infer_step(cr_infer *f, uint32_t token);
+/* The logits after the last step, (V); zero before the first. */
+const float *cr_infer_logits(const cr_infer *f);
+
 /* ---- optimizer ---- */
 double cr_lr_at(const cr_config *c, uint64_t step);
 /* These run over the pool (or NULL), with the same result for any thread count. */

@@ -8,11 +8,10 @@
 struct cr_sampler {
     const cr_model *m;
     const float *w;        /* (nparams) the weights sampled from */
-    cr_net *net;
-    cr_pool *pool;         /* threads for the products, or NULL */
+    cr_infer *inf;         /* the network, packed for one character at a time */
+    cr_pool *pool;         /* its threads, or NULL */
     cr_sample_options o;
     cr_rng rng;
-    float *state;          /* (L, S, 1, H) */
     float *probs;          /* (V) at temperature 1 */
     double *weights;       /* (V) the distribution drawn from */
     uint32_t *order;       /* (V) ids by falling probability, for top-k and top-p */
@@ -27,15 +26,15 @@ void cr_sample_options_default(cr_sample_options *o)
     o->argmax = 0;
     o->use_last = 0;
     o->threads = 1;
+    o->bf16 = 0;
     o->seed = 1;
 }
 
 void cr_sampler_free(cr_sampler *s)
 {
     if (!s) return;
-    cr_net_free(s->net);
+    cr_infer_free(s->inf);
     cr_pool_free(s->pool);
-    free(s->state);
     free(s->probs);
     free(s->weights);
     free(s->order);
@@ -59,31 +58,30 @@ int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **o
     s->o = *o;
     s->w = (!o->use_last && m->best) ? m->best : m->params;
     cr_rng_seed(&s->rng, o->seed);
-    s->state = calloc(cr_carry_floats(&m->cfg) / (size_t)m->cfg.batch, sizeof *s->state);
     s->probs = calloc(V, sizeof *s->probs);
     s->weights = calloc(V, sizeof *s->weights);
     s->order = calloc(V, sizeof *s->order);
-    if (!s->state || !s->probs || !s->weights || !s->order) {
+    if (!s->probs || !s->weights || !s->order) {
         cr_sampler_free(s);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     }
-    if (o->threads > 1 && cr_pool_new(o->threads, &s->pool) != CR_OK) {
+    int threads = cr_infer_threads_for(m, o->threads, o->bf16);
+    if (threads > 1 && cr_pool_new(threads, &s->pool) != CR_OK) {
         cr_sampler_free(s);
-        return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", o->threads);
+        return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", threads);
     }
-    int rc = cr_net_new(m, 1, 1, 0, s->pool, &s->net, err);
+    int rc = cr_infer_new(m, s->w, s->pool, cr_kernel_best(), o->bf16, &s->inf, err);
     if (rc) {
         cr_sampler_free(s);
         return rc;
     }
-    cr_net_weights_changed(s->net, s->w);
     *out = s;
     return CR_OK;
 }
 
 void cr_sampler_feed(cr_sampler *s, uint32_t id)
 {
-    cr_net_forward(s->net, s->w, &id, NULL, 1, 1, s->state, NULL, NULL);
+    cr_infer_step(s->inf, id);
     s->fed = 1;
 }
 
@@ -95,7 +93,7 @@ static const float *current_logits(cr_sampler *s)
         if (nl < 0) return s->w + s->m->tensors[cr_model_find_tensor(s->m, "out.b")].offset;
         cr_sampler_feed(s, (uint32_t)nl);
     }
-    return cr_net_logits(s->net);
+    return cr_infer_logits(s->inf);
 }
 
 /* weights[i] = exp((z[i] - max) / temperature); returns their sum */

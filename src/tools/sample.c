@@ -26,6 +26,8 @@ static const char USAGE[] =
     "                        always give the same text [a new seed each run]\n"
     "      --last            use the latest weights, not the best by validation loss\n"
     "      --threads N       threads; the text does not depend on it [all cores]\n"
+    "      --bf16            weights rounded to bfloat16: faster for large models,\n"
+    "                        a slightly different text\n"
     "  -h, --help            show this help;  --version  show the version\n"
     "\n"
     "Example:\n"
@@ -33,14 +35,15 @@ static const char USAGE[] =
 
 enum {
     O_TOPK = 256, O_TOPP, O_ARGMAX, O_PRIME, O_PRIMEFILE, O_STOP, O_SEED, O_LAST, O_THREADS,
-    O_VERSION
+    O_BF16, O_VERSION
 };
 
 static const struct option LONG_OPTS[] = {
     {"length", 1, 0, 'n'}, {"temperature", 1, 0, 't'}, {"top-k", 1, 0, O_TOPK},
     {"top-p", 1, 0, O_TOPP}, {"argmax", 0, 0, O_ARGMAX}, {"prime", 1, 0, O_PRIME},
     {"prime-file", 1, 0, O_PRIMEFILE}, {"stop", 1, 0, O_STOP}, {"seed", 1, 0, O_SEED},
-    {"last", 0, 0, O_LAST}, {"threads", 1, 0, O_THREADS}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+    {"last", 0, 0, O_LAST}, {"threads", 1, 0, O_THREADS}, {"bf16", 0, 0, O_BF16},
+    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
     cr_sample_options so;
@@ -78,6 +81,7 @@ static void parse_options(int argc, char **argv, options *o)
             break;
         case O_LAST: o->so.use_last = 1; break;
         case O_THREADS: o->so.threads = (int)cli_int("--threads", a, 1, 256); break;
+        case O_BF16: o->so.bf16 = 1; break;
         case 'h':
             fputs(USAGE, stdout);
             cli_close_stdout();

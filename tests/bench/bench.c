@@ -19,7 +19,7 @@ static const char usage[] =
     "Usage: bench train    [SHAPE] [--threads N] [--steps N] [--warmup N] CORPUS\n"
     "       bench phases   [SHAPE] [--threads N] [--steps N] [--warmup N] CORPUS\n"
     "       bench products [SHAPE] [--threads N] CORPUS\n"
-    "       bench sample   [SHAPE] [--chars N] [--threads N] CORPUS\n"
+    "       bench sample   [SHAPE] [--chars N] [--threads N] [--bf16] CORPUS\n"
     "       bench peak     [--threads N] [--kind generic|avx2|avx512]\n"
     "       bench quality  [--time S] [--threads N] CORPUS\n"
     "SHAPE: --cell lstm|gru|rnn --layers N --hidden N --embed N --batch N --seq-len N\n"
@@ -31,7 +31,8 @@ static const char usage[] =
     "           weight packing\n"
     "  products each matrix product of a training step and of sampling a character, timed\n"
     "           alone (one line each, then a total)\n"
-    "  sample   batch-1 sampling characters per second (random weights, corpus vocabulary)\n"
+    "  sample   batch-1 sampling characters per second (random weights, corpus vocabulary),\n"
+    "           with --bf16 from weights rounded to bfloat16\n"
     "  peak     GFLOP/s of independent fused multiply-add chains on N threads\n"
     "  quality  best validation loss after S seconds of training with default settings\n";
 
@@ -192,11 +193,12 @@ typedef struct opts {
     int threads, steps, warmup, chars;
     double seconds;
     int kind;          /* peak: -1 = the widest this CPU runs */
+    int bf16;          /* sample: bfloat16 weights */
     const char *corpus;
 } opts;
 
 enum { O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_BATCH, O_SEQ, O_THREADS, O_STEPS, O_WARMUP,
-       O_CHARS, O_TIME, O_KIND, O_HELP };
+       O_CHARS, O_TIME, O_KIND, O_BF16, O_HELP };
 
 static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
 {
@@ -205,6 +207,7 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
         {"embed", 1, 0, O_EMBED}, {"batch", 1, 0, O_BATCH}, {"seq-len", 1, 0, O_SEQ},
         {"threads", 1, 0, O_THREADS}, {"steps", 1, 0, O_STEPS}, {"warmup", 1, 0, O_WARMUP},
         {"chars", 1, 0, O_CHARS}, {"time", 1, 0, O_TIME}, {"kind", 1, 0, O_KIND},
+        {"bf16", 0, 0, O_BF16},
         {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     cr_config_default(&o->cfg);
     o->cfg.eval_every = 100000000; /* no evaluation inside the timed steps */
@@ -214,6 +217,7 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
     o->chars = 20000;
     o->seconds = 180;
     o->kind = -1;
+    o->bf16 = 0;
     o->corpus = NULL;
     opterr = 0;
     optind = 2; /* after the subcommand */
@@ -236,6 +240,7 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
         case O_STEPS: o->steps = (int)parse_int("--steps", a, 1, 100000000); break;
         case O_WARMUP: o->warmup = (int)parse_int("--warmup", a, 0, 100000000); break;
         case O_CHARS: o->chars = (int)parse_int("--chars", a, 1, 2000000000); break;
+        case O_BF16: o->bf16 = 1; break;
         case O_TIME: o->seconds = parse_pos("--time", a); break;
         case O_KIND:
             if (!strcmp(a, "generic")) o->kind = CR_KERNEL_GENERIC;
@@ -509,6 +514,7 @@ static int cmd_sample(int argc, char **argv)
     cr_sample_options so;
     cr_sample_options_default(&so);
     so.threads = o.threads;
+    so.bf16 = o.bf16;
     cr_sampler *s = NULL;
     cr_error err;
     if (cr_sampler_new(m, &so, &s, &err) != CR_OK) die("%s", err.message);
@@ -527,10 +533,12 @@ static int cmd_sample(int argc, char **argv)
     o.cfg.batch = 1;
     o.cfg.seq_len = 1;
     print_shape("sample", &o, V);
-    printf(" threads=%d kernel=%s chars=%d seconds=%.3f chars_per_s=%.0f gflops=%.2f "
-           "mflop_per_char=%.4f cpu_util=%.2f others_cpu=%.2f peak_rss_kb=%ld checksum=%llu\n",
-           o.threads, cr_kernel_name(cr_kernel_best()), o.chars, dt, cps, cps * f.fwd * 1e-9,
-           f.fwd * 1e-6, cpu / dt, others, peak_rss_kb(), (unsigned long long)sum);
+    printf(" threads=%d threads_used=%d weights=%s kernel=%s chars=%d seconds=%.3f "
+           "chars_per_s=%.0f gflops=%.2f mflop_per_char=%.4f cpu_util=%.2f others_cpu=%.2f "
+           "peak_rss_kb=%ld checksum=%llu\n", o.threads, cr_infer_threads_for(m, o.threads, o.bf16),
+           o.bf16 ? "bf16" : "fp32", cr_kernel_name(cr_kernel_best()), o.chars, dt, cps,
+           cps * f.fwd * 1e-9, f.fwd * 1e-6, cpu / dt, others, peak_rss_kb(),
+           (unsigned long long)sum);
     cr_sampler_free(s);
     cr_model_free(m);
     free(text);

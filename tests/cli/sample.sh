@@ -66,9 +66,18 @@ expect_status 0
 end
 
 begin sample_threads_give_the_same_text
-train-charrnn $TINY --hidden 64 --steps 2 -o "$work/t.ckpt" $CORPUS 2>/dev/null
+# 192 units: large enough that the sampler does use three threads (smaller models use fewer)
+train-charrnn $TINY --hidden 192 --steps 2 -o "$work/t.ckpt" $CORPUS 2>/dev/null
 a=$(sample -n 300 --seed 9 --threads 1 "$work/t.ckpt")
 b=$(sample -n 300 --seed 9 --threads 2 "$work/t.ckpt")
 c=$(sample -n 300 --seed 9 --threads 3 "$work/t.ckpt")
 [ "$a" = "$b" ] && [ "$a" = "$c" ] || fail "the thread count changed the text"
+end
+
+begin sample_bf16_repeatable_for_any_thread_count
+a=$(sample -n 300 --seed 9 --bf16 --threads 1 "$work/t.ckpt")
+b=$(sample -n 300 --seed 9 --bf16 --threads 3 "$work/t.ckpt")
+c=$(sample -n 300 --seed 9 --bf16 --threads 3 "$work/t.ckpt")
+[ ${#a} -ge 300 ] || fail "--bf16 gave ${#a} characters"
+[ "$a" = "$b" ] && [ "$b" = "$c" ] || fail "--bf16 text changed with the thread count or run"
 end

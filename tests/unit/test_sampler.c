@@ -88,6 +88,23 @@ TEST(sampler_same_seed_same_text)
     }
 }
 
+TEST(sampler_threads_give_the_same_text)
+{
+    /* a model large enough for three threads (small ones get fewer, see cr_infer_threads_for) */
+    cr_model *m = tiny_model(CR_GRU, 2, 160, 5, ALPHABET, 3);
+    REQUIRE(m);
+    REQUIRE(cr_infer_threads_for(m, 3, 0) == 3);
+    enum { N = 300 };
+    uint32_t a[N], b[N];
+    cr_sample_options o = opts(17);
+    draw(m, &o, a, N);
+    for (o.threads = 2; o.threads <= 3; o.threads++) {
+        draw(m, &o, b, N);
+        CHECK(memcmp(a, b, sizeof a) == 0);
+    }
+    cr_model_free(m);
+}
+
 TEST(sampler_probs_match_the_network)
 {
     /* the sampler's distribution after feeding a prime equals a softmax of the network's
