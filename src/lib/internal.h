@@ -172,7 +172,9 @@ typedef struct cr_net cr_net;
 int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
                cr_error *err);
 void cr_net_free(cr_net *n);
-/* Call after the weights change (refreshes the packed copies). */
+/* The net multiplies by packed copies of the weight matrices, made from m->params by
+ * cr_net_new: call this whenever the weights change or other weights are to be used, before
+ * passing them as params to cr_net_forward and cr_net_backward. */
 void cr_net_weights_changed(cr_net *n, const float *params);
 /* Forward over tokens (T, B) with states (L, S, B, H) carried in and updated in place; returns
  * the summed cross-entropy (nats) over the targets that are not CR_IGNORE, and counts them.

@@ -52,6 +52,7 @@ static int compare(const cr_model *m, const float *wnet, const float *params, in
     int ok = state && p && q && cr_net_new(m, 1, 1, 0, NULL, &net, &e) == CR_OK &&
              (threads == 1 || cr_pool_new(threads, &pool) == CR_OK) &&
              cr_infer_new(m, params, pool, kind, bf16, &f, &e) == CR_OK;
+    if (ok) cr_net_weights_changed(net, wnet); /* the net packs the weights it multiplies by */
     *dprob = *dlogit = 0;
     cr_rng r;
     cr_rng_seed(&r, 5);
