@@ -224,15 +224,6 @@ static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *para
 
 /* ---- one character ---- */
 
-static void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 #define SPIN_ROUNDS 1000 /* pauses before a waiting thread starts yielding its core */
 
 /* Every one of the n threads waits here until all have arrived; what each wrote before is then
@@ -247,7 +238,7 @@ static void barrier(cr_infer *f, int n)
         return;
     }
     for (long i = 0; atomic_load_explicit(&f->bar_phase, memory_order_acquire) == phase; i++) {
-        if (i < SPIN_ROUNDS) relax();
+        if (i < SPIN_ROUNDS) cr_cpu_relax();
         else sched_yield(); /* the thread we wait for may have lost its core */
     }
 }
@@ -257,11 +248,10 @@ static void barrier(cr_infer *f, int n)
  * vectorise them once cr_sigmoid and cr_tanh allow it; compiled once per instruction set and
  * chosen by the kernel kind, as the cells' own loops, so that a contracted or fused
  * multiply-add is the same here as there. */
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-
-static ALWAYS_INLINE void lstm_units(int n, const float *restrict ai, const float *restrict af,
-                                     const float *restrict ag, const float *restrict ao,
-                                     float *restrict c, float *restrict h)
+static CR_ALWAYS_INLINE void lstm_units(int n, const float *restrict ai,
+                                        const float *restrict af, const float *restrict ag,
+                                        const float *restrict ao, float *restrict c,
+                                        float *restrict h)
 {
     for (int j = 0; j < n; j++) {
         float i = cr_sigmoid(ai[j]), f = cr_sigmoid(af[j]);
@@ -273,11 +263,11 @@ static ALWAYS_INLINE void lstm_units(int n, const float *restrict ai, const floa
 }
 
 /* xr xz xn: the input side with the bias; sr sz sn: the recurrent side; hp: h[t-1] */
-static ALWAYS_INLINE void gru_units(int n, const float *restrict xr, const float *restrict xz,
-                                    const float *restrict xn, const float *restrict sr,
-                                    const float *restrict sz, const float *restrict sn,
-                                    const float *restrict bhn, const float *restrict hp,
-                                    float *restrict h)
+static CR_ALWAYS_INLINE void gru_units(int n, const float *restrict xr,
+                                       const float *restrict xz, const float *restrict xn,
+                                       const float *restrict sr, const float *restrict sz,
+                                       const float *restrict sn, const float *restrict bhn,
+                                       const float *restrict hp, float *restrict h)
 {
     for (int j = 0; j < n; j++) {
         float r = cr_sigmoid(xr[j] + sr[j]);
@@ -288,7 +278,7 @@ static ALWAYS_INLINE void gru_units(int n, const float *restrict xr, const float
     }
 }
 
-static ALWAYS_INLINE void rnn_units(int n, const float *restrict a, float *restrict h)
+static CR_ALWAYS_INLINE void rnn_units(int n, const float *restrict a, float *restrict h)
 {
     for (int j = 0; j < n; j++)
         h[j] = cr_tanh(a[j]);
@@ -297,8 +287,8 @@ static ALWAYS_INLINE void rnn_units(int n, const float *restrict a, float *restr
 /* Chunks [c, c + nc) of layer l from their pre-activations: px the input side with the bias
  * (LSTM and RNN: the recurrent side added), ph (GRU) the recurrent side; panel i * gp + q holds
  * gate q of chunk c + i. hp (H) the state before, hn (H) receives the new one. */
-static ALWAYS_INLINE void gates(const cr_infer *f, int l, int c, int nc, const float *px,
-                                const float *ph, const float *hp, float *hn)
+static CR_ALWAYS_INLINE void gates(const cr_infer *f, int l, int c, int nc, const float *px,
+                                   const float *ph, const float *hp, float *hn)
 {
     const int H = f->H, gp = f->gp;
     for (int i = 0; i < nc; i++) {
@@ -324,27 +314,7 @@ static ALWAYS_INLINE void gates(const cr_infer *f, int l, int c, int nc, const f
 #define GATES_PARAMS                                                                         \
     (const cr_infer *f, int l, int c, int nc, const float *px, const float *ph, const float *hp, \
      float *hn)
-static void gates_generic GATES_PARAMS { gates(f, l, c, nc, px, ph, hp, hn); }
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("avx2,fma"))) static void gates_avx2 GATES_PARAMS
-{
-    gates(f, l, c, nc, px, ph, hp, hn);
-}
-__attribute__((target("avx512f,fma"))) static void gates_avx512 GATES_PARAMS
-{
-    gates(f, l, c, nc, px, ph, hp, hn);
-}
-#endif
-
-static gates_fn *gates_for(int kind)
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (kind == CR_KERNEL_AVX512) return gates_avx512;
-    if (kind == CR_KERNEL_AVX2) return gates_avx2;
-#endif
-    (void)kind;
-    return gates_generic;
-}
+CR_SIMD_VARIANTS(gates_fn *, gates, GATES_PARAMS, (f, l, c, nc, px, ph, hp, hn))
 
 /* Layer l for the thread's units: x (Kx) the input (NULL for one-hot), hp (H) the state, hn
  * (H) receives the new state of those units. */

@@ -55,6 +55,15 @@ typedef void (*cr_task_fn)(void *ctx, int task, int ntasks);
 int cr_pool_new(int threads, cr_pool **out);
 void cr_pool_free(cr_pool *p);
 int cr_pool_threads(const cr_pool *p);
+/* A hint to the CPU inside a spin-wait loop. */
+static inline void cr_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 /* Runs fn(ctx, i, n) for i in 0..n-1 with n = the pool's thread count, and waits. */
 void cr_pool_run(cr_pool *p, cr_task_fn fn, void *ctx);
 

@@ -28,22 +28,13 @@ typedef struct worker_arg {
     int index;
 } worker_arg;
 
-static void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 /* Waits until the generation differs from seen; returns it. */
 static unsigned long wait_for_job(cr_pool *p, unsigned long seen)
 {
     for (int i = 0; i < SPIN_ROUNDS; i++) {
         unsigned long g = atomic_load(&p->generation);
         if (g != seen || atomic_load(&p->quit)) return g;
-        relax();
+        cr_cpu_relax();
     }
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add(&p->sleepers, 1);
@@ -137,7 +128,7 @@ void cr_pool_run(cr_pool *p, cr_task_fn fn, void *ctx)
     fn(ctx, 0, p->n);
     /* a worker that lost its core (a busy machine) is waited for with yields, not spins */
     for (long i = 0; atomic_load(&p->pending) > 0; i++) {
-        if (i < SPIN_ROUNDS) relax();
+        if (i < SPIN_ROUNDS) cr_cpu_relax();
         else sched_yield();
     }
 }
