@@ -297,7 +297,8 @@ void cr_sample_options_default(cr_sample_options *o);
 typedef struct cr_sampler cr_sampler;
 int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **out, cr_error *err);
 void cr_sampler_free(cr_sampler *s);
-/* Feeds one known character id into the model (priming). */
+/* Feeds one known character id into the model (priming); an id at or above the vocabulary
+ * size is ignored. */
 void cr_sampler_feed(cr_sampler *s, uint32_t id);
 /* Draws the next character from the distribution after the last fed character, feeds it, and
  * returns its id. Before anything was fed, draws from the state after a newline if the vocabulary

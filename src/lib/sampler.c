@@ -81,6 +81,7 @@ int cr_sampler_new(const cr_model *m, const cr_sample_options *o, cr_sampler **o
 
 void cr_sampler_feed(cr_sampler *s, uint32_t id)
 {
+    if (id >= s->m->vocab.size) return; /* not a character of the model: nothing to feed */
     cr_infer_step(s->inf, id);
     s->fed = 1;
 }

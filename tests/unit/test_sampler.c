@@ -193,6 +193,24 @@ TEST(sampler_starts_after_newline_or_from_zero_state)
     cr_model_free(m);
 }
 
+/* An id outside the vocabulary changes nothing (it used to be read past the weights). */
+TEST(sampler_ignores_an_id_outside_the_vocabulary)
+{
+    cr_model *m = peaked_model(CR_LSTM, 4);
+    cr_sample_options o = opts(1);
+    cr_sampler *a = new_sampler(m, &o), *b = new_sampler(m, &o);
+    REQUIRE(a && b);
+    size_t V = m->vocab.size;
+    cr_sampler_feed(a, 2);
+    cr_sampler_feed(b, 2);
+    cr_sampler_feed(b, (uint32_t)V);
+    cr_sampler_feed(b, 0xFFFFFFFFu);
+    CHECK(memcmp(cr_sampler_probs(a), cr_sampler_probs(b), V * sizeof(float)) == 0);
+    cr_sampler_free(a);
+    cr_sampler_free(b);
+    cr_model_free(m);
+}
+
 TEST(sampler_argmax_takes_the_most_likely)
 {
     cr_model *m = peaked_model(CR_LSTM, 7);
