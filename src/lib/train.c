@@ -27,6 +27,7 @@ struct cr_trainer {
     cr_train_progress good_prog;
     cr_rng good_rng;
     int have_good;
+    double lr_scale;       /* on top of the schedule: see cr_trainer_set_lr_scale */
     /* since the last history row */
     double pend_loss, pend_time;
     uint64_t pend_steps, pend_chars;
@@ -99,6 +100,7 @@ int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threa
     cr_trainer *t = calloc(1, sizeof *t);
     if (!t) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     t->m = m;
+    t->lr_scale = 1.0;
     size_t n;
     rc = cr_vocab_encode(&m->vocab, text, len, &t->ids, &n, err);
     if (rc) goto fail;
@@ -143,6 +145,10 @@ fail:
 }
 
 uint64_t cr_trainer_steps_per_epoch(const cr_trainer *t) { return t->chunks; }
+void cr_trainer_set_lr_scale(cr_trainer *t, double scale)
+{
+    t->lr_scale = scale > 1 ? 1 : scale > 0 ? scale : 0; /* NaN: 0 */
+}
 size_t cr_trainer_train_chars(const cr_trainer *t) { return t->ntrain; }
 size_t cr_trainer_val_chars(const cr_trainer *t) { return t->nval; }
 
@@ -308,7 +314,7 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     }
     keep_as_last_good(t);
     float gscale = c->clip > 0 && r->grad_norm > c->clip ? (float)(c->clip / r->grad_norm) : 1.0f;
-    r->lr = cr_lr_at(c, m->prog.step);
+    r->lr = cr_lr_at(c, m->prog.step) * t->lr_scale;
     /* the new values go to the spare buffers, which then trade places with the model's: the
      * old ones stay behind as the last good model, with no copy */
     cr_optim_out to = {t->good_params, t->good_m1, t->good_m2};

@@ -27,6 +27,8 @@ static const char USAGE[] =
     "  --lr X                peak learning rate [2e-3]\n"
     "  --lr-decay X          learning-rate factor per 1000 steps [0.9]\n"
     "  --warmup N            steps of learning-rate warm-up [100]\n"
+    "  --anneal X            share of this run, at its end, over which the learning\n"
+    "                        rate falls to zero; 0 = off [0]\n"
     "  --optimizer adam|sgd  [adam]; sgd uses momentum 0.9\n"
     "  --clip X              maximum gradient norm; 0 = off [5]\n"
     "  --val-frac X          share of the corpus's end held out for validation [0.1]\n"
@@ -52,7 +54,7 @@ static const char USAGE[] =
 enum {
     O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_DROPOUT, O_SEQ, O_BATCH, O_LR, O_DECAY,
     O_WARMUP, O_OPT, O_CLIP, O_VAL, O_EVAL, O_SEED, O_THREADS, O_TIME, O_STEPS, O_EPOCHS,
-    O_PATIENCE, O_RESUME, O_CKEVERY, O_VERSION, O_LAST
+    O_PATIENCE, O_ANNEAL, O_RESUME, O_CKEVERY, O_VERSION, O_LAST
 };
 
 static const struct option LONG_OPTS[] = {
@@ -62,7 +64,8 @@ static const struct option LONG_OPTS[] = {
     {"warmup", 1, 0, O_WARMUP}, {"optimizer", 1, 0, O_OPT}, {"clip", 1, 0, O_CLIP},
     {"val-frac", 1, 0, O_VAL}, {"eval-every", 1, 0, O_EVAL}, {"seed", 1, 0, O_SEED},
     {"threads", 1, 0, O_THREADS}, {"time", 1, 0, O_TIME}, {"steps", 1, 0, O_STEPS},
-    {"epochs", 1, 0, O_EPOCHS}, {"patience", 1, 0, O_PATIENCE}, {"resume", 1, 0, O_RESUME},
+    {"epochs", 1, 0, O_EPOCHS}, {"patience", 1, 0, O_PATIENCE}, {"anneal", 1, 0, O_ANNEAL},
+    {"resume", 1, 0, O_RESUME},
     {"checkpoint-every", 1, 0, O_CKEVERY}, {"output", 1, 0, 'o'}, {"quiet", 0, 0, 'q'},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
@@ -71,6 +74,7 @@ typedef struct options {
     char given[O_LAST];     /* which options the command line set */
     const char *output, *resume;
     double time_limit, checkpoint_every;
+    double anneal;          /* share of the run, at its end, where the rate falls to 0 */
     uint64_t steps, epochs;
     long patience;
     int threads, quiet;
@@ -128,6 +132,7 @@ static void parse_options(int argc, char **argv, options *o)
         case O_TIME: o->time_limit = cli_double("--time", a, 0, 1, 1e9); break;
         case O_STEPS: o->steps = (uint64_t)cli_int("--steps", a, 1, 2000000000); break;
         case O_EPOCHS: o->epochs = (uint64_t)cli_int("--epochs", a, 1, 1000000); break;
+        case O_ANNEAL: o->anneal = cli_double("--anneal", a, 0, 0, 1); break;
         case O_PATIENCE: o->patience = cli_int("--patience", a, 1, 1000000); break;
         case O_RESUME: o->resume = a; break;
         case O_CKEVERY: o->checkpoint_every = cli_double("--checkpoint-every", a, 0, 1, 1e9); break;
@@ -379,6 +384,14 @@ static double run_fraction(const options *o, const progress *p, const cr_train_p
     return fmin(f, 1.0);
 }
 
+/* The learning rate's factor at run fraction f: 1, then a straight fall to 0 over the last
+ * share o->anneal of the run. */
+static double anneal_scale(const options *o, double f)
+{
+    if (o->anneal <= 0 || f <= 1 - o->anneal) return 1;
+    return fmax(0, (1 - f) / o->anneal);
+}
+
 static void show(const options *o, progress *p, const cr_model *m, const cr_step_result *r,
                  int force)
 {
@@ -409,8 +422,8 @@ static void show(const options *o, progress *p, const cr_model *m, const cr_step
         if (r->evaluated && !isnan(r->val_loss))
             snprintf(val, sizeof val, "  val %.4f (%.3f bits)%s", r->val_loss,
                      r->val_loss / log(2.0), r->improved ? " best" : "");
-        fprintf(stderr, "step %llu  epoch %.2f  loss %.4f%s  %.0f chars/s  %s\n",
-                (unsigned long long)g->step, epoch, r->loss, val, cps, el);
+        fprintf(stderr, "step %llu  epoch %.2f  loss %.4f  lr %.2g%s  %.0f chars/s  %s\n",
+                (unsigned long long)g->step, epoch, r->loss, r->lr, val, cps, el);
     }
 }
 
@@ -494,16 +507,20 @@ int main(int argc, char **argv)
     const char *why = "stopped";
     cr_step_result r = {.val_loss = NAN};
     int evaluated_last = 1;
+    double eval_s = 0; /* the last step that validated took this long: kept back from --time
+                          for the validation that closes the run */
     for (;;) {
         if (stop_signal) {
             why = stop_signal == SIGINT ? "interrupted" : "terminated";
             break;
         }
         double elapsed = now_s() - p.start;
-        if (o.time_limit && elapsed >= o.time_limit) { why = "time limit reached"; break; }
+        if (o.time_limit && elapsed + eval_s >= o.time_limit) { why = "time limit reached"; break; }
         if (o.steps && g->step - p.steps0 >= o.steps) { why = "step limit reached"; break; }
         if (o.epochs && g->epoch - epoch0 >= o.epochs) { why = "epoch limit reached"; break; }
+        cr_trainer_set_lr_scale(t, anneal_scale(&o, run_fraction(&o, &p, g, elapsed)));
         rc = cr_trainer_step(t, &r, &err);
+        if (r.evaluated) eval_s = now_s() - p.start - elapsed;
         if (rc == CR_EDIVERGED) {
             end_line(&p);
             if (!to_stdout) save(&o, m, 0);

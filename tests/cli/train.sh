@@ -61,6 +61,22 @@ grep -q "$(printf '\r')" "$work/err" && fail "carriage returns in a log that is 
 [ -s "$work/out" ] && fail "chatter on standard output"
 end
 
+begin train_anneal_lowers_the_rate_at_the_end
+# 8 steps, the last half annealed: step k starts at (k - 1) / 8 of the run
+opts="--hidden 16 --layers 1 --seq-len 16 --batch 4 --threads 1 --steps 8 --eval-every 2 --warmup 0 --lr-decay 1 --lr 0.01"
+run train-charrnn $opts --anneal 0.5 -o "$work/an.ckpt" $CORPUS
+expect_status 0
+expect_err "^step 4 .* lr 0.01 "
+expect_err "^step 6 .* lr 0.0075 "
+expect_err "^step 8 .* lr 0.0025 "
+run train-charrnn $opts -o "$work/an0.ckpt" $CORPUS
+expect_err "^step 8 .* lr 0.01 "
+run train-charrnn $opts --anneal 1.5 -o "$work/an1.ckpt" $CORPUS
+expect_status 2
+expect_err "anneal"
+expect_one_line_err
+end
+
 begin train_epochs_and_patience
 run train-charrnn $TINY --seq-len 64 --batch 16 --epochs 2 --val-frac 0.5 -o "$work/e.ckpt" $CORPUS
 expect_status 0

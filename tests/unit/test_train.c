@@ -262,3 +262,46 @@ TEST(train_thread_count_does_not_change_the_result)
     }
     free(text);
 }
+
+/* One Adam step from the same start with the rate scaled by 1, 0.5 and 0: the change to the
+ * weights is linear in the rate (Adam's step is lr times a ratio of moments), and 0 keeps them. */
+TEST(train_lr_scale_scales_the_step)
+{
+    char *text = toy_corpus(3000, 9);
+    cr_config c = small_config(CR_LSTM);
+    c.dropout = 0;
+    c.warmup = 0;
+    const double scales[3] = {1.0, 0.5, 0.0};
+    cr_model *m[3];
+    cr_step_result r[3];
+    float *w0 = NULL;
+    for (int k = 0; k < 3; k++) {
+        cr_trainer *t;
+        cr_error e;
+        REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, 3000, &m[k], &e) == CR_OK);
+        if (!w0) {
+            w0 = malloc(m[k]->nparams * sizeof *w0);
+            REQUIRE(w0);
+            memcpy(w0, m[k]->params, m[k]->nparams * sizeof *w0);
+        }
+        REQUIRE(cr_trainer_new(m[k], (unsigned char *)text, 3000, 1, &t, &e) == CR_OK);
+        cr_trainer_set_lr_scale(t, scales[k]);
+        REQUIRE(cr_trainer_step(t, &r[k], &e) == CR_OK);
+        cr_trainer_free(t);
+    }
+    CHECK_CLOSE(r[0].lr, c.lr, 1e-12, 0);
+    CHECK_CLOSE(r[1].lr, 0.5 * c.lr, 1e-12, 0);
+    CHECK(r[2].lr == 0);
+    CHECK(same_floats(m[2]->params, w0, m[2]->nparams));
+    double worst = 0, moved = 0;
+    for (size_t i = 0; i < m[0]->nparams; i++) {
+        double d1 = (double)m[0]->params[i] - w0[i], dh = (double)m[1]->params[i] - w0[i];
+        moved = fmax(moved, fabs(d1));
+        worst = fmax(worst, fabs(dh - 0.5 * d1));
+    }
+    CHECK(moved > 0.5 * c.lr); /* the full step moved something by about lr */
+    CHECK(worst < 1e-6);       /* float rounding of weights near 1, no more */
+    for (int k = 0; k < 3; k++) cr_model_free(m[k]);
+    free(w0);
+    free(text);
+}
