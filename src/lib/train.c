@@ -2,6 +2,7 @@
  * held-out split, the best weights, and the history. */
 #include "internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +146,6 @@ fail:
 }
 
 uint64_t cr_trainer_steps_per_epoch(const cr_trainer *t) { return t->chunks; }
-void cr_trainer_set_lr_scale(cr_trainer *t, double scale)
-{
-    t->lr_scale = scale > 1 ? 1 : scale > 0 ? scale : 0; /* NaN: 0 */
-}
 size_t cr_trainer_train_chars(const cr_trainer *t) { return t->ntrain; }
 size_t cr_trainer_val_chars(const cr_trainer *t) { return t->nval; }
 
@@ -280,6 +277,12 @@ static void restore_last_good(cr_trainer *t)
     m->prog.wall_s = wall; /* the time was spent all the same */
     m->rng = t->good_rng;
     cr_net_weights_changed(t->net, m->params);
+}
+
+void cr_trainer_set_lr_scale(cr_trainer *t, double scale)
+{
+    assert(scale >= 0 && scale <= 1); /* also false for NaN */
+    t->lr_scale = scale;
 }
 
 int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)

@@ -65,8 +65,8 @@ static const struct option LONG_OPTS[] = {
     {"val-frac", 1, 0, O_VAL}, {"eval-every", 1, 0, O_EVAL}, {"seed", 1, 0, O_SEED},
     {"threads", 1, 0, O_THREADS}, {"time", 1, 0, O_TIME}, {"steps", 1, 0, O_STEPS},
     {"epochs", 1, 0, O_EPOCHS}, {"patience", 1, 0, O_PATIENCE}, {"anneal", 1, 0, O_ANNEAL},
-    {"resume", 1, 0, O_RESUME},
-    {"checkpoint-every", 1, 0, O_CKEVERY}, {"output", 1, 0, 'o'}, {"quiet", 0, 0, 'q'},
+    {"resume", 1, 0, O_RESUME}, {"checkpoint-every", 1, 0, O_CKEVERY}, {"output", 1, 0, 'o'},
+    {"quiet", 0, 0, 'q'},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
@@ -132,8 +132,8 @@ static void parse_options(int argc, char **argv, options *o)
         case O_TIME: o->time_limit = cli_double("--time", a, 0, 1, 1e9); break;
         case O_STEPS: o->steps = (uint64_t)cli_int("--steps", a, 1, 2000000000); break;
         case O_EPOCHS: o->epochs = (uint64_t)cli_int("--epochs", a, 1, 1000000); break;
-        case O_ANNEAL: o->anneal = cli_double("--anneal", a, 0, 0, 1); break;
         case O_PATIENCE: o->patience = cli_int("--patience", a, 1, 1000000); break;
+        case O_ANNEAL: o->anneal = cli_double("--anneal", a, 0, 0, 1); break;
         case O_RESUME: o->resume = a; break;
         case O_CKEVERY: o->checkpoint_every = cli_double("--checkpoint-every", a, 0, 1, 1e9); break;
         case 'o': o->output = a; break;
@@ -356,6 +356,8 @@ typedef struct progress {
     double start, last_draw;
     uint64_t steps0;
     uint64_t spe;          /* steps per epoch */
+    uint64_t pos0;         /* steps of its epoch the run started into (a resumed run) */
+    double time_kept;      /* seconds of --time kept back for the closing validation */
     double last_val;
 } progress;
 
@@ -373,14 +375,19 @@ static void clock_text(double s, char out[32])
     else snprintf(out, 32, "%ld:%02ld", t / 60, t % 60);
 }
 
-/* The share of this run's budget used, 0..1, by whichever limit is nearest. */
+/* The share of this run's budget used, 0..1: the largest of the shares of --time (less what
+ * is kept back for the closing validation), --steps and --epochs (which end at an epoch's end,
+ * also when the run started inside one). */
 static double run_fraction(const options *o, const progress *p, const cr_train_progress *g,
                            double elapsed)
 {
     double f = 0, done = (double)(g->step - p->steps0);
-    if (o->time_limit) f = fmax(f, elapsed / o->time_limit);
+    if (o->time_limit) f = fmax(f, elapsed / fmax(o->time_limit - p->time_kept, 1e-9));
     if (o->steps) f = fmax(f, done / (double)o->steps);
-    if (o->epochs) f = fmax(f, done / ((double)o->epochs * (double)p->spe));
+    if (o->epochs) {
+        double total = (double)o->epochs * (double)p->spe - (double)p->pos0;
+        f = fmax(f, done / fmax(total, 1));
+    }
     return fmin(f, 1.0);
 }
 
@@ -500,6 +507,8 @@ int main(int argc, char **argv)
     progress p = {.tty = isatty(2), .quiet = o.quiet, .start = now_s(),
                   .steps0 = cr_model_progress(m)->step, .spe = cr_trainer_steps_per_epoch(t),
                   .last_val = NAN};
+    /* a position past the epoch's end (a shorter corpus) restarts at 0: see cr_trainer_step */
+    p.pos0 = cr_model_progress(m)->epoch_pos < p.spe ? cr_model_progress(m)->epoch_pos : 0;
     announce(&o, m, t, &cp);
     const cr_train_progress *g = cr_model_progress(m);
     uint64_t epoch0 = g->epoch;
@@ -507,20 +516,20 @@ int main(int argc, char **argv)
     const char *why = "stopped";
     cr_step_result r = {.val_loss = NAN};
     int evaluated_last = 1;
-    double eval_s = 0; /* the last step that validated took this long: kept back from --time
-                          for the validation that closes the run */
     for (;;) {
         if (stop_signal) {
             why = stop_signal == SIGINT ? "interrupted" : "terminated";
             break;
         }
         double elapsed = now_s() - p.start;
-        if (o.time_limit && elapsed + eval_s >= o.time_limit) { why = "time limit reached"; break; }
+        if (o.time_limit && elapsed + p.time_kept >= o.time_limit) {
+            why = "time limit reached";
+            break;
+        }
         if (o.steps && g->step - p.steps0 >= o.steps) { why = "step limit reached"; break; }
         if (o.epochs && g->epoch - epoch0 >= o.epochs) { why = "epoch limit reached"; break; }
         cr_trainer_set_lr_scale(t, anneal_scale(&o, run_fraction(&o, &p, g, elapsed)));
         rc = cr_trainer_step(t, &r, &err);
-        if (r.evaluated) eval_s = now_s() - p.start - elapsed;
         if (rc == CR_EDIVERGED) {
             end_line(&p);
             if (!to_stdout) save(&o, m, 0);
@@ -528,6 +537,8 @@ int main(int argc, char **argv)
                     : "the checkpoint holds the last good state");
         }
         if (rc) cli_die_err(NULL, &err);
+        /* the last step that validated took this long: kept back for the closing validation */
+        if (r.evaluated) p.time_kept = now_s() - p.start - elapsed;
         evaluated_last = r.evaluated;
         show(&o, &p, m, &r, 0);
         if (r.evaluated && o.patience && g->evals_since_best >= (uint32_t)o.patience) {

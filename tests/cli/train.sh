@@ -70,11 +70,28 @@ expect_err "^step 4 .* lr 0.01 "
 expect_err "^step 6 .* lr 0.0075 "
 expect_err "^step 8 .* lr 0.0025 "
 run train-charrnn $opts -o "$work/an0.ckpt" $CORPUS
+expect_status 0
 expect_err "^step 8 .* lr 0.01 "
 run train-charrnn $opts --anneal 1.5 -o "$work/an1.ckpt" $CORPUS
 expect_status 2
 expect_err "anneal"
 expect_one_line_err
+end
+
+begin train_anneal_of_a_resumed_epoch_reaches_its_end
+# --epochs 1 on a run resumed 13 steps into an epoch ends after spe - 13 steps: its last
+# step (k = N of N) starts at (N - 1) / N of the run, at 2 / N of the rate with --anneal 0.5
+opts="--hidden 16 --layers 1 --seq-len 64 --batch 64 --threads 1 --warmup 0 --lr-decay 1 --lr 0.01"
+run train-charrnn $opts --steps 13 -o "$work/ep.ckpt" $CORPUS
+expect_status 0
+spe=$(sed -n 's/.* \([0-9][0-9]*\) steps per epoch.*/\1/p' "$work/err")
+run train-charrnn --threads 1 --resume "$work/ep.ckpt" --epochs 1 --anneal 0.5 --eval-every 1 \
+    -o "$work/ep2.ckpt" $CORPUS
+expect_status 0
+expect_err "epoch limit reached"
+last=$(sed -n 's/^step .* lr \([^ ]*\) .*/\1/p' "$work/err" | tail -n 1)
+awk -v lr="$last" -v n="$((spe - 13))" 'BEGIN { exit !(n > 2 && lr > 0 && lr <= 1.05 * 0.02 / n) }' ||
+    fail "the last step ran at lr $last; 2 / $((spe - 13)) of 0.01 expected"
 end
 
 begin train_epochs_and_patience
