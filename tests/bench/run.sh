@@ -132,13 +132,15 @@ while [ "$r" -le "$R" ]; do
     r=$((r + 1))
 done
 
-# ---- sampling, batch 1, on 1 and 2 threads ----
+# ---- sampling, batch 1, each configuration on 1 and 2 threads ----
 r=1
 while [ "$r" -le "$R" ]; do
-    for t in 1 2; do
-        measure "$TMP/sample$t" "$BENCH" sample --layers 2 --hidden 256 --chars "$SAMPLE_CHARS" \
-            --threads "$t" "$CORPUS" || exit 1
-    done
+    printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
+        for t in 1 2; do
+            measure "$TMP/sample.$name.$t" "$BENCH" sample --layers "$layers" --hidden "$hidden" \
+                --chars "$SAMPLE_CHARS" --threads "$t" "$CORPUS" || exit 1
+        done
+    done || exit 1
     r=$((r + 1))
 done
 
@@ -195,7 +197,7 @@ printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads b
             "${tgf:--}"
     done
 done
-busy=$(cat "$TMP"/ours.*.2 "$TMP"/sample2 | while IFS= read -r l; do field others_cpu "$l"; done |
+busy=$(cat "$TMP"/ours.*.2 "$TMP"/sample.*.2 | while IFS= read -r l; do field others_cpu "$l"; done |
     sort -g | tail -n 1)
 awk -v b="$busy" 'BEGIN { if (b > 0.1) printf "warning: other processes used up to %.2f CPUs during" \
     " our 2-thread runs: those numbers say more about the load than about charrnn\n", b }'
@@ -214,15 +216,20 @@ echo "FLOP per character, 2x256: ours $(field mflop_per_char "$f") M, PyTorch's 
     "$(field torch_mflop_per_char "$f") M (one-hot input multiplied as a dense matrix)"
 
 echo
-for t in 1 2; do
-    sg=$(med "$TMP/sample$t" gflops)
-    printf 'sampling 2x256, batch 1, %s thread(s): %.0f chars/s (median of %s), %.1f GFLOP/s,' \
-        "$t" "$(med "$TMP/sample$t" chars_per_s)" "$R" "$sg"
-    printf ' %.1f%% of peak, CPU %s, others %s\n' \
-        "$(awk -v g="$sg" -v p="$(eval echo \$peak$t)" 'BEGIN { print 100 * g / p }')" \
-        "$(med "$TMP/sample$t" cpu_util)" "$(med "$TMP/sample$t" others_cpu)"
+echo "sampling, batch 1, fp32: median of $R runs of $SAMPLE_CHARS characters; threads = asked"
+echo "(small models use fewer: see used); GFLOP/s by our count, forward only"
+printf '%-7s %3s %4s %10s %8s %6s %5s %6s\n' config thr used 'ch/s' GFLOP/s '%peak' CPU others
+printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
+    for t in 1 2; do
+        f=$TMP/sample.$name.$t
+        sg=$(med "$f" gflops)
+        printf '%-7s %3s %4s %10.0f %8.1f %6.1f %5.2f %6.2f\n' "$name" "$t" \
+            "$(med "$f" threads_used)" "$(med "$f" chars_per_s)" "$sg" \
+            "$(awk -v g="$sg" -v p="$(eval echo \$peak$t)" 'BEGIN { print 100 * g / p }')" \
+            "$(med "$f" cpu_util)" "$(med "$f" others_cpu)"
+    done
 done
-s=$(med "$TMP/sample2" chars_per_s)
+s=$(med "$TMP/sample.2x256.2" chars_per_s)
 p=$(cat "$TMP/phases")
 printf 'a 2x256 step on 2 threads: forward %s ms (%s GFLOP/s), backward %s ms (%s GFLOP/s),' \
     "$(field forward_ms "$p")" "$(field forward_gflops "$p")" "$(field backward_ms "$p")" \
