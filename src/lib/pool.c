@@ -1,6 +1,10 @@
-/* pool.c: a fixed pool of POSIX threads that runs one task per thread and waits for all.
+/* pool.c: a fixed pool of POSIX threads that runs n tasks on n threads and waits for all.
  * Workers spin briefly before sleeping, so that the many short products of a training step or
- * of sampling one character do not pay for a sleep and a wake-up each. */
+ * of sampling one character do not pay for a sleep and a wake-up each.
+ * Thread i runs task i, so that the same slice of the weights stays in its cache, unless it is
+ * late: a thread that has finished its own task takes any task nobody has claimed yet, so that
+ * a worker without a core (a busy machine) does not hold up the whole job. Which thread runs a
+ * task never changes its result: the tasks are the same whoever runs them. */
 #include "internal.h"
 
 #include <pthread.h>
@@ -16,7 +20,8 @@ struct cr_pool {
     pthread_mutex_t mu;
     pthread_cond_t go;
     atomic_ulong generation;        /* bumped for every job */
-    atomic_int pending;             /* workers still running the current job */
+    atomic_ulong *claimed;          /* (n) the generation that last claimed each task */
+    atomic_int pending;             /* tasks of the current job not yet finished */
     atomic_int sleepers;            /* workers in (or entering) the condition wait */
     atomic_int quit;
     cr_task_fn fn;
@@ -46,6 +51,26 @@ static unsigned long wait_for_job(cr_pool *p, unsigned long seen)
     return g;
 }
 
+/* Claims task i for job g; fails if it is taken, or if job g is over (a late worker: every
+ * task then already carries g or a later generation). */
+static int claim(cr_pool *p, int i, unsigned long g)
+{
+    unsigned long old = atomic_load(&p->claimed[i]);
+    return old < g && atomic_compare_exchange_strong(&p->claimed[i], &old, g);
+}
+
+/* Runs the tasks of job g that thread self can claim: its own first, then the others. fn and
+ * ctx are read only after a claim, which proves job g is still running and they are its. */
+static void run_tasks(cr_pool *p, int self, unsigned long g)
+{
+    for (int k = 0; k < p->n; k++) {
+        int i = (self + k) % p->n;
+        if (!claim(p, i, g)) continue;
+        p->fn(p->ctx, i, p->n);
+        atomic_fetch_sub(&p->pending, 1);
+    }
+}
+
 static void *worker(void *arg)
 {
     worker_arg *w = arg;
@@ -56,8 +81,7 @@ static void *worker(void *arg)
     for (;;) {
         seen = wait_for_job(p, seen);
         if (atomic_load(&p->quit)) break;
-        p->fn(p->ctx, index, p->n);
-        atomic_fetch_sub(&p->pending, 1);
+        run_tasks(p, index, seen);
     }
     return NULL;
 }
@@ -70,10 +94,14 @@ int cr_pool_new(int threads, cr_pool **out)
     if (!p) return CR_ENOMEM;
     p->n = threads;
     p->threads = calloc((size_t)threads, sizeof *p->threads);
-    if (!p->threads) {
+    p->claimed = malloc((size_t)threads * sizeof *p->claimed);
+    if (!p->threads || !p->claimed) {
+        free(p->threads);
+        free(p->claimed);
         free(p);
         return CR_ENOMEM;
     }
+    for (int i = 0; i < threads; i++) atomic_init(&p->claimed[i], 0);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
     atomic_init(&p->generation, 0);
@@ -105,6 +133,7 @@ void cr_pool_free(cr_pool *p)
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->go);
     free(p->threads);
+    free(p->claimed);
     free(p);
 }
 
@@ -118,15 +147,15 @@ void cr_pool_run(cr_pool *p, cr_task_fn fn, void *ctx)
     }
     p->fn = fn;
     p->ctx = ctx;
-    atomic_store(&p->pending, p->n - 1);
-    atomic_fetch_add(&p->generation, 1); /* publishes fn and ctx */
+    atomic_store(&p->pending, p->n);
+    unsigned long g = atomic_fetch_add(&p->generation, 1) + 1; /* publishes fn and ctx */
     if (atomic_load(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(&p->go);
         pthread_mutex_unlock(&p->mu);
     }
-    fn(ctx, 0, p->n);
-    /* a worker that lost its core (a busy machine) is waited for with yields, not spins */
+    run_tasks(p, 0, g);
+    /* tasks other threads claimed: waited for with yields after a while, not spins */
     for (long i = 0; atomic_load(&p->pending) > 0; i++) {
         if (i < SPIN_ROUNDS) cr_cpu_relax();
         else sched_yield();
