@@ -15,7 +15,7 @@ CORPUS=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
 R=${R:-3}
 PYTHON=${PYTHON:-/usr/bin/python3}
 QUALITY=${QUALITY:-0}
-QUALITY_PRESET=${QUALITY_PRESET:---batch 16 --lr 6e-3 --warmup 40 --anneal 0.3}
+QUALITY_PRESET=${QUALITY_PRESET:---batch 16 --lr 8e-3 --warmup 40 --anneal 0.3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TORCH_REF=$HERE/torch_ref.py
 
