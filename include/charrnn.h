@@ -273,8 +273,8 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err);
  * Returns NaN in *val_loss when there is no validation split. */
 int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error *err);
 /* Scales the learning rate of the following steps: the schedule's rate (lr, warmup, lr_decay)
- * times scale, which must be in [0, 1]; 1 until set. For a run's own schedule, such as an anneal to zero by the
- * end of a time budget; it is not saved in checkpoints. */
+ * times scale, which must be in [0, 1]; 1 until set. For a run's own schedule, such as an
+ * anneal to zero by the end of a time budget; it is not saved in checkpoints. */
 void cr_trainer_set_lr_scale(cr_trainer *t, double scale);
 uint64_t cr_trainer_steps_per_epoch(const cr_trainer *t);
 size_t cr_trainer_train_chars(const cr_trainer *t);

@@ -66,8 +66,7 @@ static const struct option LONG_OPTS[] = {
     {"threads", 1, 0, O_THREADS}, {"time", 1, 0, O_TIME}, {"steps", 1, 0, O_STEPS},
     {"epochs", 1, 0, O_EPOCHS}, {"patience", 1, 0, O_PATIENCE}, {"anneal", 1, 0, O_ANNEAL},
     {"resume", 1, 0, O_RESUME}, {"checkpoint-every", 1, 0, O_CKEVERY}, {"output", 1, 0, 'o'},
-    {"quiet", 0, 0, 'q'},
-    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+    {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
     cr_config cfg;
