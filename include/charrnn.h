@@ -393,6 +393,56 @@ void cr_cleaner_stats(const cr_cleaner *c, cr_clean_stats *s);
 int cr_clean_text(const cr_clean_options *o, const unsigned char *in, size_t len,
                   unsigned char **out, size_t *out_len, cr_clean_stats *stats, cr_error *err);
 
+/* ---- what a file of text holds, and other encodings read as UTF-8 (textin.c) ---- */
+/*
+ * Before text is used, its first bytes tell whether it is text at all (a PDF, a Word file, a
+ * photo or an archive is named, with what to do instead) and whether it is UTF-16 or UTF-32.
+ * Text in any other encoding is converted to UTF-8 by a recoder, through iconv(3):
+ *
+ *     cr_text_kind k;
+ *     cr_text_sniff(buf, n, &k);               (the file's first bytes; 4096 are enough)
+ *     if (k.kind == CR_TEXT_BINARY) ... tell the user k.what and k.advice
+ *     cr_recoder *r;
+ *     if (cr_recoder_new(k.encoding ? k.encoding : "WINDOWS-1252", &r, &err) != CR_OK) ...
+ *     while (more) cr_recoder_push(r, in, len, &utf8, &utf8_len, &err);   (skip k.bom first)
+ *     cr_recoder_finish(r, &utf8, &utf8_len, &err);
+ *     cr_recoder_free(r);
+ */
+enum {
+    CR_TEXT_UTF8 = 0,     /* or ASCII, or anything else that is no known binary format */
+    CR_TEXT_UTF16LE, CR_TEXT_UTF16BE, CR_TEXT_UTF32LE, CR_TEXT_UTF32BE,
+    CR_TEXT_BINARY        /* a file format that is not text */
+};
+typedef struct cr_text_kind {
+    int kind;
+    size_t bom;           /* bytes of byte-order mark at the start (UTF-16 and UTF-32) */
+    const char *encoding; /* the iconv name of a UTF-16 or UTF-32, else NULL */
+    const char *what;     /* CR_TEXT_BINARY: what it is, "a PDF document" */
+    const char *advice;   /* CR_TEXT_BINARY: what to do instead, for the user */
+} cr_text_kind;
+/* Looks at the first bytes of a file (at most 4096 of them are read). */
+void cr_text_sniff(const unsigned char *head, size_t n, cr_text_kind *kind);
+
+/* For text that is not valid UTF-8: the legacy encoding it most likely is. */
+typedef struct cr_legacy_guess {
+    const char *encoding;    /* an iconv name ("WINDOWS-1252"), or NULL when unsure */
+    const char *description; /* for the user; NULL for text with no byte above 0x7F */
+} cr_legacy_guess;
+void cr_text_guess_legacy(const unsigned char *p, size_t n, cr_legacy_guess *guess);
+
+/* A converter from one encoding (any name iconv(3) knows) to UTF-8, fed in pieces. */
+typedef struct cr_recoder cr_recoder;
+/* CR_EINVAL for an encoding this system does not know. */
+int cr_recoder_new(const char *from, cr_recoder **out, cr_error *err);
+void cr_recoder_free(cr_recoder *r);
+/* Converts the next n bytes; *out (*outn bytes of UTF-8) stays valid until the next call. A
+ * character cut by the end of a piece waits for the next. CR_EUTF8, with the byte offset in the
+ * whole input, for bytes that are not valid in the encoding. */
+int cr_recoder_push(cr_recoder *r, const unsigned char *in, size_t n, const unsigned char **out,
+                    size_t *outn, cr_error *err);
+/* Ends the input: CR_EUTF8 if it ends inside a character. */
+int cr_recoder_finish(cr_recoder *r, const unsigned char **out, size_t *outn, cr_error *err);
+
 /* ---- ml5.js model folders (ml5.c) ---- */
 /*
  * ml5.js 0.12.2, the last release with CharRNN, loads a model from a folder: manifest.json
