@@ -267,16 +267,54 @@ static void iso_date(char out[32])
 }
 
 /* ---- the model ---- */
+/* An option that fixes the model's shape may be repeated when resuming (scripts keep one set
+ * of options), but not changed: "--hidden 64, but the checkpoint has 48". */
+static void check_fixed(const options *o, const cr_config *had)
+{
+    static const char *const OPTIMIZERS[] = {"adam", "sgd"};
+    const cr_config *c = &o->cfg;
+    char want[32], has[32];
+    const char *name = NULL;
+    if (o->given[O_CELL] && c->cell != had->cell) {
+        name = "--cell";
+        snprintf(want, sizeof want, "%s", cr_cell_name(c->cell));
+        snprintf(has, sizeof has, "%s", cr_cell_name(had->cell));
+    } else if (o->given[O_LAYERS] && c->layers != had->layers) {
+        name = "--layers";
+        snprintf(want, sizeof want, "%d", c->layers);
+        snprintf(has, sizeof has, "%d", had->layers);
+    } else if (o->given[O_HIDDEN] && c->hidden != had->hidden) {
+        name = "--hidden";
+        snprintf(want, sizeof want, "%d", c->hidden);
+        snprintf(has, sizeof has, "%d", had->hidden);
+    } else if (o->given[O_EMBED] && c->embed != had->embed) {
+        name = "--embed";
+        snprintf(want, sizeof want, "%d", c->embed);
+        snprintf(has, sizeof has, "%d", had->embed);
+    } else if (o->given[O_BATCH] && c->batch != had->batch) {
+        name = "--batch";
+        snprintf(want, sizeof want, "%d", c->batch);
+        snprintf(has, sizeof has, "%d", had->batch);
+    } else if (o->given[O_OPT] && c->optimizer != had->optimizer) {
+        name = "--optimizer";
+        snprintf(want, sizeof want, "%s", OPTIMIZERS[c->optimizer != 0]);
+        snprintf(has, sizeof has, "%s", OPTIMIZERS[had->optimizer != 0]);
+    } else if (o->given[O_SEED] && c->seed != had->seed) {
+        name = "--seed";
+        snprintf(want, sizeof want, "%llu", (unsigned long long)c->seed);
+        snprintf(has, sizeof has, "%llu", (unsigned long long)had->seed);
+    }
+    if (name)
+        cli_usage("%s %s, but the checkpoint %s has %s, and resuming cannot change it: leave "
+                  "%s out, or train a new model without --resume", name, want, o->resume, has,
+                  name);
+}
+
 static cr_model *load_for_resume(const options *o, const corpus *cp)
 {
-    static const int shape[] = {O_CELL, O_LAYERS, O_HIDDEN, O_EMBED, O_BATCH, O_OPT, O_SEED};
-    static const char *const names[] = {"--cell", "--layers", "--hidden", "--embed", "--batch",
-                                        "--optimizer", "--seed"};
-    for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++)
-        if (o->given[shape[i]])
-            cli_usage("%s cannot change when resuming: the checkpoint fixes it", names[i]);
     cr_error err;
     cr_model *m = cli_read_model(o->resume, o->resume, NULL);
+    check_fixed(o, cr_model_config(m));
     cr_config c = *cr_model_config(m);
     if (o->given[O_DROPOUT]) c.dropout = o->cfg.dropout;
     if (o->given[O_SEQ]) c.seq_len = o->cfg.seq_len;

@@ -41,7 +41,26 @@ begin train_resume_rejects_shape_changes
 run train-charrnn $TINY --steps 2 -o "$work/r.ckpt" $CORPUS
 run train-charrnn --resume "$work/r.ckpt" --hidden 32 --steps 1 -o "$work/r2.ckpt" $CORPUS
 expect_status 2
-expect_err "hidden cannot change"
+expect_one_line_err
+expect_err "^train-charrnn: --hidden 32, but the checkpoint $work/r.ckpt has 16, and resuming cannot change it"
+[ -e "$work/r2.ckpt" ] && fail "a refused resume wrote a checkpoint"
+for opt in "--cell gru" "--layers 2" "--embed 8" "--batch 5" "--optimizer sgd" "--seed 9"; do
+    run train-charrnn --resume "$work/r.ckpt" $opt --steps 1 -o "$work/r2.ckpt" $CORPUS
+    expect_status 2
+    expect_err "^train-charrnn: ${opt%% *} ${opt#* }, but the checkpoint .* has "
+done
+end
+
+# Scripts keep one set of options: the options that fix the model's shape may be given again.
+begin train_resume_accepts_the_same_shape_options
+run train-charrnn $TINY --seed 7 --steps 2 -o "$work/s.ckpt" $CORPUS
+expect_status 0
+run train-charrnn --resume "$work/s.ckpt" $TINY --seed 7 --steps 1 -o "$work/s2.ckpt" $CORPUS
+expect_status 0
+run train-charrnn --resume "$work/s.ckpt" --seed 7 --steps 1 -o "$work/s3.ckpt" $CORPUS
+expect_status 0
+[ "$(state "$work/s2.ckpt")" = "$(state "$work/s3.ckpt")" ] ||
+    fail "repeating the shape options changed the resumed run"
 end
 
 begin train_pipes_into_sample
