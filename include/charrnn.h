@@ -218,6 +218,10 @@ typedef struct cr_train_progress {
 } cr_train_progress;
 
 const cr_train_progress *cr_model_progress(const cr_model *m);
+/* 1 when the model has started to memorise its training text: the validation loss rose at each
+ * of the last window evaluations (3 is a good window) while the training loss fell over
+ * them; else 0. */
+int cr_history_memorising(const cr_history_row *rows, size_t n, int window);
 size_t cr_model_history(const cr_model *m, const cr_history_row **rows);
 size_t cr_model_sessions(const cr_model *m, const cr_session **sessions);
 /* Records a new training session (copies every string). */

@@ -305,3 +305,34 @@ TEST(train_lr_scale_scales_the_step)
     free(w0);
     free(text);
 }
+
+/* The memorising check on made-up histories: val losses and train losses per evaluation. */
+static int memorising(const double *val, const double *train, size_t n)
+{
+    cr_history_row rows[16];
+    for (size_t i = 0; i < n; i++) {
+        memset(&rows[i], 0, sizeof rows[i]);
+        rows[i].step = 10 * (i + 1);
+        rows[i].val_loss = val[i];
+        rows[i].train_loss = train[i];
+    }
+    return cr_history_memorising(rows, n, 3);
+}
+
+TEST(history_memorising_needs_three_rises_while_training_falls)
+{
+    const double train[] = {2.0, 1.8, 1.6, 1.4, 1.2, 1.0, 0.9};
+    const double rising[] = {2.1, 1.9, 1.7, 1.75, 1.8, 1.85, 1.9};
+    CHECK(memorising(rising, train, 7) == 1);
+    CHECK(memorising(rising, train, 6) == 1);  /* 1.7 then three rises */
+    CHECK(memorising(rising, train, 5) == 0);  /* only two rises yet */
+    const double dip[] = {2.1, 1.9, 1.7, 1.75, 1.8, 1.78, 1.9};
+    CHECK(memorising(dip, train, 7) == 0);     /* a fall breaks the run */
+    const double flat_train[] = {2.0, 1.8, 1.6, 1.6, 1.6, 1.7, 1.8};
+    CHECK(memorising(rising, flat_train, 7) == 0); /* both rising: not memorising */
+    const double nan_rows[] = {2.1, 1.9, 1.7, NAN, 1.75, NAN, 1.8, 1.85};
+    const double train8[] = {2.0, 1.8, 1.6, 1.5, 1.4, 1.3, 1.2, 1.1};
+    CHECK(memorising(nan_rows, train8, 8) == 1); /* rows without a validation are skipped */
+    const double no_val[] = {NAN, NAN, NAN, NAN, NAN};
+    CHECK(memorising(no_val, train, 5) == 0);
+}
