@@ -47,6 +47,20 @@ Record order in every file:
     logits (T, B, V), loss (1,), hT (L, B, H), cT (L, B, H) [LSTM only]
     d<param> for every parameter (same shapes), dh0, dc0 [LSTM only]
 
+Optimizer fixtures
+------------------
+optim_adam.bin and optim_sgd.bin hold 50 steps of torch.optim.Adam and of
+torch.optim.SGD (momentum 0.9, no dampening, no Nesterov) on 97 parameters
+in two tensors, from stored float32 gradients, with global-norm clipping as
+the library documents it (g * clip / |g| when |g| > clip; PyTorch's
+clip_grad_norm_ adds 1e-6 to |g|), and each step's learning rate set in the
+param group: cr_lr_at's warm-up and continuous decay times the factor of
+train-charrnn's --anneal.  Records: config, hyper, w0, grads, lr_scale, lr,
+grad_norm, clipped, w, m1, m2 (Adam only); tests/fixtures/README.md has
+their meaning and the tolerance.  The script checks that torch.optim equals
+the formulas of docs/checkpoint-format.md (1e-12) and that clip_grad_norm_
+makes the same clipping decisions.
+
 Self-check
 ----------
 Before writing, the script recomputes the forward pass by hand (plain torch
@@ -386,6 +400,163 @@ def parse(data):
     return recs
 
 
+# --------------------------------------------------------------------------
+# optimiser fixtures: 50 steps of torch.optim.Adam / SGD on stored gradients
+#
+# The C test (tests/unit/test_optim.c) holds the same settings as OPTIM_SETTINGS
+# in double and checks that they round to the fixture's `hyper` record.
+
+OPTIM_STEPS = 50
+OPTIM_SHAPES = [(7, 11), (20,)]  # two tensors, 97 parameters: not a multiple of a vector
+OPTIM_TINY = 6                   # the last 6 parameters get gradients near adam_eps (1e-8)
+# steps whose gradient norm is made 2..10 times the clip
+OPTIM_CLIPPED = {0, 4, 5, 11, 17, 23, 30, 31, 38, 44, 49}
+# name: optimizer (0 adam, 1 sgd), lr, lr_decay, warmup, momentum, beta1, beta2,
+#       adam_eps, clip, anneal, seed
+OPTIM_SETTINGS = [
+    ("optim_adam", 0, 2e-2, 0.5, 10, 0.9, 0.9, 0.999, 1e-8, 5.0, 0.3, 2001),
+    ("optim_sgd", 1, 1e-2, 0.5, 10, 0.9, 0.9, 0.999, 1e-8, 5.0, 0.3, 2002),
+]
+
+
+def to_f32(x):
+    """The float32 value of x, as float64: stored inputs are exactly the values used."""
+    return x.to(torch.float32).to(DT)
+
+
+def optim_gradients(gen, P, clip):
+    """(N, P) gradients: mostly of norm 0.5 to 4 (below clip 5), 2 to 10 times the clip on the
+    steps of OPTIM_CLIPPED; about 10% exact zeros per step, parameter 0 always zero, and the
+    last OPTIM_TINY of order 1e-8 so that adam_eps matters for them. Every norm is at least 10%
+    away from the clip, so float rounding cannot change a clipping decision."""
+    rows = []
+    for t in range(OPTIM_STEPS):
+        g = torch.randn(P, generator=gen, dtype=DT)
+        g[torch.rand(P, generator=gen, dtype=DT) < 0.1] = 0.0
+        g[0] = 0.0
+        g[P - OPTIM_TINY:] *= 1e-8
+        u = torch.rand(1, generator=gen, dtype=DT).item()
+        want = clip * (2 + 8 * u) if t in OPTIM_CLIPPED else 0.5 + 3.5 * u
+        g = to_f32(g * (want / g.norm().item()))
+        n = g.norm().item()
+        assert abs(n - clip) > 0.1 * clip and (n > clip) == (t in OPTIM_CLIPPED), (t, n)
+        rows.append(g)
+    return torch.stack(rows)
+
+
+def anneal_scale(anneal, k, n):
+    """train-charrnn's factor for the step after k of n steps (--steps n --anneal a)."""
+    f = min(k / n, 1.0)
+    if anneal <= 0 or f <= 1 - anneal:
+        return 1.0
+    return max(0.0, (1 - f) / anneal)
+
+
+def lr_at(lr, lr_decay, warmup, t):
+    """cr_lr_at: linear warm-up, then lr_decay per 1000 steps, continuously (same order of
+    operations as the C, in double)."""
+    if warmup > 0 and t < warmup:
+        lr = lr * ((t + 1) / warmup)
+    return lr * lr_decay ** (t / 1000.0)
+
+
+def build_optim_reference(setting):
+    (name, opt, lr, lr_decay, warmup, momentum, beta1, beta2, eps, clip, anneal,
+     seed) = setting
+    gen = torch.Generator().manual_seed(seed)
+    sizes = [int(torch.tensor(s).prod().item()) for s in OPTIM_SHAPES]
+    P = sum(sizes)
+    w0 = to_f32(torch.rand(P, generator=gen, dtype=DT) * 2 - 1)
+    grads = optim_gradients(gen, P, clip)
+
+    params = [torch.nn.Parameter(x.clone().reshape(s))
+              for x, s in zip(torch.split(w0, sizes), OPTIM_SHAPES)]
+    if opt == 0:
+        optimizer = torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), eps=eps,
+                                     weight_decay=0, amsgrad=False)
+    else:
+        optimizer = torch.optim.SGD(params, lr=lr, momentum=momentum, dampening=0,
+                                    nesterov=False, weight_decay=0)
+    scales, lrs, norms, clipped = [], [], [], []
+    # the documented formulas by hand, beside torch.optim (docs/checkpoint-format.md)
+    hw, hm, hs = w0.clone(), torch.zeros(P, dtype=DT), torch.zeros(P, dtype=DT)
+    worst_torch_clip = 0.0
+    for t in range(OPTIM_STEPS):
+        g = grads[t]
+        for p, x in zip(params, torch.split(g, sizes)):
+            p.grad = x.clone().reshape(p.shape)
+        norm = g.norm().item()
+        # clipping as the library documents it: g * clip / |g| when |g| > clip
+        coef = clip / norm if clip > 0 and norm > clip else 1.0
+        # torch.nn.utils.clip_grad_norm_ uses clip / (|g| + 1e-6) whenever that is below 1:
+        # the same decisions here (no norm is near the clip), a coefficient within 1e-6 / |g|
+        holders = [torch.nn.Parameter(torch.zeros_like(p)) for p in params]
+        for h, p in zip(holders, params):
+            h.grad = p.grad.clone()
+        torch.nn.utils.clip_grad_norm_(holders, clip)
+        g0 = params[0].grad.reshape(-1)
+        torch_coef = (holders[0].grad.reshape(-1) @ g0).item() / (g0 @ g0).item()
+        rel = abs(torch_coef / coef - 1)
+        assert rel <= 1e-6 / norm * 1.01 + 1e-15, (name, t, coef, torch_coef)
+        assert (torch_coef < 1) == (coef < 1), (name, t)
+        worst_torch_clip = max(worst_torch_clip, rel)
+        for p in params:
+            p.grad.mul_(coef)
+        scale = anneal_scale(anneal, t, OPTIM_STEPS)
+        rate = lr_at(lr, lr_decay, warmup, t) * scale
+        for group in optimizer.param_groups:
+            group["lr"] = rate
+        optimizer.step()
+        scales.append(scale)
+        lrs.append(rate)
+        norms.append(norm)
+        clipped.append(1.0 if coef < 1 else 0.0)
+
+        gc = g * coef
+        if opt == 0:
+            hm = beta1 * hm + (1 - beta1) * gc
+            hs = beta2 * hs + (1 - beta2) * gc * gc
+            c1 = 1 / (1 - beta1 ** (t + 1))
+            c2 = 1 / (1 - beta2 ** (t + 1))
+            hw = hw - rate * (hm * c1) / (torch.sqrt(hs * c2) + eps)
+        else:
+            hm = momentum * hm + gc
+            hw = hw - rate * hm
+
+    w = torch.cat([p.detach().reshape(-1) for p in params])
+    if opt == 0:
+        m1 = torch.cat([optimizer.state[p]["exp_avg"].reshape(-1) for p in params])
+        m2 = torch.cat([optimizer.state[p]["exp_avg_sq"].reshape(-1) for p in params])
+    else:
+        m1 = torch.cat([optimizer.state[p]["momentum_buffer"].reshape(-1) for p in params])
+        m2 = None
+    assert close(w, hw, 1e-12) and close(m1, hm, 1e-12), f"{name}: torch.optim != formula"
+    if m2 is not None:
+        assert close(m2, hs, 1e-12), f"{name}: torch.optim != formula (m2)"
+    assert sum(clipped) == len(OPTIM_CLIPPED), name
+    assert anneal_scale(anneal, 0, OPTIM_STEPS) == 1.0 and scales[-1] < 0.1, name
+    hyper = [lr, lr_decay, momentum, beta1, beta2, eps, clip, anneal]
+    return {
+        "config": [opt, P, OPTIM_STEPS, warmup, 0, 0, 0, 0], "hyper": hyper,
+        "w0": w0, "grads": grads, "lr_scale": scales, "lr": lrs, "grad_norm": norms,
+        "clipped": clipped, "w": w, "m1": m1, "m2": m2,
+        "worst_torch_clip": worst_torch_clip,
+    }
+
+
+OPTIM_ORDER = ["config", "hyper", "w0", "grads", "lr_scale", "lr", "grad_norm", "clipped",
+               "w", "m1", "m2"]
+
+
+def serialise_optim(ref):
+    parts = [MAGIC, struct.pack("<I", VERSION)]
+    for k in OPTIM_ORDER:
+        if ref[k] is not None:
+            parts.append(record(k, torch.tensor(ref[k], dtype=DT)
+                                if isinstance(ref[k], list) else ref[k]))
+    return b"".join(parts)
+
+
 def main(argv):
     torch.set_num_threads(1)
     torch.manual_seed(0)  # only affects the throw-away default nn init
@@ -405,6 +576,19 @@ def main(argv):
             fh.write(data)
         print(f"{name}.bin: {len(data)} bytes, loss={ref['loss'].item():.12f}, "
               f"max fd err={worst_fd:.2e}, sha256={hashlib.sha256(data).hexdigest()[:16]}")
+    for setting in OPTIM_SETTINGS:
+        name = setting[0]
+        ref = build_optim_reference(setting)
+        data = serialise_optim(ref)
+        recs = parse(data)
+        assert [r[0] for r in recs] == [k for k in OPTIM_ORDER if ref[k] is not None], name
+        assert len(data) < 40 * 1024, f"{name}: too large ({len(data)} bytes)"
+        path = os.path.join(outdir, name + ".bin")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        print(f"{name}.bin: {len(data)} bytes, {int(sum(ref['clipped']))} of {OPTIM_STEPS} "
+              f"steps clipped, clip_grad_norm_ differs by {ref['worst_torch_clip']:.1e}, "
+              f"sha256={hashlib.sha256(data).hexdigest()[:16]}")
     return 0
 
 

@@ -1,80 +1,11 @@
 /* test_torch.c: forward and backward results against PyTorch on the same weights and inputs
  * (fixtures from tests/make_fixtures.py; format in tests/fixtures/README.md). */
+#include "fixture.h"
 #include "test.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct record {
-    char name[64];
-    int ndim;
-    uint32_t dims[4];
-    size_t size;
-    float *data;
-} record;
-
-typedef struct fixture {
-    record r[64];
-    int n;
-} fixture;
-
-static uint32_t le32(const unsigned char *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-/* Loads a fixture file; returns 0 on failure (with a CHECK failure naming the problem). */
-static int load_fixture(const char *file, fixture *f)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", test_fixtures_dir, file);
-    FILE *fp = fopen(path, "rb");
-    CHECK(fp != NULL);
-    if (!fp) return 0;
-    static unsigned char buf[1 << 16];
-    size_t len = fread(buf, 1, sizeof buf, fp);
-    fclose(fp);
-    CHECK(len >= 8 && memcmp(buf, "CRFX", 4) == 0 && le32(buf + 4) == 1);
-    if (len < 8) return 0;
-    size_t pos = 8;
-    f->n = 0;
-    while (pos + 4 <= len && f->n < 64) {
-        record *r = &f->r[f->n];
-        uint32_t nl = le32(buf + pos);
-        pos += 4;
-        if (nl >= sizeof r->name || pos + nl + 4 > len) return 0;
-        memcpy(r->name, buf + pos, nl);
-        r->name[nl] = 0;
-        pos += nl;
-        r->ndim = (int)le32(buf + pos);
-        pos += 4;
-        if (r->ndim < 1 || r->ndim > 4 || pos + 4u * (size_t)r->ndim > len) return 0;
-        r->size = 1;
-        for (int i = 0; i < r->ndim; i++, pos += 4)
-            r->size *= r->dims[i] = le32(buf + pos);
-        if (pos + 4 * r->size > len) return 0;
-        r->data = malloc(r->size * sizeof(float));
-        memcpy(r->data, buf + pos, 4 * r->size); /* little-endian hosts only, as in the tests */
-        pos += 4 * r->size;
-        f->n++;
-    }
-    CHECK(pos == len);
-    return pos == len;
-}
-
-static const record *find(const fixture *f, const char *name)
-{
-    for (int i = 0; i < f->n; i++)
-        if (strcmp(f->r[i].name, name) == 0) return &f->r[i];
-    return NULL;
-}
-
-static void free_fixture(fixture *f)
-{
-    for (int i = 0; i < f->n; i++)
-        free(f->r[i].data);
-}
 
 /* Counts the elements of got (n) that differ from want by more than the tolerance. */
 static int mismatches(const char *what, const float *got, const float *want, size_t n)
@@ -90,8 +21,8 @@ static int mismatches(const char *what, const float *got, const float *want, siz
 static void compare_with_torch(const char *file)
 {
     fixture f = {0};
-    REQUIRE(load_fixture(file, &f));
-    const record *cfg = find(&f, "config");
+    REQUIRE(fixture_load(file, &f) == 1);
+    const record *cfg = fixture_find(&f, "config");
     REQUIRE(cfg && cfg->size == 8);
     int cell = (int)cfg->data[0], V = (int)cfg->data[1], E = (int)cfg->data[2];
     int H = (int)cfg->data[3], L = (int)cfg->data[4], T = (int)cfg->data[5], B = (int)cfg->data[6];
@@ -103,11 +34,11 @@ static void compare_with_torch(const char *file)
     REQUIRE(m && (int)m->vocab.size == V);
     for (size_t t = 0; t < m->ntensors; t++) { /* the table must match PyTorch's tensors */
         const cr_tensor_info *ti = &m->tensors[t];
-        const record *r = find(&f, ti->name);
+        const record *r = fixture_find(&f, ti->name);
         CHECK(r != NULL && r->size == ti->size);
         if (r && r->size == ti->size) memcpy(m->params + ti->offset, r->data, 4 * ti->size);
     }
-    const record *tok = find(&f, "tokens"), *tgt = find(&f, "targets");
+    const record *tok = fixture_find(&f, "tokens"), *tgt = fixture_find(&f, "targets");
     REQUIRE(tok && tgt && tok->size == (size_t)(T * B));
     uint32_t *tokens = malloc(sizeof(uint32_t) * (size_t)(T * B));
     uint32_t *targets = malloc(sizeof(uint32_t) * (size_t)(T * B));
@@ -119,7 +50,7 @@ static void compare_with_torch(const char *file)
     size_t BH = (size_t)(B * H);
     float *state = calloc((size_t)(L * S) * BH, sizeof(float));
     float *dstate = calloc((size_t)(L * S) * BH, sizeof(float));
-    const record *h0 = find(&f, "h0"), *c0 = find(&f, "c0");
+    const record *h0 = fixture_find(&f, "h0"), *c0 = fixture_find(&f, "c0");
     for (int l = 0; l < L; l++) {
         memcpy(state + (size_t)(l * S) * BH, h0->data + l * BH, 4 * BH);
         if (S == 2) memcpy(state + (size_t)(l * S + 1) * BH, c0->data + l * BH, 4 * BH);
@@ -130,14 +61,15 @@ static void compare_with_torch(const char *file)
     size_t count;
     double loss = cr_net_forward(net, m->params, tokens, targets, T, B, state, NULL, &count);
     CHECK(count == (size_t)(T * B));
-    CHECK_CLOSE(loss / (double)count, find(&f, "loss")->data[0], 1e-5, 1e-5);
-    CHECK(mismatches("logits", cr_net_logits(net), find(&f, "logits")->data,
+    CHECK_CLOSE(loss / (double)count, fixture_find(&f, "loss")->data[0], 1e-5, 1e-5);
+    CHECK(mismatches("logits", cr_net_logits(net), fixture_find(&f, "logits")->data,
                      (size_t)(T * B * V)) == 0);
     for (int l = 0; l < L; l++) {
-        CHECK(mismatches("hT", state + (size_t)(l * S) * BH, find(&f, "hT")->data + l * BH, BH) == 0);
+        CHECK(mismatches("hT", state + (size_t)(l * S) * BH,
+                         fixture_find(&f, "hT")->data + l * BH, BH) == 0);
         if (S == 2)
-            CHECK(mismatches("cT", state + (size_t)(l * S + 1) * BH, find(&f, "cT")->data + l * BH,
-                             BH) == 0);
+            CHECK(mismatches("cT", state + (size_t)(l * S + 1) * BH,
+                             fixture_find(&f, "cT")->data + l * BH, BH) == 0);
     }
     float *grads = calloc(m->nparams, sizeof(float));
     cr_net_backward(net, m->params, grads, dstate);
@@ -145,11 +77,11 @@ static void compare_with_torch(const char *file)
         const cr_tensor_info *ti = &m->tensors[t];
         char dname[32];
         snprintf(dname, sizeof dname, "d%s", ti->name);
-        const record *r = find(&f, dname);
+        const record *r = fixture_find(&f, dname);
         CHECK(r != NULL && r->size == ti->size);
         if (r && r->size == ti->size) CHECK(mismatches(dname, grads + ti->offset, r->data, ti->size) == 0);
     }
-    const record *dh0 = find(&f, "dh0"), *dc0 = find(&f, "dc0");
+    const record *dh0 = fixture_find(&f, "dh0"), *dc0 = fixture_find(&f, "dc0");
     REQUIRE(dh0 && (S == 1 || dc0));
     for (int l = 0; l < L; l++) {
         CHECK(mismatches("dh0", dstate + (size_t)(l * S) * BH, dh0->data + l * BH, BH) == 0);
@@ -163,7 +95,7 @@ static void compare_with_torch(const char *file)
     free(targets);
     cr_net_free(net);
     cr_model_free(m);
-    free_fixture(&f);
+    fixture_free(&f);
 }
 
 TEST(torch_lstm_onehot) { compare_with_torch("lstm_onehot.bin"); }
