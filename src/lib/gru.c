@@ -39,7 +39,7 @@ static CR_ALWAYS_INLINE void forward_rows(void *ctx, int task, int ntasks)
     float *hn = io->h + (t + 1) * B * H;
     float *gh = io->gh + t * B * H;           /* (B, H) h Wh_n + bhn, kept for backward */
     int b0, b1;
-    cr_cell_rows(B, task, ntasks, &b0, &b1);
+    cr_split(B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         float *ab = a + (long)b * G;
         const float *sb = s + (long)b * G;
@@ -99,7 +99,7 @@ static CR_ALWAYS_INLINE void backward_rows(void *ctx, int task, int ntasks)
     float *dgx = io->dgx + t * B * G, *dgh = io->dgh + t * B * G;
     float *dprev = t > 0 ? io->dh + (t - 1) * B * H : io->dh0;
     int b0, b1;
-    cr_cell_rows(B, task, ntasks, &b0, &b1);
+    cr_split(B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         const float *ab = a + (long)b * G;
         float *dx = dgx + (long)b * G, *dhh = dgh + (long)b * G;

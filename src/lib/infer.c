@@ -69,13 +69,6 @@ struct cr_infer {
 
 static int min_int(int a, int b) { return a < b ? a : b; }
 
-/* The thread's share [*a, *b) of n items split as evenly as whole items allow. */
-static void share(int n, int task, int ntasks, int *a, int *b)
-{
-    *a = (int)((long)n * task / ntasks);
-    *b = (int)((long)n * (task + 1) / ntasks);
-}
-
 /* Columns of the group of chunks [c, c + nc), gp gates each, from W (K, gates * H) row-major:
  * dst (K, nc * gp * 16), panel i * gp + q holding gate q of units (c + i) * 16 + lane (0 past
  * H). */
@@ -403,15 +396,6 @@ int cr_infer_threads_for(const cr_model *m, int wanted, int bf16)
     return n > 1 ? n : 1;
 }
 
-/* n zeroed bytes at a cache-line boundary, or NULL */
-static void *aligned_zeros(size_t n)
-{
-    void *p = NULL;
-    if (posix_memalign(&p, 64, n ? n : 1)) return NULL;
-    memset(p, 0, n ? n : 1);
-    return p;
-}
-
 void cr_infer_free(cr_infer *f)
 {
     if (!f) return;
@@ -433,7 +417,7 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
     *out = NULL;
     if (!cr_kernel_available(kind)) return cr_fail(err, CR_EINVAL, -1, NULL, "kernel %s is not "
                                                    "available on this CPU", cr_kernel_name(kind));
-    cr_infer *f = aligned_zeros(sizeof *f); /* its barrier's fields are _Alignas(64) */
+    cr_infer *f = cr_aligned_zeros(sizeof *f); /* its barrier's fields are _Alignas(64) */
     if (!f) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     const cr_config *c = &m->cfg;
     f->cell = c->cell;
@@ -455,9 +439,9 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
     atomic_init(&f->bar_phase, 0);
     const size_t H = (size_t)f->H, L = (size_t)f->L;
     f->sl = calloc((size_t)f->threads, sizeof *f->sl);
-    f->h = aligned_zeros(L * 2 * (size_t)f->Hp * sizeof *f->h);
-    f->c = f->cell == CR_LSTM ? aligned_zeros(L * (size_t)f->Hp * sizeof *f->c) : NULL;
-    f->logits = aligned_zeros((size_t)f->opanels * LANES * sizeof *f->logits);
+    f->h = cr_aligned_zeros(L * 2 * (size_t)f->Hp * sizeof *f->h);
+    f->c = f->cell == CR_LSTM ? cr_aligned_zeros(L * (size_t)f->Hp * sizeof *f->c) : NULL;
+    f->logits = cr_aligned_zeros((size_t)f->opanels * LANES * sizeof *f->logits);
     size_t K = H > (size_t)f->E ? H : (size_t)f->E;
     float *scratch = malloc(K * MAX_PANELS * LANES * sizeof *scratch);
     f->emb = f->E ? malloc((size_t)f->V * (size_t)f->E * sizeof *f->emb) : NULL;
@@ -466,9 +450,9 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
              (f->bhn || f->cell != CR_GRU) && scratch;
     for (int t = 0; ok && t < f->threads; t++) {
         slice *s = &f->sl[t];
-        share(f->chunks, t, f->threads, &s->ch0, &s->ch1);
-        share(f->opanels, t, f->threads, &s->op0, &s->op1);
-        s->arena = aligned_zeros(pack_slice(f, m, params, s, NULL, NULL));
+        cr_split(f->chunks, t, f->threads, &s->ch0, &s->ch1);
+        cr_split(f->opanels, t, f->threads, &s->op0, &s->op1);
+        s->arena = cr_aligned_zeros(pack_slice(f, m, params, s, NULL, NULL));
         if (!s->arena) ok = 0;
         else pack_slice(f, m, params, s, s->arena, scratch);
     }

@@ -15,6 +15,13 @@
 int cr_fail(cr_error *err, int code, long long offset, const char *chunk, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* ---- small helpers (util.c) ---- */
+/* Task task's share [*a, *b) of n items split between ntasks as evenly as whole items allow:
+ * the same shares whichever thread runs the task. */
+void cr_split(int n, int task, int ntasks, int *a, int *b);
+/* bytes zeroed bytes at a 64-byte (cache-line) boundary, or NULL; release with free. */
+void *cr_aligned_zeros(size_t bytes);
+
 /* ---- the model ---- */
 struct cr_model {
     cr_config cfg;
@@ -159,12 +166,11 @@ typedef struct cr_cell_io {
     cr_pool *pool;
 } cr_cell_io;
 
-/* One time step of a cell, for a task that does its batch rows [b0, b1) of cr_cell_rows. */
+/* One time step of a cell, for a task that does its batch rows [b0, b1) of cr_split(B, ...). */
 typedef struct cr_cell_step {
     const cr_cell_io *io;
     int t;
 } cr_cell_step;
-void cr_cell_rows(int B, int task, int ntasks, int *b0, int *b1);
 /* Runs fn(cr_cell_step *, task, ntasks) for step t, on the pool when the step is large. */
 void cr_cell_for_rows(const cr_cell_io *io, int t, cr_task_fn fn);
 

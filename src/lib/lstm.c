@@ -39,7 +39,7 @@ static CR_ALWAYS_INLINE void forward_rows(void *ctx, int task, int ntasks)
     float *cn = io->c + (t + 1) * B * H, *hn = io->h + (t + 1) * B * H;
     float *tc = io->tc + t * B * H;
     int b0, b1;
-    cr_cell_rows(B, task, ntasks, &b0, &b1);
+    cr_split(B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         float *ab = a + (long)b * G;
         long k = (long)b * H;
@@ -62,10 +62,12 @@ static int fused(const cr_cell_io *io)
     return n > 1 && io->H % 32 == 0 && io->H / 32 >= n;
 }
 
+/* The task's units [*u0, *u1): an even split of H's groups of 32. */
 static void unit_range(int H, int task, int ntasks, int *u0, int *u1)
 {
-    *u0 = 32 * (int)((long)(H / 32) * task / ntasks);
-    *u1 = 32 * (int)((long)(H / 32) * (task + 1) / ntasks);
+    cr_split(H / 32, task, ntasks, u0, u1);
+    *u0 *= 32;
+    *u1 *= 32;
 }
 
 static CR_ALWAYS_INLINE void forward_step(void *ctx, int task, int ntasks)
@@ -143,7 +145,7 @@ static CR_ALWAYS_INLINE void backward_rows(void *ctx, int task, int ntasks)
     float *dg = io->dgx + t * B * G;
     float *dc = io->dc;                          /* (B, H): in, of c[t+1]; out, of c[t] */
     int b0, b1;
-    cr_cell_rows(B, task, ntasks, &b0, &b1);
+    cr_split(B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         const float *ab = a + (long)b * G;
         float *d = dg + (long)b * G;

@@ -98,14 +98,6 @@ static size_t layout(cr_net *n, float *base)
     return off;
 }
 
-static float *aligned_calloc(size_t floats)
-{
-    void *p = NULL;
-    if (posix_memalign(&p, 64, (floats ? floats : 1) * sizeof(float))) return NULL;
-    memset(p, 0, floats * sizeof(float));
-    return p;
-}
-
 int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
                cr_error *err)
 {
@@ -141,7 +133,7 @@ int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_
     n->t_ow = cr_model_find_tensor(m, "out.W");
     n->t_ob = cr_model_find_tensor(m, "out.b");
     size_t floats = layout(n, NULL); /* with a null base: measures only */
-    n->arena = aligned_calloc(floats);
+    n->arena = cr_aligned_zeros(floats * sizeof(float));
     if (!n->arena) {
         free(n);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the training workspace "
@@ -215,12 +207,6 @@ typedef struct split_job {
     double *loss;      /* (rows) per-row loss, or NULL */
 } split_job;
 
-static void split_range(int total, int task, int ntasks, int *a, int *b)
-{
-    *a = (int)((long)total * task / ntasks);
-    *b = (int)((long)total * (task + 1) / ntasks);
-}
-
 static void split_run(cr_net *n, cr_task_fn fn, split_job *j, long work)
 {
     if (n->pool && work >= 32768) cr_pool_run(n->pool, fn, j);
@@ -232,7 +218,7 @@ static void gather_task(void *ctx, int task, int ntasks)
 {
     const split_job *j = ctx;
     int r0, r1;
-    split_range(j->rows, task, ntasks, &r0, &r1);
+    cr_split(j->rows, task, ntasks, &r0, &r1);
     for (int r = r0; r < r1; r++) {
         const float *wr = j->src + (long)j->n->tokens[r] * j->cols;
         float *x = j->dst + (long)r * j->cols;
@@ -246,7 +232,7 @@ static void scatter_task(void *ctx, int task, int ntasks)
 {
     const split_job *j = ctx;
     int c0, c1;
-    split_range(j->cols, task, ntasks, &c0, &c1);
+    cr_split(j->cols, task, ntasks, &c0, &c1);
     for (int r = 0; r < j->rows; r++) {
         float *d = j->dst + (long)j->n->tokens[r] * j->ld;
         const float *g = j->src + (long)r * j->ld;
@@ -260,7 +246,7 @@ static void colsum_task(void *ctx, int task, int ntasks)
 {
     const split_job *j = ctx;
     int c0, c1;
-    split_range(j->cols, task, ntasks, &c0, &c1);
+    cr_split(j->cols, task, ntasks, &c0, &c1);
     for (int r = 0; r < j->rows; r++) {
         const float *x = j->src + (long)r * j->ld;
         for (int c = c0; c < c1; c++)
@@ -281,7 +267,7 @@ static void softmax_task(void *ctx, int task, int ntasks)
     const cr_net *n = j->n;
     const int V = n->V;
     int r0, r1;
-    split_range(j->rows, task, ntasks, &r0, &r1);
+    cr_split(j->rows, task, ntasks, &r0, &r1);
     for (int r = r0; r < r1; r++) {
         const float *z = n->logits + (long)r * V;
         float mx = z[0];
@@ -304,7 +290,7 @@ static void dlogits_task(void *ctx, int task, int ntasks)
     const int V = n->V;
     float scale = n->counted ? 1.0f / (float)n->counted : 0.0f;
     int r0, r1;
-    split_range(j->rows, task, ntasks, &r0, &r1);
+    cr_split(j->rows, task, ntasks, &r0, &r1);
     for (int r = r0; r < r1; r++) {
         float *z = n->logits + (long)r * V;
         if (n->targets[r] == CR_IGNORE) {

@@ -22,7 +22,7 @@ static CR_ALWAYS_INLINE void forward_rows(void *ctx, int task, int ntasks)
     const long BH = (long)io->B * H, t = st->t;
     float *a = io->xp + t * BH, *hn = io->h + (t + 1) * BH;
     int b0, b1;
-    cr_cell_rows(io->B, task, ntasks, &b0, &b1);
+    cr_split(io->B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         long k = (long)b * H;
         int j = 0;
@@ -61,7 +61,7 @@ static CR_ALWAYS_INLINE void backward_rows(void *ctx, int task, int ntasks)
     const float *a = io->xp + t * BH, *dh = io->dh + t * BH;
     float *dg = io->dgx + t * BH;
     int b0, b1;
-    cr_cell_rows(io->B, task, ntasks, &b0, &b1);
+    cr_split(io->B, task, ntasks, &b0, &b1);
     for (int b = b0; b < b1; b++) {
         long k = (long)b * H;
         int j = 0;
