@@ -19,7 +19,6 @@
 
 #include <sched.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,20 +137,6 @@ static void store_block(const cr_infer *f, char *dst, const float *blk, int K, s
         }
 }
 
-static const float *tensor(const cr_model *m, const float *params, const char *name)
-{
-    int i = cr_model_find_tensor(m, name);
-    return i < 0 ? NULL : params + m->tensors[i].offset;
-}
-
-/* Layer l's tensor called what ("Wx", "Wh", "b", "bhn"). */
-static const float *layer_tensor(const cr_model *m, const float *params, const char *what, int l)
-{
-    char name[24];
-    snprintf(name, sizeof name, "l%d.%s", l, what);
-    return tensor(m, params, name);
-}
-
 /* Bytes of a thread's arena; with arena, also fills it, each block packed first in scratch
  * (max(E, H, 1) * MAX_PANELS * 16 floats). */
 static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *params, slice *s,
@@ -161,9 +146,9 @@ static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *para
     const size_t panels = (size_t)nch * gp, opanels = (size_t)(s->op1 - s->op0);
     size_t n = 0;
     for (int l = 0; l < f->L; l++) {
-        const float *Wx = layer_tensor(m, params, "Wx", l);
-        const float *Wh = layer_tensor(m, params, "Wh", l);
-        const float *b = layer_tensor(m, params, "b", l);
+        const float *Wx = CR_TENSOR(m, params, m->layout.Wx[l]);
+        const float *Wh = CR_TENSOR(m, params, m->layout.Wh[l]);
+        const float *b = CR_TENSOR(m, params, m->layout.b[l]);
         const int Kx = l ? H : f->E; /* 0 for one-hot input */
         if (arena) s->w[l] = arena + n;
         for (int c = s->ch0; c < s->ch1; c += f->cpg) {
@@ -196,7 +181,8 @@ static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *para
             n += (size_t)V * panels * LANES * sizeof(float);
         }
     }
-    const float *Wo = tensor(m, params, "out.W"), *bo = tensor(m, params, "out.b");
+    const float *Wo = CR_TENSOR(m, params, m->layout.outW);
+    const float *bo = CR_TENSOR(m, params, m->layout.outb);
     if (arena) s->ow = arena + n;
     for (int p = s->op0; p < s->op1; p += MAX_PANELS) {
         int np = min_int(MAX_PANELS, s->op1 - p);
@@ -462,9 +448,10 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the sampler's weights");
     }
     if (f->emb)
-        memcpy(f->emb, tensor(m, params, "embed"), (size_t)f->V * f->E * sizeof *f->emb);
+        memcpy(f->emb, CR_TENSOR(m, params, m->layout.embed), (size_t)f->V * f->E * sizeof *f->emb);
     for (int l = 0; f->bhn && l < f->L; l++)
-        memcpy(f->bhn + (size_t)l * H, layer_tensor(m, params, "bhn", l), H * sizeof *f->bhn);
+        memcpy(f->bhn + (size_t)l * H, CR_TENSOR(m, params, m->layout.bhn[l]),
+               H * sizeof *f->bhn);
     *out = f;
     return CR_OK;
 }

@@ -23,11 +23,27 @@ void cr_split(int n, int task, int ntasks, int *a, int *b);
 void *cr_aligned_zeros(size_t bytes);
 
 /* ---- the model ---- */
+/* Where each parameter tensor is: an index into the model's tensors[], which give its offset in
+ * params (and in gradients and moments, laid out alike); -1 for a tensor the model has not.
+ * G gate blocks of H columns each; In = E, V (one-hot input) or H above layer 0. */
+typedef struct cr_layout {
+    int embed;              /* (V, E), or -1 for one-hot input */
+    int Wx[CR_MAX_LAYERS];  /* (In, G*H) */
+    int Wh[CR_MAX_LAYERS];  /* (H, G*H) */
+    int b[CR_MAX_LAYERS];   /* (G*H) */
+    int bhn[CR_MAX_LAYERS]; /* GRU (H): the recurrent side's candidate bias; -1 otherwise */
+    int outW;               /* (H, V) */
+    int outb;               /* (V) */
+} cr_layout;
+/* The tensor of index t (from a cr_layout) within params, or within gradients or moments */
+#define CR_TENSOR(m, params, t) ((params) + (m)->tensors[(t)].offset)
+
 struct cr_model {
     cr_config cfg;
     cr_vocab vocab;
     size_t ntensors;
-    cr_tensor_info tensors[CR_MAX_TENSORS];
+    cr_tensor_info tensors[CR_MAX_TENSORS]; /* names and shapes, for the checkpoint and dump */
+    cr_layout layout;                       /* the same tensors, by role */
     size_t nparams;
     float *params;        /* (nparams) latest weights, laid out by tensors[] */
     float *best;          /* (nparams) best weights by validation loss, or NULL */
@@ -52,7 +68,8 @@ void cr_model_init_weights(cr_model *m);
 /* The number of parameters a model of this shape has, without allocating it. */
 size_t cr_param_count_for(const cr_config *cfg, uint32_t vocab_size);
 int cr_model_append_history(cr_model *m, const cr_history_row *row, cr_error *err);
-/* Index of the tensor called name, or -1. */
+/* Index of the tensor called name, or -1: for the codecs, which meet tensors by name; the
+ * library's own code goes by m->layout. */
 int cr_model_find_tensor(const cr_model *m, const char *name);
 int cr_vocab_copy(cr_vocab *dst, const cr_vocab *src, cr_error *err);
 

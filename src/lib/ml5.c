@@ -514,25 +514,21 @@ static void import_layer(const float *K, const float *B, size_t In, size_t H, co
             b[(size_t)k * H + j] = B[(size_t)TF_BLOCK[k] * H + j] + (k == 1 ? FORGET_BIAS : 0.0f);
 }
 
-static float *tensor(cr_model *m, const char *name)
-{
-    int i = cr_model_find_tensor(m, name);
-    return i < 0 ? NULL : m->params + m->tensors[i].offset;
-}
-
 static void fill_model(const folder *f, cr_model *m, const uint32_t *perm)
 {
     size_t V = f->V, H = f->H, E = f->E;
+    const cr_layout *lay = &m->layout;
     if (E) {
-        float *emb = tensor(m, "embed");
+        float *emb = CR_TENSOR(m, m->params, lay->embed);
         for (size_t i = 0; i < V; i++)
             memcpy(emb + i * E, f->t[R_EMBED] + (size_t)perm[i] * E, E * sizeof(float));
     }
     import_layer(f->t[R_KERNEL0], f->t[R_BIAS0], E ? E : V, H, E ? NULL : perm,
-                 tensor(m, "l0.Wx"), tensor(m, "l0.Wh"), tensor(m, "l0.b"));
-    import_layer(f->t[R_KERNEL1], f->t[R_BIAS1], H, H, NULL, tensor(m, "l1.Wx"),
-                 tensor(m, "l1.Wh"), tensor(m, "l1.b"));
-    float *W = tensor(m, "out.W"), *b = tensor(m, "out.b");
+                 CR_TENSOR(m, m->params, lay->Wx[0]), CR_TENSOR(m, m->params, lay->Wh[0]),
+                 CR_TENSOR(m, m->params, lay->b[0]));
+    import_layer(f->t[R_KERNEL1], f->t[R_BIAS1], H, H, NULL, CR_TENSOR(m, m->params, lay->Wx[1]),
+                 CR_TENSOR(m, m->params, lay->Wh[1]), CR_TENSOR(m, m->params, lay->b[1]));
+    float *W = CR_TENSOR(m, m->params, lay->outW), *b = CR_TENSOR(m, m->params, lay->outb);
     for (size_t r = 0; r < H; r++)
         for (size_t i = 0; i < V; i++)
             W[r * V + i] = f->t[R_SOFTW][r * V + perm[i]];
@@ -787,20 +783,14 @@ static int build_export(const cr_model *m, const float *w, float *t[R_COUNT],
         if (!(t[r] = calloc(n ? n : 1, sizeof(float))))
             return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     }
-    const cr_tensor_info *ti = m->tensors;
-    int k0 = cr_model_find_tensor(m, "embed");
-    if (k0 >= 0) memcpy(t[R_EMBED], w + ti[k0].offset, V * E * sizeof(float));
+    const cr_layout *lay = &m->layout;
+    if (lay->embed >= 0) memcpy(t[R_EMBED], CR_TENSOR(m, w, lay->embed), V * E * sizeof(float));
     else
         for (size_t i = 0; i < V; i++)
             t[R_EMBED][i * V + i] = 1.0f;
     for (int l = 0; l < 2; l++) {
-        char name[24];
-        snprintf(name, sizeof name, "l%d.Wx", l);
-        const float *Wx = w + ti[cr_model_find_tensor(m, name)].offset;
-        snprintf(name, sizeof name, "l%d.Wh", l);
-        const float *Wh = w + ti[cr_model_find_tensor(m, name)].offset;
-        snprintf(name, sizeof name, "l%d.b", l);
-        const float *b = w + ti[cr_model_find_tensor(m, name)].offset;
+        const float *Wx = CR_TENSOR(m, w, lay->Wx[l]), *Wh = CR_TENSOR(m, w, lay->Wh[l]);
+        const float *b = CR_TENSOR(m, w, lay->b[l]);
         float *K = t[l ? R_KERNEL1 : R_KERNEL0], *B = t[l ? R_BIAS1 : R_BIAS0];
         for (size_t r = 0; r < in[l] + H; r++) {
             const float *src = r < in[l] ? Wx + r * G : Wh + (r - in[l]) * G;
@@ -812,8 +802,8 @@ static int build_export(const cr_model *m, const float *w, float *t[R_COUNT],
                 B[(size_t)TF_BLOCK[k] * H + j] =
                     b[(size_t)k * H + j] - (k == 1 ? FORGET_BIAS : 0.0f);
     }
-    memcpy(t[R_SOFTW], w + ti[cr_model_find_tensor(m, "out.W")].offset, H * V * sizeof(float));
-    memcpy(t[R_SOFTB], w + ti[cr_model_find_tensor(m, "out.b")].offset, V * sizeof(float));
+    memcpy(t[R_SOFTW], CR_TENSOR(m, w, lay->outW), H * V * sizeof(float));
+    memcpy(t[R_SOFTB], CR_TENSOR(m, w, lay->outb), V * sizeof(float));
     return CR_OK;
 }
 

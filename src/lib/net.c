@@ -3,7 +3,6 @@
 #include "internal.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +22,7 @@ struct cr_net {
     double dropout;
     cr_pool *pool;
     const cr_tensor_info *tensors;
-    int t_embed, t_wx[CR_MAX_LAYERS], t_wh[CR_MAX_LAYERS], t_b[CR_MAX_LAYERS],
-        t_bhn[CR_MAX_LAYERS], t_ow, t_ob;
+    cr_layout lay;              /* the model's: where each tensor is in params and grads */
     float *arena;
     /* the weights packed for cr_mm_nn_packed, refreshed by cr_net_weights_changed */
     float *Whp[CR_MAX_LAYERS];  /* Wh (H, G*H) */
@@ -118,20 +116,7 @@ int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_
     n->dropout = c->dropout;
     n->pool = pool;
     n->tensors = m->tensors;
-    char name[24];
-    n->t_embed = cr_model_find_tensor(m, "embed");
-    for (int l = 0; l < n->L; l++) {
-        snprintf(name, sizeof name, "l%d.Wx", l);
-        n->t_wx[l] = cr_model_find_tensor(m, name);
-        snprintf(name, sizeof name, "l%d.Wh", l);
-        n->t_wh[l] = cr_model_find_tensor(m, name);
-        snprintf(name, sizeof name, "l%d.b", l);
-        n->t_b[l] = cr_model_find_tensor(m, name);
-        snprintf(name, sizeof name, "l%d.bhn", l);
-        n->t_bhn[l] = cr_model_find_tensor(m, name);
-    }
-    n->t_ow = cr_model_find_tensor(m, "out.W");
-    n->t_ob = cr_model_find_tensor(m, "out.b");
+    n->lay = m->layout;
     size_t floats = layout(n, NULL); /* with a null base: measures only */
     n->arena = cr_aligned_zeros(floats * sizeof(float));
     if (!n->arena) {
@@ -157,15 +142,15 @@ void cr_net_free(cr_net *n)
 void cr_net_weights_changed(cr_net *n, const float *params)
 {
     for (int l = 0; l < n->L; l++) {
-        const float *Wh = P(params, n->t_wh[l]), *Wx = P(params, n->t_wx[l]);
+        const float *Wh = P(params, n->lay.Wh[l]), *Wx = P(params, n->lay.Wx[l]);
         int in = l ? n->H : n->In0;
         cr_pack(n->pool, Wh, n->H, n->G, n->G, 0, n->Whp[l]);
         cr_pack(n->pool, Wh, n->G, n->H, n->G, 1, n->WhTp[l]);
         if (n->Wxp[l]) cr_pack(n->pool, Wx, in, n->G, n->G, 0, n->Wxp[l]);
         if (n->WxTp[l]) cr_pack(n->pool, Wx, n->G, in, n->G, 1, n->WxTp[l]);
     }
-    cr_pack(n->pool, P(params, n->t_ow), n->H, n->V, n->V, 0, n->Wop);
-    cr_pack(n->pool, P(params, n->t_ow), n->V, n->H, n->V, 1, n->WoTp);
+    cr_pack(n->pool, P(params, n->lay.outW), n->H, n->V, n->V, 0, n->Wop);
+    cr_pack(n->pool, P(params, n->lay.outW), n->V, n->H, n->V, 1, n->WoTp);
 }
 
 const float *cr_net_logits(const cr_net *n) { return n->logits; }
@@ -185,7 +170,7 @@ static void cell_io(cr_net *n, int l, const float *params, cr_cell_io *io)
     io->H = n->H;
     io->Whp = n->Whp[l];
     io->WhTp = n->WhTp[l];
-    io->bhn = n->t_bhn[l] >= 0 ? P(params, n->t_bhn[l]) : NULL;
+    io->bhn = n->lay.bhn[l] >= 0 ? P(params, n->lay.bhn[l]) : NULL;
     io->xp = w->xp;
     io->gh = w->gh;
     io->h = w->h;
@@ -309,7 +294,7 @@ static void layer_forward(cr_net *n, int l, const float *params, const float *X,
 {
     layer_ws *w = &n->lw[l];
     const int T = n->T, B = n->B, H = n->H, G = n->G, R = T * B;
-    const float *Wx = P(params, n->t_wx[l]), *b = P(params, n->t_b[l]);
+    const float *Wx = P(params, n->lay.Wx[l]), *b = P(params, n->lay.b[l]);
     if (l == 0 && n->E == 0) {
         split_job j = {n, Wx, w->xp, b, R, G, G, NULL}; /* one-hot input: a row gather */
         split_run(n, gather_task, &j, (long)R * G);
@@ -353,7 +338,7 @@ double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
     n->dropout_on = dropout_rng != NULL && n->training && n->dropout > 0;
     float keep = (float)(1.0 - n->dropout);
     if (E > 0) {
-        const float *emb = P(params, n->t_embed);
+        const float *emb = P(params, n->lay.embed);
         for (int r = 0; r < R; r++)
             memcpy(n->emb + (long)r * E, emb + (long)tokens[r] * E, sizeof(float) * (size_t)E);
     }
@@ -362,7 +347,7 @@ double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
         layer_forward(n, l, params, X, state, n->dropout_on ? dropout_rng : NULL, keep);
         X = n->lw[l].out;
     }
-    fill_rows(n->logits, R, V, P(params, n->t_ob));
+    fill_rows(n->logits, R, V, P(params, n->lay.outb));
     cr_mm_nn_packed(n->pool, R, V, n->H, X, n->H, n->Wop, n->logits, V, 1);
     split_job j = {n, NULL, NULL, NULL, R, V, V, n->rowloss};
     split_run(n, softmax_task, &j, (long)R * V * 8);
@@ -385,8 +370,8 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
     split_job dj = {n, NULL, NULL, NULL, R, V, V, NULL}; /* dlogits (R, V), in place */
     split_run(n, dlogits_task, &dj, (long)R * V * 8);
     const float *top = n->lw[n->L - 1].out;
-    cr_mm_tn_acc(n->pool, H, V, R, top, H, n->logits, V, P(grads, n->t_ow), V);
-    colsum(n, n->logits, R, V, V, P(grads, n->t_ob));
+    cr_mm_tn_acc(n->pool, H, V, R, top, H, n->logits, V, P(grads, n->lay.outW), V);
+    colsum(n, n->logits, R, V, V, P(grads, n->lay.outb));
     float *dh = n->dh_a, *dbelow = n->dh_b;
     cr_mm_nn_packed(n->pool, R, H, V, n->logits, V, n->WoTp, dh, H, 0);
     for (int l = n->L - 1; l >= 0; l--) {
@@ -406,10 +391,10 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
         else if (n->cell == CR_GRU) cr_gru_backward(&io);
         else cr_rnn_backward(&io);
         /* weight gradients for all T steps at once */
-        cr_mm_tn_acc(n->pool, H, G, R, w->h, H, n->dgh, G, P(grads, n->t_wh[l]), G);
-        colsum(n, n->dgx, R, G, G, P(grads, n->t_b[l]));
-        if (n->t_bhn[l] >= 0) colsum(n, n->dgh + 2 * H, R, H, G, P(grads, n->t_bhn[l]));
-        float *dWx = P(grads, n->t_wx[l]);
+        cr_mm_tn_acc(n->pool, H, G, R, w->h, H, n->dgh, G, P(grads, n->lay.Wh[l]), G);
+        colsum(n, n->dgx, R, G, G, P(grads, n->lay.b[l]));
+        if (n->lay.bhn[l] >= 0) colsum(n, n->dgh + 2 * H, R, H, G, P(grads, n->lay.bhn[l]));
+        float *dWx = P(grads, n->lay.Wx[l]);
         if (l == 0 && E == 0) {
             split_job j = {n, n->dgx, dWx, NULL, R, G, G, NULL}; /* one-hot: a row scatter */
             split_run(n, scatter_task, &j, (long)R * G);
@@ -420,7 +405,7 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
         cr_mm_tn_acc(n->pool, in, G, R, X, in, n->dgx, G, dWx, G);
         cr_mm_nn_packed(n->pool, R, in, G, n->dgx, G, n->WxTp[l], dbelow, in, 0);
         if (l == 0) {
-            float *dE = P(grads, n->t_embed);
+            float *dE = P(grads, n->lay.embed);
             for (int r = 0; r < R; r++) {
                 float *d = dE + (long)n->tokens[r] * E;
                 const float *g = dbelow + (long)r * E;
