@@ -3,6 +3,7 @@
 #define CR_INTERNAL_H
 
 #include "activations.h" /* cr_exp, cr_tanh, cr_sigmoid: inline, branch-free */
+#include "cell_math.h"   /* gate order and per-unit equations of each cell */
 #include "charrnn.h"
 
 #include <math.h>
@@ -49,8 +50,8 @@ struct cr_model {
     float *best;          /* (nparams) best weights by validation loss, or NULL */
     float *m1;            /* (nparams) Adam first moment / SGD velocity, or NULL before training */
     float *m2;            /* (nparams) Adam second moment, or NULL */
-    float *carry;         /* (L, S, B, H) state carried between training chunks, S = 2 for LSTM
-                             (h then c), 1 otherwise; NULL before training */
+    float *carry;         /* (L, S, B, H) state carried between training chunks, S states per
+                             cell (h, then LSTM's c); NULL before training */
     cr_train_progress prog;
     cr_rng rng;           /* the training stream: initialisation, then dropout masks */
     cr_history_row *hist;
@@ -59,8 +60,8 @@ struct cr_model {
     size_t nsessions;
 };
 
-int cr_gates_per_cell(int cell);          /* 4 LSTM, 3 GRU, 1 RNN */
-int cr_states_per_cell(int cell);         /* 2 LSTM (h, c), 1 otherwise */
+int cr_gates_per_cell(int cell);          /* G of cr_cell_of(cell): 4 LSTM, 3 GRU, 1 RNN */
+int cr_states_per_cell(int cell);         /* S of cr_cell_of(cell): 2 LSTM (h, c), 1 otherwise */
 size_t cr_carry_floats(const cr_config *c);
 /* Builds the tensor table and allocates params (zeroed). */
 int cr_model_alloc(cr_model **out, const cr_config *cfg, const cr_vocab *vocab, cr_error *err);
@@ -191,12 +192,45 @@ typedef struct cr_cell_step {
 /* Runs fn(cr_cell_step *, task, ntasks) for step t, on the pool when the step is large. */
 void cr_cell_for_rows(const cr_cell_io *io, int t, cr_task_fn fn);
 
+/* One batch-1 step of a layer for infer.c, for chunks [c0, c0 + nc) of CR_PANEL units each: the
+ * pre-activations come in panels of CR_PANEL floats, gate q of chunk c0 + i at panel i * G + q. */
+typedef struct cr_cell_step1 {
+    int H, c0, nc;
+    const float *px;  /* (nc, G, CR_PANEL) x Wx + b, plus h' Wh unless the cell keeps it apart */
+    const float *ph;  /* (nc, G, CR_PANEL) h' Wh, for a cell that keeps it apart (hbias >= 0) */
+    const float *bhn; /* GRU (H): the layer's recurrent candidate bias */
+    const float *hp;  /* (H) the layer's h before */
+    float *c;         /* LSTM (H): the layer's cell state, updated */
+    float *hn;        /* (H) receives h after, for these units */
+} cr_cell_step1;
+typedef void cr_cell_step1_fn(const cr_cell_step1 *s);
+
+/* ---- the table of cells (cells.c): a row per cell type, read by everything cell-specific.
+ * A new cell: a row here, an enum of its gates and its unit equations in cell_math.h, and a
+ * file like rnn.c with the functions below. */
+typedef struct cr_cell_desc {
+    const char *name; /* as in --cell, dump and messages */
+    int G;            /* gate blocks of H columns each in Wx, Wh and b (order: cell_math.h) */
+    int S;            /* states per layer carried between steps: h, then c if S == 2 */
+    int hbias;        /* -1: h' Wh is added to x Wx + b; else h' Wh is kept apart, with a bias
+                         bhn (H) of its own on this gate block (GRU's n) */
+    int one_bias;     /* the gate block whose bias starts at 1 (LSTM's forget gate), or -1 */
+    void (*forward)(cr_cell_io *io);
+    void (*backward)(cr_cell_io *io);
+    cr_cell_step1_fn *(*step1_for)(int kind); /* the batch-1 step compiled for a kernel kind */
+} cr_cell_desc;
+/* The row of cell (CR_LSTM, ...), or NULL for no such cell. */
+const cr_cell_desc *cr_cell_of(int cell);
+
 void cr_lstm_forward(cr_cell_io *io);
 void cr_lstm_backward(cr_cell_io *io);
+cr_cell_step1_fn *cr_lstm_step1_for(int kind);
 void cr_gru_forward(cr_cell_io *io);
 void cr_gru_backward(cr_cell_io *io);
+cr_cell_step1_fn *cr_gru_step1_for(int kind);
 void cr_rnn_forward(cr_cell_io *io);
 void cr_rnn_backward(cr_cell_io *io);
+cr_cell_step1_fn *cr_rnn_step1_for(int kind);
 
 /* ---- the network over one chunk: forward, loss, backward ---- */
 typedef struct cr_net cr_net;

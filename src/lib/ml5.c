@@ -20,7 +20,8 @@
 
 /* TensorFlow's BasicLSTMCell has gate blocks (i, j, f, o), j the candidate; ours are (i, f, g, o).
  * Our block k is TensorFlow's block TF_BLOCK[k] (the map is its own inverse). */
-static const int TF_BLOCK[4] = {0, 2, 1, 3};
+static const int TF_BLOCK[CR_LSTM_GATES] = {[CR_LSTM_I] = 0, [CR_LSTM_F] = 2, [CR_LSTM_G] = 1,
+                                            [CR_LSTM_O] = 3};
 /* ml5 0.12.2 adds this to the forget gate's pre-activation at run time (tf.basicLSTMCell's
  * forgetBias); it is not in the files, so our forget bias is the file's plus this. */
 #define FORGET_BIAS 1.0f
@@ -231,11 +232,11 @@ static int check_shapes(folder *f)
     if (sb->ndim != 1 || sb->dims[0] < 1)
         return bad_manifest(f, sb->at, "the softmax bias ('%.60s') is not a non-empty vector",
                             sb->name);
-    if (b0->ndim != 1 || b0->dims[0] < 4 || b0->dims[0] % 4)
+    if (b0->ndim != 1 || b0->dims[0] < CR_LSTM_GATES || b0->dims[0] % CR_LSTM_GATES)
         return bad_manifest(f, b0->at, "layer 0's bias ('%.60s') is not a vector of 4 x hidden "
                             "values", b0->name);
     f->V = sb->dims[0];
-    f->H = b0->dims[0] / 4;
+    f->H = b0->dims[0] / CR_LSTM_GATES;
     if (f->H > 8192) return bad_manifest(f, b0->at, "the model has %zu hidden units (at most "
                                          "8192)", f->H);
     char why[128];
@@ -251,11 +252,11 @@ static int check_shapes(folder *f)
     size_t in = f->E ? f->E : V;
     snprintf(why, sizeof why, "%s %zu + hidden %zu rows, 4 x %zu columns",
              f->E ? "embedding width" : "one-hot input of", in, H, H);
-    if (expect_shape(f, R_KERNEL0, in + H, 4 * H, 2, why)) return CR_EFORMAT;
+    if (expect_shape(f, R_KERNEL0, in + H, CR_LSTM_GATES * H, 2, why)) return CR_EFORMAT;
     snprintf(why, sizeof why, "hidden %zu + hidden %zu rows, 4 x %zu columns", H, H, H);
-    if (expect_shape(f, R_KERNEL1, 2 * H, 4 * H, 2, why)) return CR_EFORMAT;
+    if (expect_shape(f, R_KERNEL1, 2 * H, CR_LSTM_GATES * H, 2, why)) return CR_EFORMAT;
     snprintf(why, sizeof why, "4 x hidden %zu", H);
-    if (expect_shape(f, R_BIAS1, 4 * H, 0, 1, why)) return CR_EFORMAT;
+    if (expect_shape(f, R_BIAS1, CR_LSTM_GATES * H, 0, 1, why)) return CR_EFORMAT;
     snprintf(why, sizeof why, "hidden %zu rows, one column per character", H);
     if (expect_shape(f, R_SOFTW, H, V, 2, why)) return CR_EFORMAT;
     return CR_OK;
@@ -502,16 +503,17 @@ static int build_vocab(folder *f, cr_vocab *vocab, uint32_t **perm, cr_ml5_repor
 static void import_layer(const float *K, const float *B, size_t In, size_t H, const uint32_t *perm,
                          float *Wx, float *Wh, float *b)
 {
-    size_t G = 4 * H;
+    size_t GH = CR_LSTM_GATES * H; /* gate columns */
     for (size_t r = 0; r < In + H; r++) {
-        const float *src = K + (r < In && perm ? perm[r] : r) * G;
-        float *dst = r < In ? Wx + r * G : Wh + (r - In) * G;
-        for (int k = 0; k < 4; k++)
+        const float *src = K + (r < In && perm ? perm[r] : r) * GH;
+        float *dst = r < In ? Wx + r * GH : Wh + (r - In) * GH;
+        for (int k = 0; k < CR_LSTM_GATES; k++)
             memcpy(dst + (size_t)k * H, src + (size_t)TF_BLOCK[k] * H, H * sizeof(float));
     }
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < CR_LSTM_GATES; k++)
         for (size_t j = 0; j < H; j++)
-            b[(size_t)k * H + j] = B[(size_t)TF_BLOCK[k] * H + j] + (k == 1 ? FORGET_BIAS : 0.0f);
+            b[(size_t)k * H + j] =
+                B[(size_t)TF_BLOCK[k] * H + j] + (k == CR_LSTM_F ? FORGET_BIAS : 0.0f);
 }
 
 static void fill_model(const folder *f, cr_model *m, const uint32_t *perm)
@@ -773,10 +775,10 @@ static int vocab_json(const cr_model *m, cr_jbuf *j, cr_error *err)
 static int build_export(const cr_model *m, const float *w, float *t[R_COUNT],
                         size_t dims[R_COUNT][2], cr_error *err)
 {
-    size_t V = m->vocab.size, H = (size_t)m->cfg.hidden, G = 4 * H;
+    size_t V = m->vocab.size, H = (size_t)m->cfg.hidden, GH = CR_LSTM_GATES * H;
     size_t E = m->cfg.embed > 0 ? (size_t)m->cfg.embed : V; /* one-hot: an identity embedding */
     size_t in[2] = {E, H};
-    size_t shape[R_COUNT][2] = {{V, E}, {E + H, G}, {G, 0}, {2 * H, G}, {G, 0}, {H, V}, {V, 0}};
+    size_t shape[R_COUNT][2] = {{V, E}, {E + H, GH}, {GH, 0}, {2 * H, GH}, {GH, 0}, {H, V}, {V, 0}};
     memcpy(dims, shape, sizeof shape);
     for (int r = 0; r < R_COUNT; r++) {
         size_t n = dims[r][0] * (dims[r][1] ? dims[r][1] : 1);
@@ -793,14 +795,15 @@ static int build_export(const cr_model *m, const float *w, float *t[R_COUNT],
         const float *b = CR_TENSOR(m, w, lay->b[l]);
         float *K = t[l ? R_KERNEL1 : R_KERNEL0], *B = t[l ? R_BIAS1 : R_BIAS0];
         for (size_t r = 0; r < in[l] + H; r++) {
-            const float *src = r < in[l] ? Wx + r * G : Wh + (r - in[l]) * G;
-            for (int k = 0; k < 4; k++)
-                memcpy(K + r * G + (size_t)TF_BLOCK[k] * H, src + (size_t)k * H, H * sizeof(float));
+            const float *src = r < in[l] ? Wx + r * GH : Wh + (r - in[l]) * GH;
+            for (int k = 0; k < CR_LSTM_GATES; k++)
+                memcpy(K + r * GH + (size_t)TF_BLOCK[k] * H, src + (size_t)k * H,
+                       H * sizeof(float));
         }
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < CR_LSTM_GATES; k++)
             for (size_t j = 0; j < H; j++)
                 B[(size_t)TF_BLOCK[k] * H + j] =
-                    b[(size_t)k * H + j] - (k == 1 ? FORGET_BIAS : 0.0f);
+                    b[(size_t)k * H + j] - (k == CR_LSTM_F ? FORGET_BIAS : 0.0f);
     }
     memcpy(t[R_SOFTW], CR_TENSOR(m, w, lay->outW), H * V * sizeof(float));
     memcpy(t[R_SOFTB], CR_TENSOR(m, w, lay->outb), V * sizeof(float));

@@ -6,10 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cr_gates_per_cell(int cell) { return cell == CR_LSTM ? 4 : cell == CR_GRU ? 3 : 1; }
-
-int cr_states_per_cell(int cell) { return cell == CR_LSTM ? 2 : 1; }
-
 size_t cr_carry_floats(const cr_config *c)
 {
     return (size_t)c->layers * (size_t)cr_states_per_cell(c->cell) * (size_t)c->batch *
@@ -36,6 +32,7 @@ static void build_table(cr_model *m)
 {
     const cr_config *c = &m->cfg;
     size_t V = m->vocab.size, H = (size_t)c->hidden, G = (size_t)cr_gates_per_cell(c->cell);
+    const cr_cell_desc *cd = cr_cell_of(c->cell);
     cr_layout *lay = &m->layout;
     char name[24];
     m->ntensors = 0;
@@ -51,7 +48,7 @@ static void build_table(cr_model *m)
         lay->Wh[l] = add_tensor(m, name, H, G * H);
         snprintf(name, sizeof name, "l%d.b", l);
         lay->b[l] = add_tensor(m, name, G * H, 0);
-        if (c->cell == CR_GRU) {
+        if (cd && cd->hbias >= 0) {
             snprintf(name, sizeof name, "l%d.bhn", l);
             lay->bhn[l] = add_tensor(m, name, H, 0);
         }
@@ -96,7 +93,8 @@ int cr_model_alloc(cr_model **out, const cr_config *cfg, const cr_vocab *vocab, 
 }
 
 /* Uniform in [-1/sqrt(H), 1/sqrt(H)] as PyTorch does for recurrent layers; LSTM forget-gate
- * biases start at 1 so that early gradients flow through time; embeddings in [-1, 1]. */
+ * biases (the cell's one_bias block) start at 1 so that early gradients flow through time;
+ * embeddings in [-1, 1]. */
 void cr_model_init_weights(cr_model *m)
 {
     const cr_config *c = &m->cfg;
@@ -108,9 +106,10 @@ void cr_model_init_weights(cr_model *m)
         for (size_t j = 0; j < t->size; j++)
             w[j] = (2.0f * cr_rng_float(&m->rng) - 1.0f) * scale;
     }
-    for (int l = 0; c->cell == CR_LSTM && l < c->layers; l++) {
+    const int one = cr_cell_of(c->cell)->one_bias, H = c->hidden;
+    for (int l = 0; one >= 0 && l < c->layers; l++) {
         float *b = CR_TENSOR(m, m->params, m->layout.b[l]);
-        for (int j = c->hidden; j < 2 * c->hidden; j++)
+        for (int j = one * H; j < (one + 1) * H; j++)
             b[j] = 1.0f;
     }
 }

@@ -18,7 +18,8 @@ typedef struct layer_ws {
 } layer_ws;
 
 struct cr_net {
-    int cell, L, H, V, E, G, In0, Tmax, Bmax, training;
+    const cr_cell_desc *cd;
+    int L, H, V, E, G, In0, Tmax, Bmax, training;
     double dropout;
     cr_pool *pool;
     const cr_tensor_info *tensors;
@@ -69,10 +70,10 @@ static size_t layout(cr_net *n, float *base)
                          ? take(base, &off, cr_packed_floats((int)G, (int)in)) : NULL;
         layer_ws *w = &n->lw[l];
         w->xp = take(base, &off, T * B * G);
-        w->gh = n->cell == CR_GRU ? take(base, &off, T * B * H) : NULL;
+        w->gh = n->cd->hbias >= 0 ? take(base, &off, T * B * H) : NULL;
         w->h = take(base, &off, (T + 1) * B * H);
-        w->c = n->cell == CR_LSTM ? take(base, &off, (T + 1) * B * H) : NULL;
-        w->tc = n->cell == CR_LSTM ? take(base, &off, T * B * H) : NULL;
+        w->c = n->cd->S == 2 ? take(base, &off, (T + 1) * B * H) : NULL;
+        w->tc = n->cd->S == 2 ? take(base, &off, T * B * H) : NULL;
         w->mask = n->training ? take(base, &off, T * B * H) : NULL;
         w->drop = n->training ? take(base, &off, T * B * H) : NULL;
     }
@@ -88,7 +89,7 @@ static size_t layout(cr_net *n, float *base)
         n->dh_a = take(base, &off, T * B * wide);
         n->dh_b = take(base, &off, T * B * wide);
         n->dgx = take(base, &off, T * B * G);
-        n->dgh = n->cell == CR_GRU ? take(base, &off, T * B * G) : n->dgx;
+        n->dgh = n->cd->hbias >= 0 ? take(base, &off, T * B * G) : n->dgx;
         n->dh0 = take(base, &off, B * H);
         n->dc0 = take(base, &off, B * H);
         n->dc = take(base, &off, B * H);
@@ -103,7 +104,7 @@ int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_
     cr_net *n = calloc(1, sizeof *n);
     if (!n) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     const cr_config *c = &m->cfg;
-    n->cell = c->cell;
+    n->cd = cr_cell_of(c->cell);
     n->L = c->layers;
     n->H = c->hidden;
     n->V = (int)m->vocab.size;
@@ -302,15 +303,13 @@ static void layer_forward(cr_net *n, int l, const float *params, const float *X,
         fill_rows(w->xp, R, G, b);
         cr_mm_nn_packed(n->pool, R, G, l ? H : n->E, X, l ? H : n->E, n->Wxp[l], w->xp, G, 1);
     }
-    int S = cr_states_per_cell(n->cell);
+    int S = n->cd->S;
     float *sh = state + (long)(l * S) * B * H, *sc = state + (long)(l * S + 1) * B * H;
     memcpy(w->h, sh, sizeof(float) * (size_t)B * H);
     if (w->c) memcpy(w->c, sc, sizeof(float) * (size_t)B * H);
     cr_cell_io io;
     cell_io(n, l, params, &io);
-    if (n->cell == CR_LSTM) cr_lstm_forward(&io);
-    else if (n->cell == CR_GRU) cr_gru_forward(&io);
-    else cr_rnn_forward(&io);
+    n->cd->forward(&io);
     memcpy(sh, w->h + (long)T * B * H, sizeof(float) * (size_t)B * H);
     if (w->c) memcpy(sc, w->c + (long)T * B * H, sizeof(float) * (size_t)B * H);
     const float *h = w->h + (long)B * H;
@@ -366,7 +365,7 @@ double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
 void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate0)
 {
     const int T = n->T, B = n->B, H = n->H, G = n->G, V = n->V, E = n->E, R = T * B;
-    const int S = cr_states_per_cell(n->cell);
+    const int S = n->cd->S;
     split_job dj = {n, NULL, NULL, NULL, R, V, V, NULL}; /* dlogits (R, V), in place */
     split_run(n, dlogits_task, &dj, (long)R * V * 8);
     const float *top = n->lw[n->L - 1].out;
@@ -385,15 +384,14 @@ void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate
         io.dgx = n->dgx;
         io.dgh = n->dgh;
         io.dh0 = dstate0 ? dstate0 + (long)(l * S) * B * H : n->dh0;
-        io.dc0 = n->cell != CR_LSTM ? NULL : dstate0 ? dstate0 + (long)(l * S + 1) * B * H : n->dc0;
+        io.dc0 = S != 2 ? NULL : dstate0 ? dstate0 + (long)(l * S + 1) * B * H : n->dc0;
         io.dc = n->dc;
-        if (n->cell == CR_LSTM) cr_lstm_backward(&io);
-        else if (n->cell == CR_GRU) cr_gru_backward(&io);
-        else cr_rnn_backward(&io);
+        n->cd->backward(&io);
         /* weight gradients for all T steps at once */
         cr_mm_tn_acc(n->pool, H, G, R, w->h, H, n->dgh, G, P(grads, n->lay.Wh[l]), G);
         colsum(n, n->dgx, R, G, G, P(grads, n->lay.b[l]));
-        if (n->lay.bhn[l] >= 0) colsum(n, n->dgh + 2 * H, R, H, G, P(grads, n->lay.bhn[l]));
+        if (n->lay.bhn[l] >= 0)
+            colsum(n, n->dgh + n->cd->hbias * H, R, H, G, P(grads, n->lay.bhn[l]));
         float *dWx = P(grads, n->lay.Wx[l]);
         if (l == 0 && E == 0) {
             split_job j = {n, n->dgx, dWx, NULL, R, G, G, NULL}; /* one-hot: a row scatter */
