@@ -13,8 +13,10 @@
  * the one-hot row plus the bias, then the input rows, then the recurrent rows; GRU's recurrent
  * side a chain of its own from 0), with the same fused or unfused arithmetic as the matrix
  * kernel of the same kind, so the results do not depend on the thread count and, kernel for
- * kernel, equal the training network's. With bf16, the weight matrices are stored rounded
- * to bfloat16 (matvec.c): half the bytes, and the network's arithmetic on the rounded weights. */
+ * kernel, equal the training network's. The gate arithmetic is the cell's batch-1 step (its
+ * row in cells.c, its code in lstm.c, gru.c or rnn.c). With bf16, the weight matrices are stored
+ * rounded to bfloat16 (matvec.c): half the bytes, and the network's arithmetic on the rounded
+ * weights. */
 #include "internal.h"
 
 #include <sched.h>

@@ -193,7 +193,11 @@ typedef struct cr_cell_step {
 void cr_cell_for_rows(const cr_cell_io *io, int t, cr_task_fn fn);
 
 /* One batch-1 step of a layer for infer.c, for chunks [c0, c0 + nc) of CR_PANEL units each: the
- * pre-activations come in panels of CR_PANEL floats, gate q of chunk c0 + i at panel i * G + q. */
+ * pre-activations come in panels of CR_PANEL floats, gate q of chunk c0 + i at panel i * G + q.
+ * Each cell's step runs the unit equations of its training loops (cell_math.h) over restrict
+ * pointers, a full chunk as a loop of known trip count so that it vectorises, compiled once per
+ * instruction set and chosen by the kernel kind as those loops are, so that a contracted or
+ * fused multiply-add is the same here as there. */
 typedef struct cr_cell_step1 {
     int H, c0, nc;
     const float *px;  /* (nc, G, CR_PANEL) x Wx + b, plus h' Wh unless the cell keeps it apart */
