@@ -123,7 +123,7 @@ void cr_sha256_update(cr_sha256 *c, const void *data, size_t len);
 void cr_sha256_final(cr_sha256 *c, unsigned char out[32]);
 
 /* ---- configuration ---- */
-enum { CR_LSTM = 0, CR_GRU = 1, CR_RNN = 2 };
+enum { CR_LSTM = 0, CR_GRU = 1, CR_RNN = 2, CR_CELL_COUNT };
 enum { CR_ADAM = 0, CR_SGD = 1 };
 
 typedef struct cr_config {
@@ -149,7 +149,8 @@ typedef struct cr_config {
 void cr_config_default(cr_config *c);
 /* Returns CR_OK or CR_EINVAL with a message naming the bad setting. */
 int cr_config_check(const cr_config *c, cr_error *err);
-const char *cr_cell_name(int cell);
+const char *cr_cell_name(int cell);      /* "lstm", "gru", "rnn"; "?" for no such cell */
+int cr_cell_from_name(const char *name); /* CR_LSTM, ... for a cell_name, or -1 */
 const char *cr_optimizer_name(int opt);
 
 /* ---- the model: everything a checkpoint holds ---- */

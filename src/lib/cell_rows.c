@@ -2,12 +2,6 @@
  * pool's threads (each row's arithmetic is the same whatever the split). */
 #include "internal.h"
 
-void cr_cell_rows(int B, int task, int ntasks, int *b0, int *b1)
-{
-    *b0 = (int)((long)B * task / ntasks);
-    *b1 = (int)((long)B * (task + 1) / ntasks);
-}
-
 void cr_cell_for_rows(const cr_cell_io *io, int t, cr_task_fn fn)
 {
     cr_cell_step s = {io, t};

@@ -26,11 +26,6 @@ void cr_config_default(cr_config *c)
     c->seed = 1;
 }
 
-const char *cr_cell_name(int cell)
-{
-    return cell == CR_LSTM ? "lstm" : cell == CR_GRU ? "gru" : cell == CR_RNN ? "rnn" : "?";
-}
-
 const char *cr_optimizer_name(int opt)
 {
     return opt == CR_ADAM ? "adam" : opt == CR_SGD ? "sgd" : "?";
@@ -40,7 +35,7 @@ const char *cr_optimizer_name(int opt)
 
 int cr_config_check(const cr_config *c, cr_error *err)
 {
-    if (c->cell != CR_LSTM && c->cell != CR_GRU && c->cell != CR_RNN)
+    if (!cr_cell_of(c->cell))
         return BAD("unknown cell type %d", c->cell);
     if (c->layers < 1 || c->layers > CR_MAX_LAYERS)
         return BAD("layers must be 1 to %d, not %d", CR_MAX_LAYERS, c->layers);

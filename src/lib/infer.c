@@ -13,22 +13,19 @@
  * the one-hot row plus the bias, then the input rows, then the recurrent rows; GRU's recurrent
  * side a chain of its own from 0), with the same fused or unfused arithmetic as the matrix
  * kernel of the same kind, so the results do not depend on the thread count and, kernel for
- * kernel, equal the training network's. With bf16, the weight matrices are stored rounded
- * to bfloat16 (matvec.c): half the bytes, and the network's arithmetic on the rounded weights. */
+ * kernel, equal the training network's. The gate arithmetic is the cell's batch-1 step (its
+ * row in cells.c, its code in lstm.c, gru.c or rnn.c). With bf16, the weight matrices are stored
+ * rounded to bfloat16 (matvec.c): half the bytes, and the network's arithmetic on the rounded
+ * weights. */
 #include "internal.h"
 
 #include <sched.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LANES CR_PANEL             /* floats per panel, and units per chunk */
 #define MAX_PANELS CR_MATVEC_PANELS /* panels per group: one pass over the rows */
-
-/* The gate arithmetic of chunks [c, c + nc) of layer l (see gates below) */
-typedef void gates_fn(const cr_infer *f, int l, int c, int nc, const float *px, const float *ph,
-                      const float *hp, float *hn);
 
 typedef struct slice {
     int ch0, ch1;                 /* the thread's chunks of units, in every layer */
@@ -43,8 +40,9 @@ typedef struct slice {
 } slice;
 
 struct cr_infer {
-    int cell, L, H, V, E;
-    int gp;                       /* panels per chunk on each side: 4 LSTM, 3 GRU, 1 RNN */
+    int L, H, V, E;
+    const cr_cell_desc *cd;       /* the cell */
+    int G;                        /* its gate blocks: panels per chunk on each side */
     int cpg;                      /* chunks per group */
     int chunks, Hp;               /* chunks of units; Hp = chunks * 16 */
     int opanels;                  /* output panels, ceil(V / 16) */
@@ -52,12 +50,12 @@ struct cr_infer {
     int bf16;                     /* the weight matrices rounded to bfloat16 */
     cr_pool *pool;
     cr_matvec_fn *mv;
-    gates_fn *gates;
+    cr_cell_step1_fn *step1;      /* the cell's gate arithmetic, for the kernel kind */
     slice *sl;                    /* (threads) */
     float *emb;                   /* (V, E) the input embedding, or NULL for one-hot */
-    float *bhn;                   /* GRU (L, H) */
+    float *bhn;                   /* (L, H) GRU's recurrent candidate bias (hbias >= 0) */
     float *h;                     /* (L, 2, Hp): h of each layer, double-buffered by parity */
-    float *c;                     /* LSTM (L, Hp) cell states */
+    float *c;                     /* (L, Hp) LSTM's cell states (the second state, S = 2) */
     float *logits;                /* (opanels * 16), the first V meaningful */
     int parity;                   /* which h buffer holds the current state */
     uint32_t token;               /* the character being fed */
@@ -69,22 +67,15 @@ struct cr_infer {
 
 static int min_int(int a, int b) { return a < b ? a : b; }
 
-/* The thread's share [*a, *b) of n items split as evenly as whole items allow. */
-static void share(int n, int task, int ntasks, int *a, int *b)
-{
-    *a = (int)((long)n * task / ntasks);
-    *b = (int)((long)n * (task + 1) / ntasks);
-}
-
-/* Columns of the group of chunks [c, c + nc), gp gates each, from W (K, gates * H) row-major:
- * dst (K, nc * gp * 16), panel i * gp + q holding gate q of units (c + i) * 16 + lane (0 past
+/* Columns of the group of chunks [c, c + nc), G gates each, from W (K, G*H) row-major:
+ * dst (K, nc * G * 16), panel i * G + q holding gate q of units (c + i) * 16 + lane (0 past
  * H). */
-static void pack_units(float *dst, const float *W, int K, int H, int gp, int c, int nc)
+static void pack_units(float *dst, const float *W, int K, int H, int G, int c, int nc)
 {
-    const long ld = (long)gp * H;
+    const long ld = (long)G * H;
     for (int k = 0; k < K; k++)
         for (int i = 0; i < nc; i++)
-            for (int q = 0; q < gp; q++)
+            for (int q = 0; q < G; q++)
                 for (int j = 0; j < LANES; j++) {
                     int u = (c + i) * LANES + j;
                     *dst++ = u < H ? W[k * ld + (long)q * H + u] : 0.0f;
@@ -108,13 +99,13 @@ static float weight(const cr_infer *f, float w)
 }
 
 /* Row v of a one-hot layer's Wx plus the bias, as net.c adds them, for chunks [c, c + nc):
- * dst (nc * gp * 16). */
+ * dst (nc * G * 16). */
 static void pack_onehot_row(const cr_infer *f, float *dst, const float *wrow, const float *b,
                             int c, int nc)
 {
-    const int H = f->H, gp = f->gp;
+    const int H = f->H, G = f->G;
     for (int i = 0; i < nc; i++)
-        for (int q = 0; q < gp; q++)
+        for (int q = 0; q < G; q++)
             for (int j = 0; j < LANES; j++) {
                 int u = (c + i) * LANES + j;
                 *dst++ = u < H ? weight(f, wrow[q * H + u]) + b[q * H + u] : 0.0f;
@@ -145,44 +136,30 @@ static void store_block(const cr_infer *f, char *dst, const float *blk, int K, s
         }
 }
 
-static const float *tensor(const cr_model *m, const float *params, const char *name)
-{
-    int i = cr_model_find_tensor(m, name);
-    return i < 0 ? NULL : params + m->tensors[i].offset;
-}
-
-/* Layer l's tensor called what ("Wx", "Wh", "b", "bhn"). */
-static const float *layer_tensor(const cr_model *m, const float *params, const char *what, int l)
-{
-    char name[24];
-    snprintf(name, sizeof name, "l%d.%s", l, what);
-    return tensor(m, params, name);
-}
-
 /* Bytes of a thread's arena; with arena, also fills it, each block packed first in scratch
  * (max(E, H, 1) * MAX_PANELS * 16 floats). */
 static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *params, slice *s,
                          char *arena, float *scratch)
 {
-    const int H = f->H, V = f->V, gp = f->gp, nch = s->ch1 - s->ch0;
-    const size_t panels = (size_t)nch * gp, opanels = (size_t)(s->op1 - s->op0);
+    const int H = f->H, V = f->V, G = f->G, nch = s->ch1 - s->ch0;
+    const size_t panels = (size_t)nch * G, opanels = (size_t)(s->op1 - s->op0);
     size_t n = 0;
     for (int l = 0; l < f->L; l++) {
-        const float *Wx = layer_tensor(m, params, "Wx", l);
-        const float *Wh = layer_tensor(m, params, "Wh", l);
-        const float *b = layer_tensor(m, params, "b", l);
+        const float *Wx = CR_TENSOR(m, params, m->layout.Wx[l]);
+        const float *Wh = CR_TENSOR(m, params, m->layout.Wh[l]);
+        const float *b = CR_TENSOR(m, params, m->layout.b[l]);
         const int Kx = l ? H : f->E; /* 0 for one-hot input */
         if (arena) s->w[l] = arena + n;
         for (int c = s->ch0; c < s->ch1; c += f->cpg) {
             int nc = min_int(f->cpg, s->ch1 - c);
-            size_t width = (size_t)nc * gp * LANES;
+            size_t width = (size_t)nc * G * LANES;
             if (Kx && arena) {
-                pack_units(scratch, Wx, Kx, H, gp, c, nc);
+                pack_units(scratch, Wx, Kx, H, G, c, nc);
                 store_block(f, arena + n, scratch, Kx, width);
             }
             n += Kx ? block_bytes(f, Kx, width) : 0;
             if (arena) {
-                pack_units(scratch, Wh, H, H, gp, c, nc);
+                pack_units(scratch, Wh, H, H, G, c, nc);
                 store_block(f, arena + n, scratch, H, width);
             }
             n += block_bytes(f, H, width);
@@ -190,7 +167,7 @@ static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *para
         if (Kx) {
             if (arena) {
                 s->b[l] = (const float *)(arena + n);
-                pack_units((float *)(arena + n), b, 1, H, gp, s->ch0, nch);
+                pack_units((float *)(arena + n), b, 1, H, G, s->ch0, nch);
             }
             n += panels * LANES * sizeof(float);
         } else {
@@ -198,12 +175,13 @@ static size_t pack_slice(const cr_infer *f, const cr_model *m, const float *para
                 s->onehot = (const float *)(arena + n);
                 for (int v = 0; v < V; v++)
                     pack_onehot_row(f, (float *)(arena + n) + (size_t)v * panels * LANES,
-                                    Wx + (long)v * gp * H, b, s->ch0, nch);
+                                    Wx + (long)v * G * H, b, s->ch0, nch);
             }
             n += (size_t)V * panels * LANES * sizeof(float);
         }
     }
-    const float *Wo = tensor(m, params, "out.W"), *bo = tensor(m, params, "out.b");
+    const float *Wo = CR_TENSOR(m, params, m->layout.outW);
+    const float *bo = CR_TENSOR(m, params, m->layout.outb);
     if (arena) s->ow = arena + n;
     for (int p = s->op0; p < s->op1; p += MAX_PANELS) {
         int np = min_int(MAX_PANELS, s->op1 - p);
@@ -243,89 +221,16 @@ static void barrier(cr_infer *f, int n)
     }
 }
 
-/* ---- gate arithmetic: the expressions of lstm.c, gru.c and rnn.c, for one chunk of units ----
- * Loops of a known trip count over restrict pointers, one per gate, so that the compiler can
- * vectorise them once cr_sigmoid and cr_tanh allow it; compiled once per instruction set and
- * chosen by the kernel kind, as the cells' own loops, so that a contracted or fused
- * multiply-add is the same here as there. */
-static CR_ALWAYS_INLINE void lstm_units(int n, const float *restrict ai,
-                                        const float *restrict af, const float *restrict ag,
-                                        const float *restrict ao, float *restrict c,
-                                        float *restrict h)
-{
-    for (int j = 0; j < n; j++) {
-        float i = cr_sigmoid(ai[j]), f = cr_sigmoid(af[j]);
-        float g = cr_tanh(ag[j]), o = cr_sigmoid(ao[j]);
-        float cn = f * c[j] + i * g;
-        c[j] = cn;
-        h[j] = o * cr_tanh(cn);
-    }
-}
-
-/* xr xz xn: the input side with the bias; sr sz sn: the recurrent side; hp: h[t-1] */
-static CR_ALWAYS_INLINE void gru_units(int n, const float *restrict xr,
-                                       const float *restrict xz, const float *restrict xn,
-                                       const float *restrict sr, const float *restrict sz,
-                                       const float *restrict sn, const float *restrict bhn,
-                                       const float *restrict hp, float *restrict h)
-{
-    for (int j = 0; j < n; j++) {
-        float r = cr_sigmoid(xr[j] + sr[j]);
-        float z = cr_sigmoid(xz[j] + sz[j]);
-        float hnj = sn[j] + bhn[j];
-        float nn = cr_tanh(xn[j] + r * hnj);
-        h[j] = (1.0f - z) * nn + z * hp[j];
-    }
-}
-
-static CR_ALWAYS_INLINE void rnn_units(int n, const float *restrict a, float *restrict h)
-{
-    for (int j = 0; j < n; j++)
-        h[j] = cr_tanh(a[j]);
-}
-
-/* Chunks [c, c + nc) of layer l from their pre-activations: px the input side with the bias
- * (LSTM and RNN: the recurrent side added), ph (GRU) the recurrent side; panel i * gp + q holds
- * gate q of chunk c + i. hp (H) the state before, hn (H) receives the new one. */
-static CR_ALWAYS_INLINE void gates(const cr_infer *f, int l, int c, int nc, const float *px,
-                                   const float *ph, const float *hp, float *hn)
-{
-    const int H = f->H, gp = f->gp;
-    for (int i = 0; i < nc; i++) {
-        const int u = (c + i) * LANES, n = min_int(LANES, H - u);
-        const float *a = px + i * gp * LANES, *s = ph + i * gp * LANES;
-        const float *x1 = a + LANES, *x2 = a + 2 * LANES, *x3 = a + 3 * LANES;
-        if (f->cell == CR_LSTM) {
-            float *cs = f->c + (long)l * f->Hp + u;
-            if (n == LANES) lstm_units(LANES, a, x1, x2, x3, cs, hn + u);
-            else lstm_units(n, a, x1, x2, x3, cs, hn + u);
-        } else if (f->cell == CR_GRU) {
-            const float *bhn = f->bhn + (long)l * H + u;
-            if (n == LANES)
-                gru_units(LANES, a, x1, x2, s, s + LANES, s + 2 * LANES, bhn, hp + u, hn + u);
-            else gru_units(n, a, x1, x2, s, s + LANES, s + 2 * LANES, bhn, hp + u, hn + u);
-        } else {
-            if (n == LANES) rnn_units(LANES, a, hn + u);
-            else rnn_units(n, a, hn + u);
-        }
-    }
-}
-
-#define GATES_PARAMS                                                                         \
-    (const cr_infer *f, int l, int c, int nc, const float *px, const float *ph, const float *hp, \
-     float *hn)
-CR_SIMD_VARIANTS(gates_fn *, gates, GATES_PARAMS, (f, l, c, nc, px, ph, hp, hn))
-
 /* Layer l for the thread's units: x (Kx) the input (NULL for one-hot), hp (H) the state, hn
  * (H) receives the new state of those units. */
 static void layer_slice(const cr_infer *f, const slice *s, int l, const float *x,
                         const float *hp, float *hn)
 {
-    const int H = f->H, gp = f->gp, Kx = l ? H : f->E, panels = (s->ch1 - s->ch0) * gp;
+    const int H = f->H, G = f->G, Kx = l ? H : f->E, panels = (s->ch1 - s->ch0) * G;
     _Alignas(64) float px[MAX_PANELS * LANES], ph[MAX_PANELS * LANES];
     const char *w = s->w[l];
-    for (int c = s->ch0, p = 0; c < s->ch1; c += f->cpg, p += f->cpg * gp) {
-        const int nc = min_int(f->cpg, s->ch1 - c), np = nc * gp;
+    for (int c = s->ch0, p = 0; c < s->ch1; c += f->cpg, p += f->cpg * G) {
+        const int nc = min_int(f->cpg, s->ch1 - c), np = nc * G;
         const size_t width = (size_t)np * LANES;
         if (Kx) {
             memcpy(px, s->b[l] + (size_t)p * LANES, width * sizeof *px);
@@ -334,14 +239,16 @@ static void layer_slice(const cr_infer *f, const slice *s, int l, const float *x
         } else {
             memcpy(px, s->onehot + ((size_t)f->token * panels + p) * LANES, width * sizeof *px);
         }
-        if (f->cell == CR_GRU) {
+        if (f->cd->hbias >= 0) {
             memset(ph, 0, width * sizeof *ph);
             f->mv(np, H, hp, w, ph);
         } else {
             f->mv(np, H, hp, w, px);
         }
         w += block_bytes(f, H, width);
-        f->gates(f, l, c, nc, px, ph, hp, hn);
+        cr_cell_step1 st = {H, c, nc, px, ph, f->bhn ? f->bhn + (size_t)l * H : NULL, hp,
+                            f->c ? f->c + (size_t)l * f->Hp : NULL, hn};
+        f->step1(&st);
     }
 }
 
@@ -393,23 +300,14 @@ const float *cr_infer_logits(const cr_infer *f) { return f->logits; }
 int cr_infer_threads_for(const cr_model *m, int wanted, int bf16)
 {
     const cr_config *c = &m->cfg;
-    double H = c->hidden, G = cr_gates_per_cell(c->cell) * H, floats = H * (double)m->vocab.size;
+    double H = c->hidden, G = cr_gates_per_cell(c->cell), floats = H * (double)m->vocab.size;
     for (int l = 0; l < c->layers; l++)
-        floats += ((l ? H : c->embed) + H) * G;
+        floats += ((l ? H : c->embed) + H) * (G * H);
     double useful = floats * (bf16 ? 2 : 4) / BYTES_PER_THREAD;
     int chunks = (c->hidden + LANES - 1) / LANES;
     int n = useful < wanted ? (int)useful : wanted;
     n = n < chunks ? n : chunks;
     return n > 1 ? n : 1;
-}
-
-/* n zeroed bytes at a cache-line boundary, or NULL */
-static void *aligned_zeros(size_t n)
-{
-    void *p = NULL;
-    if (posix_memalign(&p, 64, n ? n : 1)) return NULL;
-    memset(p, 0, n ? n : 1);
-    return p;
 }
 
 void cr_infer_free(cr_infer *f)
@@ -433,16 +331,16 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
     *out = NULL;
     if (!cr_kernel_available(kind)) return cr_fail(err, CR_EINVAL, -1, NULL, "kernel %s is not "
                                                    "available on this CPU", cr_kernel_name(kind));
-    cr_infer *f = aligned_zeros(sizeof *f); /* its barrier's fields are _Alignas(64) */
+    cr_infer *f = cr_aligned_zeros(sizeof *f); /* its barrier's fields are _Alignas(64) */
     if (!f) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     const cr_config *c = &m->cfg;
-    f->cell = c->cell;
+    f->cd = cr_cell_of(c->cell);
     f->L = c->layers;
     f->H = c->hidden;
     f->V = (int)m->vocab.size;
     f->E = c->embed;
-    f->gp = cr_gates_per_cell(c->cell);
-    f->cpg = MAX_PANELS / f->gp;
+    f->G = f->cd->G;
+    f->cpg = MAX_PANELS / f->G;
     f->chunks = (f->H + LANES - 1) / LANES;
     f->Hp = f->chunks * LANES;
     f->opanels = (f->V + LANES - 1) / LANES;
@@ -450,25 +348,25 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
     f->pool = f->threads > 1 ? pool : NULL;
     f->bf16 = bf16 != 0;
     f->mv = cr_matvec_for(kind, f->bf16);
-    f->gates = gates_for(kind);
+    f->step1 = f->cd->step1_for(kind);
     atomic_init(&f->bar_count, 0);
     atomic_init(&f->bar_phase, 0);
     const size_t H = (size_t)f->H, L = (size_t)f->L;
     f->sl = calloc((size_t)f->threads, sizeof *f->sl);
-    f->h = aligned_zeros(L * 2 * (size_t)f->Hp * sizeof *f->h);
-    f->c = f->cell == CR_LSTM ? aligned_zeros(L * (size_t)f->Hp * sizeof *f->c) : NULL;
-    f->logits = aligned_zeros((size_t)f->opanels * LANES * sizeof *f->logits);
+    f->h = cr_aligned_zeros(L * 2 * (size_t)f->Hp * sizeof *f->h);
+    f->c = f->cd->S == 2 ? cr_aligned_zeros(L * (size_t)f->Hp * sizeof *f->c) : NULL;
+    f->logits = cr_aligned_zeros((size_t)f->opanels * LANES * sizeof *f->logits);
     size_t K = H > (size_t)f->E ? H : (size_t)f->E;
     float *scratch = malloc(K * MAX_PANELS * LANES * sizeof *scratch);
     f->emb = f->E ? malloc((size_t)f->V * (size_t)f->E * sizeof *f->emb) : NULL;
-    f->bhn = f->cell == CR_GRU ? malloc(L * H * sizeof *f->bhn) : NULL;
-    int ok = f->sl && f->h && f->logits && (f->c || f->cell != CR_LSTM) && (f->emb || !f->E) &&
-             (f->bhn || f->cell != CR_GRU) && scratch;
+    f->bhn = f->cd->hbias >= 0 ? malloc(L * H * sizeof *f->bhn) : NULL;
+    int ok = f->sl && f->h && f->logits && (f->c || f->cd->S != 2) && (f->emb || !f->E) &&
+             (f->bhn || f->cd->hbias < 0) && scratch;
     for (int t = 0; ok && t < f->threads; t++) {
         slice *s = &f->sl[t];
-        share(f->chunks, t, f->threads, &s->ch0, &s->ch1);
-        share(f->opanels, t, f->threads, &s->op0, &s->op1);
-        s->arena = aligned_zeros(pack_slice(f, m, params, s, NULL, NULL));
+        cr_split(f->chunks, t, f->threads, &s->ch0, &s->ch1);
+        cr_split(f->opanels, t, f->threads, &s->op0, &s->op1);
+        s->arena = cr_aligned_zeros(pack_slice(f, m, params, s, NULL, NULL));
         if (!s->arena) ok = 0;
         else pack_slice(f, m, params, s, s->arena, scratch);
     }
@@ -478,9 +376,10 @@ int cr_infer_new(const cr_model *m, const float *params, cr_pool *pool, int kind
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the sampler's weights");
     }
     if (f->emb)
-        memcpy(f->emb, tensor(m, params, "embed"), (size_t)f->V * f->E * sizeof *f->emb);
+        memcpy(f->emb, CR_TENSOR(m, params, m->layout.embed), (size_t)f->V * f->E * sizeof *f->emb);
     for (int l = 0; f->bhn && l < f->L; l++)
-        memcpy(f->bhn + (size_t)l * H, layer_tensor(m, params, "bhn", l), H * sizeof *f->bhn);
+        memcpy(f->bhn + (size_t)l * H, CR_TENSOR(m, params, m->layout.bhn[l]),
+               H * sizeof *f->bhn);
     *out = f;
     return CR_OK;
 }

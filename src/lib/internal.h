@@ -3,6 +3,7 @@
 #define CR_INTERNAL_H
 
 #include "activations.h" /* cr_exp, cr_tanh, cr_sigmoid: inline, branch-free */
+#include "cell_math.h"   /* gate order and per-unit equations of each cell */
 #include "charrnn.h"
 
 #include <math.h>
@@ -15,19 +16,42 @@
 int cr_fail(cr_error *err, int code, long long offset, const char *chunk, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* ---- small helpers (util.c) ---- */
+/* Task task's share [*a, *b) of n items split between ntasks as evenly as whole items allow:
+ * the same shares whichever thread runs the task. */
+void cr_split(int n, int task, int ntasks, int *a, int *b);
+/* bytes zeroed bytes at a 64-byte (cache-line) boundary, or NULL; release with free. */
+void *cr_aligned_zeros(size_t bytes);
+
 /* ---- the model ---- */
+/* Where each parameter tensor is: an index into the model's tensors[], which give its offset in
+ * params (and in gradients and moments, laid out alike); -1 for a tensor the model has not.
+ * G gate blocks of H columns each; In = E, V (one-hot input) or H above layer 0. */
+typedef struct cr_layout {
+    int embed;              /* (V, E), or -1 for one-hot input */
+    int Wx[CR_MAX_LAYERS];  /* (In, G*H) */
+    int Wh[CR_MAX_LAYERS];  /* (H, G*H) */
+    int b[CR_MAX_LAYERS];   /* (G*H) */
+    int bhn[CR_MAX_LAYERS]; /* GRU (H): the recurrent side's candidate bias; -1 otherwise */
+    int outW;               /* (H, V) */
+    int outb;               /* (V) */
+} cr_layout;
+/* The tensor of index t (from a cr_layout) within params, or within gradients or moments */
+#define CR_TENSOR(m, params, t) ((params) + (m)->tensors[(t)].offset)
+
 struct cr_model {
     cr_config cfg;
     cr_vocab vocab;
     size_t ntensors;
-    cr_tensor_info tensors[CR_MAX_TENSORS];
+    cr_tensor_info tensors[CR_MAX_TENSORS]; /* names and shapes, for the checkpoint and dump */
+    cr_layout layout;                       /* the same tensors, by role */
     size_t nparams;
     float *params;        /* (nparams) latest weights, laid out by tensors[] */
     float *best;          /* (nparams) best weights by validation loss, or NULL */
     float *m1;            /* (nparams) Adam first moment / SGD velocity, or NULL before training */
     float *m2;            /* (nparams) Adam second moment, or NULL */
-    float *carry;         /* (L, S, B, H) state carried between training chunks, S = 2 for LSTM
-                             (h then c), 1 otherwise; NULL before training */
+    float *carry;         /* (L, S, B, H) state carried between training chunks, S states per
+                             cell (h, then LSTM's c); NULL before training */
     cr_train_progress prog;
     cr_rng rng;           /* the training stream: initialisation, then dropout masks */
     cr_history_row *hist;
@@ -36,8 +60,8 @@ struct cr_model {
     size_t nsessions;
 };
 
-int cr_gates_per_cell(int cell);          /* 4 LSTM, 3 GRU, 1 RNN */
-int cr_states_per_cell(int cell);         /* 2 LSTM (h, c), 1 otherwise */
+int cr_gates_per_cell(int cell);          /* G of cr_cell_of(cell): 4 LSTM, 3 GRU, 1 RNN */
+int cr_states_per_cell(int cell);         /* S of cr_cell_of(cell): 2 LSTM (h, c), 1 otherwise */
 size_t cr_carry_floats(const cr_config *c);
 /* Builds the tensor table and allocates params (zeroed). */
 int cr_model_alloc(cr_model **out, const cr_config *cfg, const cr_vocab *vocab, cr_error *err);
@@ -45,7 +69,8 @@ void cr_model_init_weights(cr_model *m);
 /* The number of parameters a model of this shape has, without allocating it. */
 size_t cr_param_count_for(const cr_config *cfg, uint32_t vocab_size);
 int cr_model_append_history(cr_model *m, const cr_history_row *row, cr_error *err);
-/* Index of the tensor called name, or -1. */
+/* Index of the tensor called name, or -1: for the codecs, which meet tensors by name; the
+ * library's own code goes by m->layout. */
 int cr_model_find_tensor(const cr_model *m, const char *name);
 int cr_vocab_copy(cr_vocab *dst, const cr_vocab *src, cr_error *err);
 
@@ -159,21 +184,57 @@ typedef struct cr_cell_io {
     cr_pool *pool;
 } cr_cell_io;
 
-/* One time step of a cell, for a task that does its batch rows [b0, b1) of cr_cell_rows. */
+/* One time step of a cell, for a task that does its batch rows [b0, b1) of cr_split(B, ...). */
 typedef struct cr_cell_step {
     const cr_cell_io *io;
     int t;
 } cr_cell_step;
-void cr_cell_rows(int B, int task, int ntasks, int *b0, int *b1);
 /* Runs fn(cr_cell_step *, task, ntasks) for step t, on the pool when the step is large. */
 void cr_cell_for_rows(const cr_cell_io *io, int t, cr_task_fn fn);
 
+/* One batch-1 step of a layer for infer.c, for chunks [c0, c0 + nc) of CR_PANEL units each: the
+ * pre-activations come in panels of CR_PANEL floats, gate q of chunk c0 + i at panel i * G + q.
+ * Each cell's step runs the unit equations of its training loops (cell_math.h) over restrict
+ * pointers, a full chunk as a loop of known trip count so that it vectorises, compiled once per
+ * instruction set and chosen by the kernel kind as those loops are, so that a contracted or
+ * fused multiply-add is the same here as there. */
+typedef struct cr_cell_step1 {
+    int H, c0, nc;
+    const float *px;  /* (nc, G, CR_PANEL) x Wx + b, plus h' Wh unless the cell keeps it apart */
+    const float *ph;  /* (nc, G, CR_PANEL) h' Wh, for a cell that keeps it apart (hbias >= 0) */
+    const float *bhn; /* GRU (H): the layer's recurrent candidate bias */
+    const float *hp;  /* (H) the layer's h before */
+    float *c;         /* LSTM (H): the layer's cell state, updated */
+    float *hn;        /* (H) receives h after, for these units */
+} cr_cell_step1;
+typedef void cr_cell_step1_fn(const cr_cell_step1 *s);
+
+/* ---- the table of cells (cells.c): a row per cell type, read by everything cell-specific.
+ * A new cell: a row here, an enum of its gates and its unit equations in cell_math.h, and a
+ * file like rnn.c with the functions below. */
+typedef struct cr_cell_desc {
+    const char *name; /* as in --cell, dump and messages */
+    int G;            /* gate blocks of H columns each in Wx, Wh and b (order: cell_math.h) */
+    int S;            /* states per layer carried between steps: h, then c if S == 2 */
+    int hbias;        /* -1: h' Wh is added to x Wx + b; else h' Wh is kept apart, with a bias
+                         bhn (H) of its own on this gate block (GRU's n) */
+    int one_bias;     /* the gate block whose bias starts at 1 (LSTM's forget gate), or -1 */
+    void (*forward)(cr_cell_io *io);
+    void (*backward)(cr_cell_io *io);
+    cr_cell_step1_fn *(*step1_for)(int kind); /* the batch-1 step compiled for a kernel kind */
+} cr_cell_desc;
+/* The row of cell (CR_LSTM, ...), or NULL for no such cell. */
+const cr_cell_desc *cr_cell_of(int cell);
+
 void cr_lstm_forward(cr_cell_io *io);
 void cr_lstm_backward(cr_cell_io *io);
+cr_cell_step1_fn *cr_lstm_step1_for(int kind);
 void cr_gru_forward(cr_cell_io *io);
 void cr_gru_backward(cr_cell_io *io);
+cr_cell_step1_fn *cr_gru_step1_for(int kind);
 void cr_rnn_forward(cr_cell_io *io);
 void cr_rnn_backward(cr_cell_io *io);
+cr_cell_step1_fn *cr_rnn_step1_for(int kind);
 
 /* ---- the network over one chunk: forward, loss, backward ---- */
 typedef struct cr_net cr_net;

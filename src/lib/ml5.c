@@ -20,7 +20,8 @@
 
 /* TensorFlow's BasicLSTMCell has gate blocks (i, j, f, o), j the candidate; ours are (i, f, g, o).
  * Our block k is TensorFlow's block TF_BLOCK[k] (the map is its own inverse). */
-static const int TF_BLOCK[4] = {0, 2, 1, 3};
+static const int TF_BLOCK[CR_LSTM_GATES] = {[CR_LSTM_I] = 0, [CR_LSTM_F] = 2, [CR_LSTM_G] = 1,
+                                            [CR_LSTM_O] = 3};
 /* ml5 0.12.2 adds this to the forget gate's pre-activation at run time (tf.basicLSTMCell's
  * forgetBias); it is not in the files, so our forget bias is the file's plus this. */
 #define FORGET_BIAS 1.0f
@@ -231,11 +232,11 @@ static int check_shapes(folder *f)
     if (sb->ndim != 1 || sb->dims[0] < 1)
         return bad_manifest(f, sb->at, "the softmax bias ('%.60s') is not a non-empty vector",
                             sb->name);
-    if (b0->ndim != 1 || b0->dims[0] < 4 || b0->dims[0] % 4)
+    if (b0->ndim != 1 || b0->dims[0] < CR_LSTM_GATES || b0->dims[0] % CR_LSTM_GATES)
         return bad_manifest(f, b0->at, "layer 0's bias ('%.60s') is not a vector of 4 x hidden "
                             "values", b0->name);
     f->V = sb->dims[0];
-    f->H = b0->dims[0] / 4;
+    f->H = b0->dims[0] / CR_LSTM_GATES;
     if (f->H > 8192) return bad_manifest(f, b0->at, "the model has %zu hidden units (at most "
                                          "8192)", f->H);
     char why[128];
@@ -251,11 +252,11 @@ static int check_shapes(folder *f)
     size_t in = f->E ? f->E : V;
     snprintf(why, sizeof why, "%s %zu + hidden %zu rows, 4 x %zu columns",
              f->E ? "embedding width" : "one-hot input of", in, H, H);
-    if (expect_shape(f, R_KERNEL0, in + H, 4 * H, 2, why)) return CR_EFORMAT;
+    if (expect_shape(f, R_KERNEL0, in + H, CR_LSTM_GATES * H, 2, why)) return CR_EFORMAT;
     snprintf(why, sizeof why, "hidden %zu + hidden %zu rows, 4 x %zu columns", H, H, H);
-    if (expect_shape(f, R_KERNEL1, 2 * H, 4 * H, 2, why)) return CR_EFORMAT;
+    if (expect_shape(f, R_KERNEL1, 2 * H, CR_LSTM_GATES * H, 2, why)) return CR_EFORMAT;
     snprintf(why, sizeof why, "4 x hidden %zu", H);
-    if (expect_shape(f, R_BIAS1, 4 * H, 0, 1, why)) return CR_EFORMAT;
+    if (expect_shape(f, R_BIAS1, CR_LSTM_GATES * H, 0, 1, why)) return CR_EFORMAT;
     snprintf(why, sizeof why, "hidden %zu rows, one column per character", H);
     if (expect_shape(f, R_SOFTW, H, V, 2, why)) return CR_EFORMAT;
     return CR_OK;
@@ -502,37 +503,34 @@ static int build_vocab(folder *f, cr_vocab *vocab, uint32_t **perm, cr_ml5_repor
 static void import_layer(const float *K, const float *B, size_t In, size_t H, const uint32_t *perm,
                          float *Wx, float *Wh, float *b)
 {
-    size_t G = 4 * H;
+    size_t GH = CR_LSTM_GATES * H; /* gate columns */
     for (size_t r = 0; r < In + H; r++) {
-        const float *src = K + (r < In && perm ? perm[r] : r) * G;
-        float *dst = r < In ? Wx + r * G : Wh + (r - In) * G;
-        for (int k = 0; k < 4; k++)
+        const float *src = K + (r < In && perm ? perm[r] : r) * GH;
+        float *dst = r < In ? Wx + r * GH : Wh + (r - In) * GH;
+        for (int k = 0; k < CR_LSTM_GATES; k++)
             memcpy(dst + (size_t)k * H, src + (size_t)TF_BLOCK[k] * H, H * sizeof(float));
     }
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < CR_LSTM_GATES; k++)
         for (size_t j = 0; j < H; j++)
-            b[(size_t)k * H + j] = B[(size_t)TF_BLOCK[k] * H + j] + (k == 1 ? FORGET_BIAS : 0.0f);
-}
-
-static float *tensor(cr_model *m, const char *name)
-{
-    int i = cr_model_find_tensor(m, name);
-    return i < 0 ? NULL : m->params + m->tensors[i].offset;
+            b[(size_t)k * H + j] =
+                B[(size_t)TF_BLOCK[k] * H + j] + (k == CR_LSTM_F ? FORGET_BIAS : 0.0f);
 }
 
 static void fill_model(const folder *f, cr_model *m, const uint32_t *perm)
 {
     size_t V = f->V, H = f->H, E = f->E;
+    const cr_layout *lay = &m->layout;
     if (E) {
-        float *emb = tensor(m, "embed");
+        float *emb = CR_TENSOR(m, m->params, lay->embed);
         for (size_t i = 0; i < V; i++)
             memcpy(emb + i * E, f->t[R_EMBED] + (size_t)perm[i] * E, E * sizeof(float));
     }
     import_layer(f->t[R_KERNEL0], f->t[R_BIAS0], E ? E : V, H, E ? NULL : perm,
-                 tensor(m, "l0.Wx"), tensor(m, "l0.Wh"), tensor(m, "l0.b"));
-    import_layer(f->t[R_KERNEL1], f->t[R_BIAS1], H, H, NULL, tensor(m, "l1.Wx"),
-                 tensor(m, "l1.Wh"), tensor(m, "l1.b"));
-    float *W = tensor(m, "out.W"), *b = tensor(m, "out.b");
+                 CR_TENSOR(m, m->params, lay->Wx[0]), CR_TENSOR(m, m->params, lay->Wh[0]),
+                 CR_TENSOR(m, m->params, lay->b[0]));
+    import_layer(f->t[R_KERNEL1], f->t[R_BIAS1], H, H, NULL, CR_TENSOR(m, m->params, lay->Wx[1]),
+                 CR_TENSOR(m, m->params, lay->Wh[1]), CR_TENSOR(m, m->params, lay->b[1]));
+    float *W = CR_TENSOR(m, m->params, lay->outW), *b = CR_TENSOR(m, m->params, lay->outb);
     for (size_t r = 0; r < H; r++)
         for (size_t i = 0; i < V; i++)
             W[r * V + i] = f->t[R_SOFTW][r * V + perm[i]];
@@ -777,43 +775,38 @@ static int vocab_json(const cr_model *m, cr_jbuf *j, cr_error *err)
 static int build_export(const cr_model *m, const float *w, float *t[R_COUNT],
                         size_t dims[R_COUNT][2], cr_error *err)
 {
-    size_t V = m->vocab.size, H = (size_t)m->cfg.hidden, G = 4 * H;
+    size_t V = m->vocab.size, H = (size_t)m->cfg.hidden, GH = CR_LSTM_GATES * H;
     size_t E = m->cfg.embed > 0 ? (size_t)m->cfg.embed : V; /* one-hot: an identity embedding */
     size_t in[2] = {E, H};
-    size_t shape[R_COUNT][2] = {{V, E}, {E + H, G}, {G, 0}, {2 * H, G}, {G, 0}, {H, V}, {V, 0}};
+    size_t shape[R_COUNT][2] = {{V, E}, {E + H, GH}, {GH, 0}, {2 * H, GH}, {GH, 0}, {H, V}, {V, 0}};
     memcpy(dims, shape, sizeof shape);
     for (int r = 0; r < R_COUNT; r++) {
         size_t n = dims[r][0] * (dims[r][1] ? dims[r][1] : 1);
         if (!(t[r] = calloc(n ? n : 1, sizeof(float))))
             return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     }
-    const cr_tensor_info *ti = m->tensors;
-    int k0 = cr_model_find_tensor(m, "embed");
-    if (k0 >= 0) memcpy(t[R_EMBED], w + ti[k0].offset, V * E * sizeof(float));
+    const cr_layout *lay = &m->layout;
+    if (lay->embed >= 0) memcpy(t[R_EMBED], CR_TENSOR(m, w, lay->embed), V * E * sizeof(float));
     else
         for (size_t i = 0; i < V; i++)
             t[R_EMBED][i * V + i] = 1.0f;
     for (int l = 0; l < 2; l++) {
-        char name[24];
-        snprintf(name, sizeof name, "l%d.Wx", l);
-        const float *Wx = w + ti[cr_model_find_tensor(m, name)].offset;
-        snprintf(name, sizeof name, "l%d.Wh", l);
-        const float *Wh = w + ti[cr_model_find_tensor(m, name)].offset;
-        snprintf(name, sizeof name, "l%d.b", l);
-        const float *b = w + ti[cr_model_find_tensor(m, name)].offset;
+        const float *Wx = CR_TENSOR(m, w, lay->Wx[l]), *Wh = CR_TENSOR(m, w, lay->Wh[l]);
+        const float *b = CR_TENSOR(m, w, lay->b[l]);
         float *K = t[l ? R_KERNEL1 : R_KERNEL0], *B = t[l ? R_BIAS1 : R_BIAS0];
         for (size_t r = 0; r < in[l] + H; r++) {
-            const float *src = r < in[l] ? Wx + r * G : Wh + (r - in[l]) * G;
-            for (int k = 0; k < 4; k++)
-                memcpy(K + r * G + (size_t)TF_BLOCK[k] * H, src + (size_t)k * H, H * sizeof(float));
+            const float *src = r < in[l] ? Wx + r * GH : Wh + (r - in[l]) * GH;
+            for (int k = 0; k < CR_LSTM_GATES; k++)
+                memcpy(K + r * GH + (size_t)TF_BLOCK[k] * H, src + (size_t)k * H,
+                       H * sizeof(float));
         }
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < CR_LSTM_GATES; k++)
             for (size_t j = 0; j < H; j++)
                 B[(size_t)TF_BLOCK[k] * H + j] =
-                    b[(size_t)k * H + j] - (k == 1 ? FORGET_BIAS : 0.0f);
+                    b[(size_t)k * H + j] - (k == CR_LSTM_F ? FORGET_BIAS : 0.0f);
     }
-    memcpy(t[R_SOFTW], w + ti[cr_model_find_tensor(m, "out.W")].offset, H * V * sizeof(float));
-    memcpy(t[R_SOFTB], w + ti[cr_model_find_tensor(m, "out.b")].offset, V * sizeof(float));
+    memcpy(t[R_SOFTW], CR_TENSOR(m, w, lay->outW), H * V * sizeof(float));
+    memcpy(t[R_SOFTB], CR_TENSOR(m, w, lay->outb), V * sizeof(float));
     return CR_OK;
 }
 

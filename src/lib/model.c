@@ -6,19 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cr_gates_per_cell(int cell) { return cell == CR_LSTM ? 4 : cell == CR_GRU ? 3 : 1; }
-
-int cr_states_per_cell(int cell) { return cell == CR_LSTM ? 2 : 1; }
-
 size_t cr_carry_floats(const cr_config *c)
 {
     return (size_t)c->layers * (size_t)cr_states_per_cell(c->cell) * (size_t)c->batch *
            (size_t)c->hidden;
 }
 
-static void add_tensor(cr_model *m, const char *name, size_t rows, size_t cols)
+/* Appends a tensor (rows) or (rows, cols) to the table; returns its index. */
+static int add_tensor(cr_model *m, const char *name, size_t rows, size_t cols)
 {
-    cr_tensor_info *t = &m->tensors[m->ntensors++];
+    cr_tensor_info *t = &m->tensors[m->ntensors];
     snprintf(t->name, sizeof t->name, "%s", name);
     t->ndim = cols ? 2 : 1;
     t->dims[0] = rows;
@@ -26,32 +23,38 @@ static void add_tensor(cr_model *m, const char *name, size_t rows, size_t cols)
     t->size = cols ? rows * cols : rows;
     t->offset = m->nparams;
     m->nparams += t->size;
+    return (int)m->ntensors++;
 }
 
-/* The one table every other part follows: embed, then per layer Wx Wh b (bhn), then out.W out.b */
+/* The one table every other part follows: embed, then per layer Wx Wh b (bhn), then out.W out.b;
+ * m->layout records where each went. */
 static void build_table(cr_model *m)
 {
     const cr_config *c = &m->cfg;
     size_t V = m->vocab.size, H = (size_t)c->hidden, G = (size_t)cr_gates_per_cell(c->cell);
+    const cr_cell_desc *cd = cr_cell_of(c->cell);
+    cr_layout *lay = &m->layout;
     char name[24];
     m->ntensors = 0;
     m->nparams = 0;
-    if (c->embed > 0) add_tensor(m, "embed", V, (size_t)c->embed);
+    lay->embed = c->embed > 0 ? add_tensor(m, "embed", V, (size_t)c->embed) : -1;
+    for (int l = 0; l < CR_MAX_LAYERS; l++)
+        lay->Wx[l] = lay->Wh[l] = lay->b[l] = lay->bhn[l] = -1;
     for (int l = 0; l < c->layers; l++) {
         size_t in = l > 0 ? H : c->embed > 0 ? (size_t)c->embed : V;
         snprintf(name, sizeof name, "l%d.Wx", l);
-        add_tensor(m, name, in, G * H);
+        lay->Wx[l] = add_tensor(m, name, in, G * H);
         snprintf(name, sizeof name, "l%d.Wh", l);
-        add_tensor(m, name, H, G * H);
+        lay->Wh[l] = add_tensor(m, name, H, G * H);
         snprintf(name, sizeof name, "l%d.b", l);
-        add_tensor(m, name, G * H, 0);
-        if (c->cell == CR_GRU) {
+        lay->b[l] = add_tensor(m, name, G * H, 0);
+        if (cd && cd->hbias >= 0) {
             snprintf(name, sizeof name, "l%d.bhn", l);
-            add_tensor(m, name, H, 0);
+            lay->bhn[l] = add_tensor(m, name, H, 0);
         }
     }
-    add_tensor(m, "out.W", H, V);
-    add_tensor(m, "out.b", V, 0);
+    lay->outW = add_tensor(m, "out.W", H, V);
+    lay->outb = add_tensor(m, "out.b", V, 0);
 }
 
 size_t cr_param_count_for(const cr_config *cfg, uint32_t vocab_size)
@@ -90,21 +93,24 @@ int cr_model_alloc(cr_model **out, const cr_config *cfg, const cr_vocab *vocab, 
 }
 
 /* Uniform in [-1/sqrt(H), 1/sqrt(H)] as PyTorch does for recurrent layers; LSTM forget-gate
- * biases start at 1 so that early gradients flow through time; embeddings in [-1, 1]. */
+ * biases (the cell's one_bias block) start at 1 so that early gradients flow through time;
+ * embeddings in [-1, 1]. */
 void cr_model_init_weights(cr_model *m)
 {
     const cr_config *c = &m->cfg;
     float k = 1.0f / sqrtf((float)c->hidden);
-    for (size_t i = 0; i < m->ntensors; i++) {
+    for (size_t i = 0; i < m->ntensors; i++) { /* in table order: the order of the draws */
         const cr_tensor_info *t = &m->tensors[i];
         float *w = m->params + t->offset;
-        float scale = strcmp(t->name, "embed") == 0 ? 1.0f : k;
+        float scale = (int)i == m->layout.embed ? 1.0f : k;
         for (size_t j = 0; j < t->size; j++)
             w[j] = (2.0f * cr_rng_float(&m->rng) - 1.0f) * scale;
-        size_t len = strlen(t->name);
-        if (c->cell == CR_LSTM && t->name[0] == 'l' && strcmp(t->name + len - 2, ".b") == 0)
-            for (int j = c->hidden; j < 2 * c->hidden; j++)
-                w[j] = 1.0f;
+    }
+    const int one = cr_cell_of(c->cell)->one_bias, H = c->hidden;
+    for (int l = 0; one >= 0 && l < c->layers; l++) {
+        float *b = CR_TENSOR(m, m->params, m->layout.b[l]);
+        for (int j = one * H; j < (one + 1) * H; j++)
+            b[j] = 1.0f;
     }
 }
 

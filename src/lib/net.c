@@ -1,30 +1,34 @@
-/* net.c: the whole network over one chunk of T steps and B rows: input, stacked cells, dropout,
- * output layer and softmax cross-entropy, forward and backward. Time-major: row r = t * B + b. */
+/* net.c: the whole network over one chunk, as a forward/backward pair per stage, in the order
+ * data flows: embedding, layer (input projection and cell), dropout, output and softmax
+ * cross-entropy; cr_net_forward and cr_net_backward at the end run the stages. Backward adds
+ * into the gradients.
+ * Shapes: T steps, B rows, R = T * B, time-major (row r = t * B + b); H units, E embedding width
+ * (0: one-hot input), V vocabulary, L layers, G gate blocks and S states per cell (the cell's
+ * row in cells.c), In the width of a layer's input: E, V (one-hot) or H above layer 0. */
 #include "internal.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct layer_ws {
     float *xp;    /* (T, B, G*H) */
-    float *gh;    /* GRU (T, B, H) */
+    float *gh;    /* (T, B, H) for a cell that keeps the recurrent side apart (GRU) */
     float *h;     /* (T+1, B, H) */
-    float *c;     /* LSTM (T+1, B, H) */
-    float *tc;    /* LSTM (T, B, H) */
+    float *c;     /* (T+1, B, H) the second state (LSTM's c) */
+    float *tc;    /* (T, B, H) LSTM: tanh of c */
     float *mask;  /* (T, B, H) dropout multipliers, training only */
     float *drop;  /* (T, B, H) output after dropout, training only */
-    const float *out; /* the layer's output as seen by the next: drop or h + B H */
+    const float *out; /* (T, B, H) the layer's output as seen by the next: drop or h + B H */
 } layer_ws;
 
 struct cr_net {
-    int cell, L, H, V, E, G, In0, Tmax, Bmax, training;
+    const cr_cell_desc *cd;
+    int L, H, V, E, G, In0, Tmax, Bmax, training;
     double dropout;
     cr_pool *pool;
     const cr_tensor_info *tensors;
-    int t_embed, t_wx[CR_MAX_LAYERS], t_wh[CR_MAX_LAYERS], t_b[CR_MAX_LAYERS],
-        t_bhn[CR_MAX_LAYERS], t_ow, t_ob;
+    cr_layout lay;              /* the model's: where each tensor is in params and grads */
     float *arena;
     /* the weights packed for cr_mm_nn_packed, refreshed by cr_net_weights_changed */
     float *Whp[CR_MAX_LAYERS];  /* Wh (H, G*H) */
@@ -48,6 +52,10 @@ struct cr_net {
     size_t counted;
 };
 
+#define P(params, t) ((params) + n->tensors[(t)].offset)
+
+/* ---- the workspace: one arena, carved the same way to measure it and to use it ---- */
+
 /* The next n floats of the arena at *off (NULL while only measuring), 64-byte aligned. */
 static float *take(float *base, size_t *off, size_t n)
 {
@@ -59,22 +67,23 @@ static float *take(float *base, size_t *off, size_t n)
 static size_t layout(cr_net *n, float *base)
 {
     size_t T = (size_t)n->Tmax, B = (size_t)n->Bmax, H = (size_t)n->H;
-    size_t G = (size_t)n->G; /* gate width: gates per cell times H */
-    size_t V = (size_t)n->V, E = (size_t)n->E;
+    size_t G = (size_t)n->G, V = (size_t)n->V, E = (size_t)n->E;
+    int S2 = n->cd->S == 2, split = n->cd->hbias >= 0;
     size_t off = 0;
     for (int l = 0; l < n->L; l++) {
         size_t in = l ? H : (size_t)n->In0;
-        n->Whp[l] = take(base, &off, cr_packed_floats((int)H, (int)G));
-        n->WhTp[l] = take(base, &off, cr_packed_floats((int)G, (int)H));
-        n->Wxp[l] = (l > 0 || E > 0) ? take(base, &off, cr_packed_floats((int)in, (int)G)) : NULL;
+        n->Whp[l] = take(base, &off, cr_packed_floats((int)H, (int)(G * H)));
+        n->WhTp[l] = take(base, &off, cr_packed_floats((int)(G * H), (int)H));
+        n->Wxp[l] = (l > 0 || E > 0) ? take(base, &off, cr_packed_floats((int)in, (int)(G * H)))
+                                     : NULL;
         n->WxTp[l] = (l > 0 || (E > 0 && n->training))
-                         ? take(base, &off, cr_packed_floats((int)G, (int)in)) : NULL;
+                         ? take(base, &off, cr_packed_floats((int)(G * H), (int)in)) : NULL;
         layer_ws *w = &n->lw[l];
-        w->xp = take(base, &off, T * B * G);
-        w->gh = n->cell == CR_GRU ? take(base, &off, T * B * H) : NULL;
+        w->xp = take(base, &off, T * B * G * H);
+        w->gh = split ? take(base, &off, T * B * H) : NULL;
         w->h = take(base, &off, (T + 1) * B * H);
-        w->c = n->cell == CR_LSTM ? take(base, &off, (T + 1) * B * H) : NULL;
-        w->tc = n->cell == CR_LSTM ? take(base, &off, T * B * H) : NULL;
+        w->c = S2 ? take(base, &off, (T + 1) * B * H) : NULL;
+        w->tc = S2 ? take(base, &off, T * B * H) : NULL;
         w->mask = n->training ? take(base, &off, T * B * H) : NULL;
         w->drop = n->training ? take(base, &off, T * B * H) : NULL;
     }
@@ -84,26 +93,18 @@ static size_t layout(cr_net *n, float *base)
     n->logits = take(base, &off, T * B * V);
     n->lse = take(base, &off, T * B);
     n->rowloss = (double *)(void *)take(base, &off, 2 * T * B); /* 64-byte aligned */
-    n->ghs = take(base, &off, B * G);
+    n->ghs = take(base, &off, B * G * H);
     if (n->training) {
         size_t wide = H > E ? H : E;
         n->dh_a = take(base, &off, T * B * wide);
         n->dh_b = take(base, &off, T * B * wide);
-        n->dgx = take(base, &off, T * B * G);
-        n->dgh = n->cell == CR_GRU ? take(base, &off, T * B * G) : n->dgx;
+        n->dgx = take(base, &off, T * B * G * H);
+        n->dgh = split ? take(base, &off, T * B * G * H) : n->dgx;
         n->dh0 = take(base, &off, B * H);
         n->dc0 = take(base, &off, B * H);
         n->dc = take(base, &off, B * H);
     }
     return off;
-}
-
-static float *aligned_calloc(size_t floats)
-{
-    void *p = NULL;
-    if (posix_memalign(&p, 64, (floats ? floats : 1) * sizeof(float))) return NULL;
-    memset(p, 0, floats * sizeof(float));
-    return p;
 }
 
 int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
@@ -113,12 +114,12 @@ int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_
     cr_net *n = calloc(1, sizeof *n);
     if (!n) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     const cr_config *c = &m->cfg;
-    n->cell = c->cell;
+    n->cd = cr_cell_of(c->cell);
     n->L = c->layers;
     n->H = c->hidden;
     n->V = (int)m->vocab.size;
     n->E = c->embed;
-    n->G = cr_gates_per_cell(c->cell) * c->hidden;
+    n->G = n->cd->G;
     n->In0 = c->embed > 0 ? c->embed : n->V;
     n->Tmax = T;
     n->Bmax = B;
@@ -126,22 +127,9 @@ int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_
     n->dropout = c->dropout;
     n->pool = pool;
     n->tensors = m->tensors;
-    char name[24];
-    n->t_embed = cr_model_find_tensor(m, "embed");
-    for (int l = 0; l < n->L; l++) {
-        snprintf(name, sizeof name, "l%d.Wx", l);
-        n->t_wx[l] = cr_model_find_tensor(m, name);
-        snprintf(name, sizeof name, "l%d.Wh", l);
-        n->t_wh[l] = cr_model_find_tensor(m, name);
-        snprintf(name, sizeof name, "l%d.b", l);
-        n->t_b[l] = cr_model_find_tensor(m, name);
-        snprintf(name, sizeof name, "l%d.bhn", l);
-        n->t_bhn[l] = cr_model_find_tensor(m, name);
-    }
-    n->t_ow = cr_model_find_tensor(m, "out.W");
-    n->t_ob = cr_model_find_tensor(m, "out.b");
+    n->lay = m->layout;
     size_t floats = layout(n, NULL); /* with a null base: measures only */
-    n->arena = aligned_calloc(floats);
+    n->arena = cr_aligned_zeros(floats * sizeof(float));
     if (!n->arena) {
         free(n);
         return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for the training workspace "
@@ -160,50 +148,24 @@ void cr_net_free(cr_net *n)
     free(n);
 }
 
-#define P(params, idx) ((params) + n->tensors[(idx)].offset)
-
 void cr_net_weights_changed(cr_net *n, const float *params)
 {
+    const int H = n->H, G = n->G;
     for (int l = 0; l < n->L; l++) {
-        const float *Wh = P(params, n->t_wh[l]), *Wx = P(params, n->t_wx[l]);
-        int in = l ? n->H : n->In0;
-        cr_pack(n->pool, Wh, n->H, n->G, n->G, 0, n->Whp[l]);
-        cr_pack(n->pool, Wh, n->G, n->H, n->G, 1, n->WhTp[l]);
-        if (n->Wxp[l]) cr_pack(n->pool, Wx, in, n->G, n->G, 0, n->Wxp[l]);
-        if (n->WxTp[l]) cr_pack(n->pool, Wx, n->G, in, n->G, 1, n->WxTp[l]);
+        const float *Wh = P(params, n->lay.Wh[l]), *Wx = P(params, n->lay.Wx[l]);
+        int in = l ? H : n->In0;
+        cr_pack(n->pool, Wh, H, G * H, G * H, 0, n->Whp[l]);
+        cr_pack(n->pool, Wh, G * H, H, G * H, 1, n->WhTp[l]);
+        if (n->Wxp[l]) cr_pack(n->pool, Wx, in, G * H, G * H, 0, n->Wxp[l]);
+        if (n->WxTp[l]) cr_pack(n->pool, Wx, G * H, in, G * H, 1, n->WxTp[l]);
     }
-    cr_pack(n->pool, P(params, n->t_ow), n->H, n->V, n->V, 0, n->Wop);
-    cr_pack(n->pool, P(params, n->t_ow), n->V, n->H, n->V, 1, n->WoTp);
+    cr_pack(n->pool, P(params, n->lay.outW), H, n->V, n->V, 0, n->Wop);
+    cr_pack(n->pool, P(params, n->lay.outW), n->V, H, n->V, 1, n->WoTp);
 }
 
 const float *cr_net_logits(const cr_net *n) { return n->logits; }
 
-static void fill_rows(float *X, int rows, int N, const float *v)
-{
-    for (int r = 0; r < rows; r++)
-        memcpy(X + (long)r * N, v, sizeof(float) * (size_t)N);
-}
-
-static void cell_io(cr_net *n, int l, const float *params, cr_cell_io *io)
-{
-    layer_ws *w = &n->lw[l];
-    memset(io, 0, sizeof *io);
-    io->T = n->T;
-    io->B = n->B;
-    io->H = n->H;
-    io->Whp = n->Whp[l];
-    io->WhTp = n->WhTp[l];
-    io->bhn = n->t_bhn[l] >= 0 ? P(params, n->t_bhn[l]) : NULL;
-    io->xp = w->xp;
-    io->gh = w->gh;
-    io->h = w->h;
-    io->c = w->c;
-    io->tc = w->tc;
-    io->ghs = n->ghs;
-    io->pool = n->pool;
-}
-
-/* ---- the element-wise work of a chunk, split over the pool ----
+/* ---- element-wise work split over the pool ----
  * Rows go to threads in contiguous ranges and columns likewise; every value is computed by one
  * thread in one order, so nothing depends on the thread count. */
 typedef struct split_job {
@@ -215,44 +177,17 @@ typedef struct split_job {
     double *loss;      /* (rows) per-row loss, or NULL */
 } split_job;
 
-static void split_range(int total, int task, int ntasks, int *a, int *b)
-{
-    *a = (int)((long)total * task / ntasks);
-    *b = (int)((long)total * (task + 1) / ntasks);
-}
-
 static void split_run(cr_net *n, cr_task_fn fn, split_job *j, long work)
 {
     if (n->pool && work >= 32768) cr_pool_run(n->pool, fn, j);
     else fn(j, 0, 1);
 }
 
-/* one-hot input, rows [r0, r1): dst row r = row tokens[r] of src (V, cols) + bias */
-static void gather_task(void *ctx, int task, int ntasks)
+/* X (rows, N) = v (N) in every row */
+static void fill_rows(float *X, int rows, int N, const float *v)
 {
-    const split_job *j = ctx;
-    int r0, r1;
-    split_range(j->rows, task, ntasks, &r0, &r1);
-    for (int r = r0; r < r1; r++) {
-        const float *wr = j->src + (long)j->n->tokens[r] * j->cols;
-        float *x = j->dst + (long)r * j->cols;
-        for (int c = 0; c < j->cols; c++)
-            x[c] = wr[c] + j->bias[c];
-    }
-}
-
-/* one-hot input's gradient, columns [c0, c1): row tokens[r] of dst += row r of src */
-static void scatter_task(void *ctx, int task, int ntasks)
-{
-    const split_job *j = ctx;
-    int c0, c1;
-    split_range(j->cols, task, ntasks, &c0, &c1);
-    for (int r = 0; r < j->rows; r++) {
-        float *d = j->dst + (long)j->n->tokens[r] * j->ld;
-        const float *g = j->src + (long)r * j->ld;
-        for (int c = c0; c < c1; c++)
-            d[c] += g[c];
-    }
+    for (int r = 0; r < rows; r++)
+        memcpy(X + (long)r * N, v, sizeof(float) * (size_t)N);
 }
 
 /* dst (cols) += column sums of src (rows, cols), row stride ld */
@@ -260,7 +195,7 @@ static void colsum_task(void *ctx, int task, int ntasks)
 {
     const split_job *j = ctx;
     int c0, c1;
-    split_range(j->cols, task, ntasks, &c0, &c1);
+    cr_split(j->cols, task, ntasks, &c0, &c1);
     for (int r = 0; r < j->rows; r++) {
         const float *x = j->src + (long)r * j->ld;
         for (int c = c0; c < c1; c++)
@@ -274,6 +209,164 @@ static void colsum(cr_net *n, const float *X, int rows, int cols, int ld, float 
     split_run(n, colsum_task, &j, (long)rows * cols);
 }
 
+/* ---- embedding: emb (R, E) = rows tokens of embed (V, E) ---- */
+
+static void embed_forward(cr_net *n, const float *params, int R)
+{
+    const int E = n->E;
+    const float *emb = P(params, n->lay.embed);
+    for (int r = 0; r < R; r++)
+        memcpy(n->emb + (long)r * E, emb + (long)n->tokens[r] * E, sizeof(float) * (size_t)E);
+}
+
+/* dembed (V, E) row tokens[r] += dX (R, E) row r */
+static void embed_backward(cr_net *n, float *grads, const float *dX, int R)
+{
+    const int E = n->E;
+    float *dE = P(grads, n->lay.embed);
+    for (int r = 0; r < R; r++) {
+        float *d = dE + (long)n->tokens[r] * E;
+        const float *g = dX + (long)r * E;
+        for (int j = 0; j < E; j++)
+            d[j] += g[j];
+    }
+}
+
+/* ---- layer l: xp (R, G*H) = X (R, In) Wx + b, then the cell over T steps from the states
+ * (L, S, B, H) carried in, which it updates ---- */
+
+/* one-hot input, rows [r0, r1): dst row r = row tokens[r] of src (V, cols) + bias */
+static void gather_task(void *ctx, int task, int ntasks)
+{
+    const split_job *j = ctx;
+    int r0, r1;
+    cr_split(j->rows, task, ntasks, &r0, &r1);
+    for (int r = r0; r < r1; r++) {
+        const float *wr = j->src + (long)j->n->tokens[r] * j->cols;
+        float *x = j->dst + (long)r * j->cols;
+        for (int c = 0; c < j->cols; c++)
+            x[c] = wr[c] + j->bias[c];
+    }
+}
+
+/* one-hot input's gradient, columns [c0, c1): row tokens[r] of dst += row r of src */
+static void scatter_task(void *ctx, int task, int ntasks)
+{
+    const split_job *j = ctx;
+    int c0, c1;
+    cr_split(j->cols, task, ntasks, &c0, &c1);
+    for (int r = 0; r < j->rows; r++) {
+        float *d = j->dst + (long)j->n->tokens[r] * j->ld;
+        const float *g = j->src + (long)r * j->ld;
+        for (int c = c0; c < c1; c++)
+            d[c] += g[c];
+    }
+}
+
+static void cell_io(cr_net *n, int l, const float *params, cr_cell_io *io)
+{
+    layer_ws *w = &n->lw[l];
+    memset(io, 0, sizeof *io);
+    io->T = n->T;
+    io->B = n->B;
+    io->H = n->H;
+    io->Whp = n->Whp[l];
+    io->WhTp = n->WhTp[l];
+    io->bhn = n->lay.bhn[l] >= 0 ? P(params, n->lay.bhn[l]) : NULL;
+    io->xp = w->xp;
+    io->gh = w->gh;
+    io->h = w->h;
+    io->c = w->c;
+    io->tc = w->tc;
+    io->ghs = n->ghs;
+    io->pool = n->pool;
+}
+
+/* X (R, In): the layer's input; NULL for one-hot. */
+static void layer_forward(cr_net *n, int l, const float *params, const float *X, float *state)
+{
+    layer_ws *w = &n->lw[l];
+    const int T = n->T, B = n->B, H = n->H, G = n->G, S = n->cd->S, R = T * B;
+    const float *Wx = P(params, n->lay.Wx[l]), *b = P(params, n->lay.b[l]);
+    if (l == 0 && n->E == 0) {
+        split_job j = {n, Wx, w->xp, b, R, G * H, G * H, NULL}; /* one-hot input: a row gather */
+        split_run(n, gather_task, &j, (long)R * G * H);
+    } else {
+        const int in = l ? H : n->E;
+        fill_rows(w->xp, R, G * H, b);
+        cr_mm_nn_packed(n->pool, R, G * H, in, X, in, n->Wxp[l], w->xp, G * H, 1);
+    }
+    float *sh = state + (long)(l * S) * B * H, *sc = state + (long)(l * S + 1) * B * H;
+    memcpy(w->h, sh, sizeof(float) * (size_t)B * H);
+    if (w->c) memcpy(w->c, sc, sizeof(float) * (size_t)B * H);
+    cr_cell_io io;
+    cell_io(n, l, params, &io);
+    n->cd->forward(&io);
+    memcpy(sh, w->h + (long)T * B * H, sizeof(float) * (size_t)B * H);
+    if (w->c) memcpy(sc, w->c + (long)T * B * H, sizeof(float) * (size_t)B * H);
+    w->out = w->h + (long)B * H;
+}
+
+/* dh (R, H) in, of the layer's output, destroyed; dX (R, In) out, of its input (not for a
+ * one-hot layer 0); dstate0 (L, S, B, H) receives the gradient of the states carried in, or
+ * NULL. Adds the weight gradients of the whole chunk into grads. */
+static void layer_backward(cr_net *n, int l, const float *params, float *grads, float *dh,
+                           float *dX, float *dstate0)
+{
+    layer_ws *w = &n->lw[l];
+    const int T = n->T, B = n->B, H = n->H, G = n->G, S = n->cd->S, R = T * B;
+    cr_cell_io io;
+    cell_io(n, l, params, &io);
+    io.dh = dh;
+    io.dgx = n->dgx;
+    io.dgh = n->dgh;
+    io.dh0 = dstate0 ? dstate0 + (long)(l * S) * B * H : n->dh0;
+    io.dc0 = S != 2 ? NULL : dstate0 ? dstate0 + (long)(l * S + 1) * B * H : n->dc0;
+    io.dc = n->dc;
+    n->cd->backward(&io);
+    /* weight gradients for all T steps at once */
+    cr_mm_tn_acc(n->pool, H, G * H, R, w->h, H, n->dgh, G * H, P(grads, n->lay.Wh[l]), G * H);
+    colsum(n, n->dgx, R, G * H, G * H, P(grads, n->lay.b[l]));
+    if (n->lay.bhn[l] >= 0)
+        colsum(n, n->dgh + n->cd->hbias * H, R, H, G * H, P(grads, n->lay.bhn[l]));
+    float *dWx = P(grads, n->lay.Wx[l]);
+    if (l == 0 && n->E == 0) {
+        split_job j = {n, n->dgx, dWx, NULL, R, G * H, G * H, NULL}; /* one-hot: a row scatter */
+        split_run(n, scatter_task, &j, (long)R * G * H);
+        return;
+    }
+    const int in = l ? H : n->E;
+    const float *X = l ? n->lw[l - 1].out : n->emb;
+    cr_mm_tn_acc(n->pool, in, G * H, R, X, in, n->dgx, G * H, dWx, G * H);
+    cr_mm_nn_packed(n->pool, R, in, G * H, n->dgx, G * H, n->WxTp[l], dX, in, 0);
+}
+
+/* ---- dropout after layer l: drop (R, H) = h mask, mask = 1 / keep or 0 from rng ---- */
+
+static void dropout_forward(cr_net *n, int l, cr_rng *rng, float keep)
+{
+    layer_ws *w = &n->lw[l];
+    const long RH = (long)n->T * n->B * n->H;
+    const float *h = w->out;
+    float scale = 1.0f / keep;
+    for (long k = 0; k < RH; k++) {
+        w->mask[k] = cr_rng_float(rng) < keep ? scale : 0.0f;
+        w->drop[k] = h[k] * w->mask[k];
+    }
+    w->out = w->drop;
+}
+
+/* dh (R, H): of the dropped output in, of the layer's output out */
+static void dropout_backward(cr_net *n, int l, float *dh)
+{
+    const layer_ws *w = &n->lw[l];
+    const long RH = (long)n->T * n->B * n->H;
+    for (long k = 0; k < RH; k++)
+        dh[k] *= w->mask[k];
+}
+
+/* ---- output: logits (R, V) = X (R, H) out.W + out.b; loss = -log softmax at the targets ---- */
+
 /* rows of the logits: the log-sum-exp of each, and its loss where there is a target */
 static void softmax_task(void *ctx, int task, int ntasks)
 {
@@ -281,7 +374,7 @@ static void softmax_task(void *ctx, int task, int ntasks)
     const cr_net *n = j->n;
     const int V = n->V;
     int r0, r1;
-    split_range(j->rows, task, ntasks, &r0, &r1);
+    cr_split(j->rows, task, ntasks, &r0, &r1);
     for (int r = r0; r < r1; r++) {
         const float *z = n->logits + (long)r * V;
         float mx = z[0];
@@ -304,7 +397,7 @@ static void dlogits_task(void *ctx, int task, int ntasks)
     const int V = n->V;
     float scale = n->counted ? 1.0f / (float)n->counted : 0.0f;
     int r0, r1;
-    split_range(j->rows, task, ntasks, &r0, &r1);
+    cr_split(j->rows, task, ntasks, &r0, &r1);
     for (int r = r0; r < r1; r++) {
         float *z = n->logits + (long)r * V;
         if (n->targets[r] == CR_IGNORE) {
@@ -317,133 +410,72 @@ static void dlogits_task(void *ctx, int task, int ntasks)
     }
 }
 
-
-static void layer_forward(cr_net *n, int l, const float *params, const float *X, float *state,
-                          cr_rng *rng, float keep)
+/* Returns the summed loss (nats) over the rows with a target, and counts them in n->counted. */
+static double output_forward(cr_net *n, const float *params, const float *X, int R)
 {
-    layer_ws *w = &n->lw[l];
-    const int T = n->T, B = n->B, H = n->H, G = n->G, R = T * B;
-    const float *Wx = P(params, n->t_wx[l]), *b = P(params, n->t_b[l]);
-    if (l == 0 && n->E == 0) {
-        split_job j = {n, Wx, w->xp, b, R, G, G, NULL}; /* one-hot input: a row gather */
-        split_run(n, gather_task, &j, (long)R * G);
-    } else {
-        fill_rows(w->xp, R, G, b);
-        cr_mm_nn_packed(n->pool, R, G, l ? H : n->E, X, l ? H : n->E, n->Wxp[l], w->xp, G, 1);
-    }
-    int S = cr_states_per_cell(n->cell);
-    float *sh = state + (long)(l * S) * B * H, *sc = state + (long)(l * S + 1) * B * H;
-    memcpy(w->h, sh, sizeof(float) * (size_t)B * H);
-    if (w->c) memcpy(w->c, sc, sizeof(float) * (size_t)B * H);
-    cr_cell_io io;
-    cell_io(n, l, params, &io);
-    if (n->cell == CR_LSTM) cr_lstm_forward(&io);
-    else if (n->cell == CR_GRU) cr_gru_forward(&io);
-    else cr_rnn_forward(&io);
-    memcpy(sh, w->h + (long)T * B * H, sizeof(float) * (size_t)B * H);
-    if (w->c) memcpy(sc, w->c + (long)T * B * H, sizeof(float) * (size_t)B * H);
-    const float *h = w->h + (long)B * H;
-    if (rng) {
-        float scale = 1.0f / keep;
-        for (long k = 0; k < (long)R * H; k++) {
-            w->mask[k] = cr_rng_float(rng) < keep ? scale : 0.0f;
-            w->drop[k] = h[k] * w->mask[k];
-        }
-        w->out = w->drop;
-    } else {
-        w->out = h;
-    }
-}
-
-double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
-                      const uint32_t *targets, int T, int B, float *state, cr_rng *dropout_rng,
-                      size_t *counted)
-{
-    const int V = n->V, E = n->E, R = T * B;
-    n->tokens = tokens;
-    n->targets = targets;
-    n->T = T;
-    n->B = B;
-    n->dropout_on = dropout_rng != NULL && n->training && n->dropout > 0;
-    float keep = (float)(1.0 - n->dropout);
-    if (E > 0) {
-        const float *emb = P(params, n->t_embed);
-        for (int r = 0; r < R; r++)
-            memcpy(n->emb + (long)r * E, emb + (long)tokens[r] * E, sizeof(float) * (size_t)E);
-    }
-    const float *X = n->emb;
-    for (int l = 0; l < n->L; l++) {
-        layer_forward(n, l, params, X, state, n->dropout_on ? dropout_rng : NULL, keep);
-        X = n->lw[l].out;
-    }
-    fill_rows(n->logits, R, V, P(params, n->t_ob));
+    const int V = n->V;
+    fill_rows(n->logits, R, V, P(params, n->lay.outb));
     cr_mm_nn_packed(n->pool, R, V, n->H, X, n->H, n->Wop, n->logits, V, 1);
     split_job j = {n, NULL, NULL, NULL, R, V, V, n->rowloss};
     split_run(n, softmax_task, &j, (long)R * V * 8);
     double loss = 0;
     size_t count = 0;
     for (int r = 0; r < R; r++) /* in order, whatever the thread count */
-        if (targets && targets[r] != CR_IGNORE) {
+        if (n->targets && n->targets[r] != CR_IGNORE) {
             loss += n->rowloss[r];
             count++;
         }
     n->counted = count;
-    if (counted) *counted = count;
+    return loss;
+}
+
+/* Of the mean loss: the logits become dlogits (R, V); adds dout.W, dout.b; dX (R, H) out. */
+static void output_backward(cr_net *n, float *grads, const float *X, float *dX, int R)
+{
+    const int H = n->H, V = n->V;
+    split_job dj = {n, NULL, NULL, NULL, R, V, V, NULL}; /* in place */
+    split_run(n, dlogits_task, &dj, (long)R * V * 8);
+    cr_mm_tn_acc(n->pool, H, V, R, X, H, n->logits, V, P(grads, n->lay.outW), V);
+    colsum(n, n->logits, R, V, V, P(grads, n->lay.outb));
+    cr_mm_nn_packed(n->pool, R, H, V, n->logits, V, n->WoTp, dX, H, 0);
+}
+
+/* ---- the network: the stages in order ---- */
+
+double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
+                      const uint32_t *targets, int T, int B, float *state, cr_rng *dropout_rng,
+                      size_t *counted)
+{
+    const int R = T * B;
+    n->tokens = tokens;
+    n->targets = targets;
+    n->T = T;
+    n->B = B;
+    n->dropout_on = dropout_rng != NULL && n->training && n->dropout > 0;
+    float keep = (float)(1.0 - n->dropout);
+    if (n->E > 0) embed_forward(n, params, R);
+    const float *X = n->emb; /* (R, In) */
+    for (int l = 0; l < n->L; l++) {
+        layer_forward(n, l, params, X, state);
+        if (n->dropout_on) dropout_forward(n, l, dropout_rng, keep);
+        X = n->lw[l].out;
+    }
+    double loss = output_forward(n, params, X, R);
+    if (counted) *counted = n->counted;
     return loss;
 }
 
 void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate0)
 {
-    const int T = n->T, B = n->B, H = n->H, G = n->G, V = n->V, E = n->E, R = T * B;
-    const int S = cr_states_per_cell(n->cell);
-    split_job dj = {n, NULL, NULL, NULL, R, V, V, NULL}; /* dlogits (R, V), in place */
-    split_run(n, dlogits_task, &dj, (long)R * V * 8);
-    const float *top = n->lw[n->L - 1].out;
-    cr_mm_tn_acc(n->pool, H, V, R, top, H, n->logits, V, P(grads, n->t_ow), V);
-    colsum(n, n->logits, R, V, V, P(grads, n->t_ob));
-    float *dh = n->dh_a, *dbelow = n->dh_b;
-    cr_mm_nn_packed(n->pool, R, H, V, n->logits, V, n->WoTp, dh, H, 0);
+    const int R = n->T * n->B;
+    float *dh = n->dh_a, *dbelow = n->dh_b; /* (R, max(H, E)) */
+    output_backward(n, grads, n->lw[n->L - 1].out, dh, R);
     for (int l = n->L - 1; l >= 0; l--) {
-        layer_ws *w = &n->lw[l];
-        if (n->dropout_on)
-            for (long k = 0; k < (long)R * H; k++)
-                dh[k] *= w->mask[k];
-        cr_cell_io io;
-        cell_io(n, l, params, &io);
-        io.dh = dh;
-        io.dgx = n->dgx;
-        io.dgh = n->dgh;
-        io.dh0 = dstate0 ? dstate0 + (long)(l * S) * B * H : n->dh0;
-        io.dc0 = n->cell != CR_LSTM ? NULL : dstate0 ? dstate0 + (long)(l * S + 1) * B * H : n->dc0;
-        io.dc = n->dc;
-        if (n->cell == CR_LSTM) cr_lstm_backward(&io);
-        else if (n->cell == CR_GRU) cr_gru_backward(&io);
-        else cr_rnn_backward(&io);
-        /* weight gradients for all T steps at once */
-        cr_mm_tn_acc(n->pool, H, G, R, w->h, H, n->dgh, G, P(grads, n->t_wh[l]), G);
-        colsum(n, n->dgx, R, G, G, P(grads, n->t_b[l]));
-        if (n->t_bhn[l] >= 0) colsum(n, n->dgh + 2 * H, R, H, G, P(grads, n->t_bhn[l]));
-        float *dWx = P(grads, n->t_wx[l]);
-        if (l == 0 && E == 0) {
-            split_job j = {n, n->dgx, dWx, NULL, R, G, G, NULL}; /* one-hot: a row scatter */
-            split_run(n, scatter_task, &j, (long)R * G);
-            continue;
-        }
-        int in = l ? H : E;
-        const float *X = l ? n->lw[l - 1].out : n->emb;
-        cr_mm_tn_acc(n->pool, in, G, R, X, in, n->dgx, G, dWx, G);
-        cr_mm_nn_packed(n->pool, R, in, G, n->dgx, G, n->WxTp[l], dbelow, in, 0);
-        if (l == 0) {
-            float *dE = P(grads, n->t_embed);
-            for (int r = 0; r < R; r++) {
-                float *d = dE + (long)n->tokens[r] * E;
-                const float *g = dbelow + (long)r * E;
-                for (int j = 0; j < E; j++)
-                    d[j] += g[j];
-            }
-        }
+        if (n->dropout_on) dropout_backward(n, l, dh);
+        layer_backward(n, l, params, grads, dh, dbelow, dstate0);
         float *tmp = dh;
         dh = dbelow;
         dbelow = tmp;
     }
+    if (n->E > 0) embed_backward(n, grads, dh, R);
 }

@@ -21,10 +21,10 @@ double cr_lr_at(const cr_config *c, uint64_t step)
 
 static void block_range(size_t n, int task, int ntasks, size_t *i0, size_t *i1)
 {
-    size_t blocks = (n + OPT_BLOCK - 1) / OPT_BLOCK;
-    size_t b0 = blocks * (size_t)task / (size_t)ntasks, b1 = blocks * (size_t)(task + 1) / (size_t)ntasks;
-    *i0 = b0 * OPT_BLOCK;
-    *i1 = b1 * OPT_BLOCK < n ? b1 * OPT_BLOCK : n;
+    int b0, b1; /* blocks: at most 2^31 of them, 3.5e13 parameters */
+    cr_split((int)((n + OPT_BLOCK - 1) / OPT_BLOCK), task, ntasks, &b0, &b1);
+    *i0 = (size_t)b0 * OPT_BLOCK;
+    *i1 = (size_t)b1 * OPT_BLOCK < n ? (size_t)b1 * OPT_BLOCK : n;
 }
 
 static void run(cr_pool *p, cr_task_fn fn, void *ctx, size_t n)

@@ -91,7 +91,7 @@ static const float *current_logits(cr_sampler *s)
 {
     if (!s->fed) {
         int32_t nl = cr_vocab_id(&s->m->vocab, '\n');
-        if (nl < 0) return s->w + s->m->tensors[cr_model_find_tensor(s->m, "out.b")].offset;
+        if (nl < 0) return CR_TENSOR(s->m, s->w, s->m->layout.outb);
         cr_sampler_feed(s, (uint32_t)nl);
     }
     return cr_infer_logits(s->inf);

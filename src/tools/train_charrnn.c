@@ -99,6 +99,18 @@ static int parse_choice(const char *opt, const char *s, const char *a, const cha
     cli_usage("%s: '%s' is not one of %s, %s%s%s", opt, s, a, b, c ? ", " : "", c ? c : "");
 }
 
+/* A cell by its name in the library's table; the message lists the names as parse_choice does. */
+static int parse_cell(const char *s)
+{
+    int cell = cr_cell_from_name(s);
+    if (cell >= 0) return cell;
+    char list[256] = "";
+    for (int k = 0; k < CR_CELL_COUNT; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+                 cr_cell_name(k));
+    cli_usage("--cell: '%s' is not one of %s", s, list);
+}
+
 static void parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
@@ -112,7 +124,7 @@ static void parse_options(int argc, char **argv, options *o)
         const char *a = optarg;
         if (ch >= O_CELL && ch < O_LAST) o->given[ch] = 1;
         switch (ch) {
-        case O_CELL: c->cell = parse_choice("--cell", a, "lstm", "gru", "rnn"); break;
+        case O_CELL: c->cell = parse_cell(a); break;
         case O_LAYERS: c->layers = (int)cli_int("--layers", a, 1, 8); break;
         case O_HIDDEN: c->hidden = (int)cli_int("--hidden", a, 1, 8192); break;
         case O_EMBED: c->embed = (int)cli_int("--embed", a, 0, 8192); break;
