@@ -247,6 +247,16 @@ typedef struct cr_chunk_info {
 int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **chunks,
                         size_t *count, cr_error *err);
 
+/* ---- operating-system helpers (os.c), shared by the library and the tools ---- */
+/* 1 if path stands for standard input: "-" or NULL. */
+int cr_path_is_stdin(const char *path);
+/* Writes the n bytes at data to fd, again after an interrupted write; 0, or -1 with errno set. */
+int cr_write_all(int fd, const void *data, size_t n);
+/* The current time in UTC as ISO 8601, "2024-01-02T03:04:05Z" (20 bytes and a NUL). */
+void cr_utc_date(char out[32]);
+/* Seconds on a monotonic clock, for measuring intervals; its zero is arbitrary. */
+double cr_clock_s(void);
+
 /* ---- training ---- */
 typedef struct cr_trainer cr_trainer;
 
