@@ -247,6 +247,21 @@ typedef struct cr_chunk_info {
 int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **chunks,
                         size_t *count, cr_error *err);
 
+/* The chunks this version of the format defines, one row each (ckpt.c's table, which also
+ * drives the writer and the reader; docs/checkpoint-format.md has the same table). */
+typedef struct cr_chunk_kind {
+    char tag[5];
+    int required;         /* 1: a reader refuses a checkpoint without it; 0: optional */
+    const char *meaning;  /* a few words, for listings such as dump --chunks */
+} cr_chunk_kind;
+/* The i-th chunk, in the order a writer writes them; NULL past the last. */
+const cr_chunk_kind *cr_ckpt_chunk_at(size_t i);
+/* The chunk called tag, or NULL if this version does not know it (a reader skips it). */
+const cr_chunk_kind *cr_ckpt_chunk_find(const char *tag);
+/* The format version a checkpoint's bytes declare (the u32 after the signature), or 0 if buf is
+ * NULL, shorter than 12 bytes or does not start with the signature. */
+uint32_t cr_ckpt_version(const unsigned char *buf, size_t len);
+
 /* ---- operating-system helpers (os.c), shared by the library and the tools ---- */
 /* 1 if path stands for standard input: "-" or NULL. */
 int cr_path_is_stdin(const char *path);
