@@ -1,5 +1,5 @@
-/* test_chunks.c: the checkpoint's chunk table against the files the writer writes, and the
- * format version as tools read it. */
+/* test_chunks.c: the checkpoint's chunk table against the format document and the files the
+ * writer writes, and the format version as tools read it. */
 #include "test.h"
 #include "util.h"
 
@@ -65,4 +65,124 @@ TEST(chunks_written_in_table_order)
     free(c);
     free(buf);
     cr_model_free(m);
+}
+
+/* ---- the table in docs/checkpoint-format.md ---- */
+typedef struct doc_row {
+    char tag[5];
+    char meaning[160];
+    int required;
+} doc_row;
+
+/* The next cell of a Markdown table row at *p, trimmed, into out; 0 at the end of the row. */
+static int next_cell(const char **p, char *out, size_t cap)
+{
+    const char *s = *p, *bar = strchr(s, '|');
+    if (!bar) return 0;
+    const char *a = s, *b = bar;
+    while (a < b && *a == ' ')
+        a++;
+    while (b > a && b[-1] == ' ')
+        b--;
+    size_t n = (size_t)(b - a) < cap - 1 ? (size_t)(b - a) : cap - 1;
+    memcpy(out, a, n);
+    out[n] = 0;
+    *p = bar + 1;
+    return 1;
+}
+
+/* Reads the rows of the table whose header is "| Chunk | Meaning | Present | Required ... |";
+ * returns the row count, or -1 if the document or the table cannot be read. */
+static int read_doc_table(const char *text, doc_row *rows, int cap)
+{
+    const char *t = strstr(text, "\n| Chunk ");
+    if (!t) return -1;
+    char cell[4][160];
+    const char *p = t + 2;
+    for (int i = 0; i < 4; i++)
+        if (!next_cell(&p, cell[i], sizeof cell[i])) return -1;
+    if (strcmp(cell[1], "Meaning") || strcmp(cell[3], "Required for a reader")) return -1;
+    p = strchr(p, '\n'); /* the header's end, then the |---| line */
+    if (!p || !(p = strchr(p + 1, '\n'))) return -1;
+    int n = 0;
+    while (p[0] == '\n' && p[1] == '|' && n < cap) {
+        p += 2;
+        for (int i = 0; i < 4; i++)
+            if (!next_cell(&p, cell[i], sizeof cell[i])) return -1;
+        size_t tl = strlen(cell[0]);
+        if (tl != 6 || cell[0][0] != '`' || cell[0][5] != '`') return -1;
+        memcpy(rows[n].tag, cell[0] + 1, 4);
+        rows[n].tag[4] = 0;
+        snprintf(rows[n].meaning, sizeof rows[n].meaning, "%s", cell[1]);
+        rows[n].required = strcmp(cell[3], "yes") == 0 ? 1 : strcmp(cell[3], "no") == 0 ? 0 : -1;
+        n++;
+        p = strchr(p, '\n');
+        if (!p) break;
+    }
+    return n;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *s = NULL;
+    size_t n = 0, cap = 0, k;
+    char buf[4096];
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (n + k + 1 > cap) {
+            char *q = realloc(s, cap = 2 * (n + k + 1));
+            if (!q) break;
+            s = q;
+        }
+        memcpy(s + n, buf, k);
+        n += k;
+    }
+    fclose(f);
+    if (s) s[n] = 0;
+    return s;
+}
+
+/* Compares the document's rows with the code's, by position; returns the mismatches, and
+ * names them on stderr when say is set. */
+static int compare_with_code(const doc_row *rows, int n, int say)
+{
+    int bad = n != (int)table_rows();
+    for (int i = 0; i < n; i++) {
+        const cr_chunk_kind *k = cr_ckpt_chunk_at((size_t)i);
+        if (!k || strcmp(rows[i].tag, k->tag) || strcmp(rows[i].meaning, k->meaning) ||
+            rows[i].required != k->required) {
+            if (say)
+                fprintf(stderr, "  docs/checkpoint-format.md row %d: `%s` \"%s\" %s; the code: %s\n",
+                        i + 1, rows[i].tag, rows[i].meaning, rows[i].required ? "yes" : "no",
+                        k ? k->tag : "(no row)");
+            bad++;
+        }
+    }
+    return bad;
+}
+
+TEST(chunks_format_document_matches_the_table)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/../../docs/checkpoint-format.md", test_fixtures_dir);
+    char *text = read_text(path);
+    REQUIRE(text);
+    doc_row rows[32];
+    int n = read_doc_table(text, rows, 32);
+    CHECK(n == (int)table_rows());
+    int bad = compare_with_code(rows, n, 1);
+    CHECK(bad == 0);
+    /* and the comparison can fail: a row required in the document, two rows swapped */
+    if (bad == 0 && n >= 3) {
+        rows[2].required = !rows[2].required;
+        CHECK(compare_with_code(rows, n, 0) == 1);
+        rows[2].required = !rows[2].required;
+        doc_row tmp = rows[0];
+        rows[0] = rows[1];
+        rows[1] = tmp;
+        CHECK(compare_with_code(rows, n, 0) == 2);
+        CHECK(compare_with_code(rows, n - 1, 0) == 3);
+    }
+    free(text);
 }
