@@ -307,6 +307,14 @@ size_t cr_trainer_val_chars(const cr_trainer *t);
 /* Largest batch that fits a text of n characters with the given settings, or 0. */
 int cr_max_batch_for(size_t n, double val_frac, int seq_len);
 
+/* ---- epochs (epoch.c): what cr_trainer_steps_per_epoch gives, without a trainer ---- */
+/* Optimizer steps per epoch of a corpus of nchars characters (code points) with c's val_frac,
+ * batch and seq_len: the trainer's number whenever the trainer accepts such a corpus. */
+uint64_t cr_steps_per_epoch(const cr_config *c, uint64_t nchars);
+/* The same for the corpus m's vocabulary was counted on (the sum of its counts): the first
+ * session's, which later sessions may not share. */
+uint64_t cr_model_steps_per_epoch(const cr_model *m);
+
 /* ---- sampling ---- */
 typedef struct cr_sample_options {
     double temperature;  /* > 0; ignored with argmax */

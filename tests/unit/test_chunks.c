@@ -1,5 +1,5 @@
 /* test_chunks.c: the checkpoint's chunk table against the format document and the files the
- * writer writes, and the format version as tools read it. */
+ * writer writes; the facts tools read from the library: format version, steps per epoch. */
 #include "test.h"
 #include "util.h"
 
@@ -185,4 +185,48 @@ TEST(chunks_format_document_matches_the_table)
         CHECK(compare_with_code(rows, n - 1, 0) == 3);
     }
     free(text);
+}
+
+/* ---- steps per epoch: the library's number without a trainer equals the trainer's ---- */
+TEST(chunks_steps_per_epoch_as_the_trainer)
+{
+    static const struct {
+        size_t n;
+        int batch, seq_len;
+        double val_frac;
+    } cases[] = {{3000, 4, 16, 0.1}, {3001, 7, 17, 0.0}, {2500, 1, 64, 0.05}, {977, 3, 5, 0.33},
+                 {4096, 16, 31, 0.1}, {200, 2, 8, 0.0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = toy_corpus(cases[i].n, 11 + i);
+        REQUIRE(text);
+        cr_config cfg;
+        cr_config_default(&cfg);
+        cfg.hidden = 4;
+        cfg.batch = cases[i].batch;
+        cfg.seq_len = cases[i].seq_len;
+        cfg.val_frac = cases[i].val_frac;
+        cr_model *m = NULL;
+        cr_trainer *t = NULL;
+        cr_error e;
+        size_t len = strlen(text);
+        if (cr_model_new_from_text(&cfg, (unsigned char *)text, len, &m, &e) == CR_OK &&
+            cr_trainer_new(m, (unsigned char *)text, len, 1, &t, &e) == CR_OK) {
+            uint64_t chars = cr_utf8_count((unsigned char *)text, len);
+            CHECK(cr_trainer_steps_per_epoch(t) > 0);
+            CHECK(cr_steps_per_epoch(&cfg, chars) == cr_trainer_steps_per_epoch(t));
+            CHECK(cr_model_steps_per_epoch(m) == cr_trainer_steps_per_epoch(t));
+        } else {
+            CHECK(!"a case the trainer refused");
+        }
+        cr_trainer_free(t);
+        cr_model_free(m);
+        free(text);
+    }
+    cr_config c;
+    cr_config_default(&c);
+    c.batch = 2;
+    c.seq_len = 10;
+    c.val_frac = 0;
+    CHECK(cr_steps_per_epoch(&c, 0) == 0 && cr_steps_per_epoch(&c, 21) == 0);
+    CHECK(cr_steps_per_epoch(&c, 22) == 1 && cr_steps_per_epoch(&c, 42) == 2);
 }
