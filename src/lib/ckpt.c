@@ -8,9 +8,9 @@
 
 static const unsigned char SIGNATURE[8] = {0x89, 'C', 'R', 'N', 0x0D, 0x0A, 0x1A, 0x0A};
 #define FORMAT_VERSION 1u
-#define HEAD_BYTES 120u
-#define STAT_BYTES 92u
-#define HIST_ROW_BYTES 48u
+#define HEAD_BYTES 120u     /* HEAD's payload in version 1: 10 u32, a u64, 9 f64 */
+#define STAT_BYTES 92u      /* STAT's payload in version 1: 7 u64 or f64, a u32, 4 u64 */
+#define HIST_ROW_BYTES 48u  /* one HIST row: 2 u64, 4 f64 */
 
 /* ---- writing ---- */
 typedef struct wbuf {
