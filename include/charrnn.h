@@ -252,6 +252,31 @@ typedef struct cr_chunk_info {
 int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **chunks,
                         size_t *count, cr_error *err);
 
+/* The chunks this version of the format defines, one row each (ckpt.c's table, which also
+ * drives the writer and the reader; docs/checkpoint-format.md has the same table). */
+typedef struct cr_chunk_kind {
+    char tag[5];
+    int required;         /* 1: a reader refuses a checkpoint without it; 0: optional */
+    const char *meaning;  /* a few words, for listings such as dump --chunks */
+} cr_chunk_kind;
+/* The i-th chunk, in the order a writer writes them; NULL past the last. */
+const cr_chunk_kind *cr_ckpt_chunk_at(size_t i);
+/* The chunk called tag, or NULL if this version does not know it (a reader skips it). */
+const cr_chunk_kind *cr_ckpt_chunk_find(const char *tag);
+/* The format version a checkpoint's bytes declare (the u32 after the signature), or 0 if buf is
+ * NULL, shorter than 12 bytes or does not start with the signature. */
+uint32_t cr_ckpt_version(const unsigned char *buf, size_t len);
+
+/* ---- operating-system helpers (os.c), shared by the library and the tools ---- */
+/* 1 if path stands for standard input: "-" or NULL. */
+int cr_path_is_stdin(const char *path);
+/* Writes the n bytes at data to fd, again after an interrupted write; 0, or -1 with errno set. */
+int cr_write_all(int fd, const void *data, size_t n);
+/* The current time in UTC as ISO 8601, "2024-01-02T03:04:05Z" (20 bytes and a NUL). */
+void cr_utc_date(char out[32]);
+/* Seconds on a monotonic clock, for measuring intervals; its zero is arbitrary. */
+double cr_clock_s(void);
+
 /* ---- training ---- */
 typedef struct cr_trainer cr_trainer;
 
@@ -286,6 +311,14 @@ size_t cr_trainer_train_chars(const cr_trainer *t);
 size_t cr_trainer_val_chars(const cr_trainer *t);
 /* Largest batch that fits a text of n characters with the given settings, or 0. */
 int cr_max_batch_for(size_t n, double val_frac, int seq_len);
+
+/* ---- epochs (epoch.c): what cr_trainer_steps_per_epoch gives, without a trainer ---- */
+/* Optimizer steps per epoch of a corpus of nchars characters (code points) with c's val_frac,
+ * batch and seq_len: the trainer's number whenever the trainer accepts such a corpus. */
+uint64_t cr_steps_per_epoch(const cr_config *c, uint64_t nchars);
+/* The same for the corpus m's vocabulary was counted on (the sum of its counts): the first
+ * session's, which later sessions may not share. */
+uint64_t cr_model_steps_per_epoch(const cr_model *m);
 
 /* ---- sampling ---- */
 typedef struct cr_sample_options {

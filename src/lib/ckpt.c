@@ -8,9 +8,9 @@
 
 static const unsigned char SIGNATURE[8] = {0x89, 'C', 'R', 'N', 0x0D, 0x0A, 0x1A, 0x0A};
 #define FORMAT_VERSION 1u
-#define HEAD_BYTES 120u
-#define STAT_BYTES 92u
-#define HIST_ROW_BYTES 48u
+#define HEAD_BYTES 120u     /* HEAD's payload in version 1: 10 u32, a u64, 9 f64 */
+#define STAT_BYTES 92u      /* STAT's payload in version 1: 7 u64 or f64, a u32, 4 u64 */
+#define HIST_ROW_BYTES 48u  /* one HIST row: 2 u64, 4 f64 */
 
 /* ---- writing ---- */
 typedef struct wbuf {
@@ -114,147 +114,6 @@ static void put_tensor(wbuf *w, const char *name, int ndim, const size_t *dims, 
     }
     put_f32s(w, x, n);
 }
-
-static void put_param_set(wbuf *w, const cr_model *m, const char *tag, const float *x)
-{
-    size_t at = begin_chunk(w, tag);
-    put_u32(w, (uint32_t)m->ntensors);
-    for (size_t i = 0; i < m->ntensors; i++) {
-        const cr_tensor_info *t = &m->tensors[i];
-        put_tensor(w, t->name, t->ndim, t->dims, x + t->offset);
-    }
-    end_chunk(w, at);
-}
-
-static void put_head(wbuf *w, const cr_config *c, uint32_t vocab_size)
-{
-    size_t at = begin_chunk(w, "HEAD");
-    put_u32(w, (uint32_t)c->cell);
-    put_u32(w, (uint32_t)c->layers);
-    put_u32(w, (uint32_t)c->hidden);
-    put_u32(w, (uint32_t)c->embed);
-    put_u32(w, vocab_size);
-    put_u32(w, (uint32_t)c->seq_len);
-    put_u32(w, (uint32_t)c->batch);
-    put_u32(w, (uint32_t)c->optimizer);
-    put_u32(w, (uint32_t)c->warmup);
-    put_u32(w, (uint32_t)c->eval_every);
-    put_u64(w, c->seed);
-    put_f64(w, c->lr);
-    put_f64(w, c->lr_decay);
-    put_f64(w, c->momentum);
-    put_f64(w, c->beta1);
-    put_f64(w, c->beta2);
-    put_f64(w, c->adam_eps);
-    put_f64(w, c->clip);
-    put_f64(w, c->dropout);
-    put_f64(w, c->val_frac);
-    end_chunk(w, at);
-}
-
-static void put_lineage(wbuf *w, const cr_model *m)
-{
-    size_t at = begin_chunk(w, "LINE");
-    put_u32(w, (uint32_t)m->nsessions);
-    for (size_t i = 0; i < m->nsessions; i++) {
-        const cr_session *s = &m->sessions[i];
-        put_str(w, s->command);
-        put_str(w, s->version);
-        put_str(w, s->date);
-        put_u64(w, s->start_step);
-        put_u32(w, s->nsources);
-        for (uint32_t k = 0; k < s->nsources; k++) {
-            put_str(w, s->sources[k].name);
-            put_u64(w, s->sources[k].bytes);
-            put(w, s->sources[k].sha256, 32);
-        }
-    }
-    end_chunk(w, at);
-}
-
-int cr_ckpt_encode(const cr_model *m, unsigned char **buf, size_t *len, cr_error *err)
-{
-    wbuf w = {0};
-    const cr_train_progress *g = &m->prog;
-    put(&w, SIGNATURE, 8);
-    put_u32(&w, FORMAT_VERSION);
-    put_head(&w, &m->cfg, m->vocab.size);
-
-    size_t at = begin_chunk(&w, "VOCB");
-    put_u32(&w, m->vocab.size);
-    for (uint32_t i = 0; i < m->vocab.size; i++) {
-        put_u32(&w, m->vocab.chars[i]);
-        put_u64(&w, m->vocab.counts[i]);
-    }
-    end_chunk(&w, at);
-
-    if (m->vocab.strings) {
-        at = begin_chunk(&w, "VSTR");
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < m->vocab.size; i++)
-            n += m->vocab.strings[i] != NULL;
-        put_u32(&w, n);
-        for (uint32_t i = 0; i < m->vocab.size; i++)
-            if (m->vocab.strings[i]) {
-                put_u32(&w, i);
-                put_str(&w, m->vocab.strings[i]);
-            }
-        end_chunk(&w, at);
-    }
-
-    put_param_set(&w, m, "WLST", m->params);
-    if (m->best) put_param_set(&w, m, "WBST", m->best);
-    if (m->m1) put_param_set(&w, m, "OPT1", m->m1);
-    if (m->m2) put_param_set(&w, m, "OPT2", m->m2);
-    if (m->carry) {
-        size_t dims[3] = {(size_t)m->cfg.layers * (size_t)cr_states_per_cell(m->cfg.cell),
-                          (size_t)m->cfg.batch, (size_t)m->cfg.hidden};
-        at = begin_chunk(&w, "CARY");
-        put_u32(&w, 1);
-        put_tensor(&w, "carry", 3, dims, m->carry);
-        end_chunk(&w, at);
-    }
-
-    at = begin_chunk(&w, "STAT");
-    put_u64(&w, g->step);
-    put_u64(&w, g->epoch);
-    put_u64(&w, g->epoch_pos);
-    put_u64(&w, g->chars);
-    put_f64(&w, g->wall_s);
-    put_f64(&w, g->best_val);
-    put_u64(&w, g->best_step);
-    put_u32(&w, g->evals_since_best);
-    for (int i = 0; i < 4; i++)
-        put_u64(&w, m->rng.s[i]);
-    end_chunk(&w, at);
-
-    at = begin_chunk(&w, "HIST");
-    put_u32(&w, (uint32_t)m->nhist);
-    for (size_t i = 0; i < m->nhist; i++) {
-        const cr_history_row *r = &m->hist[i];
-        put_u64(&w, r->step);
-        put_u64(&w, r->chars);
-        put_f64(&w, r->train_loss);
-        put_f64(&w, r->val_loss);
-        put_f64(&w, r->chars_per_s);
-        put_f64(&w, r->wall_s);
-    }
-    end_chunk(&w, at);
-
-    put_lineage(&w, m);
-    end_chunk(&w, begin_chunk(&w, "IEND"));
-    if (w.failed) {
-        free(w.p);
-        return w.failed == 2 ? cr_fail(err, CR_EINVAL, -1, NULL, "the model is too large for one "
-                                       "checkpoint chunk (4 GiB)")
-                             : cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory encoding the "
-                                       "checkpoint");
-    }
-    *buf = w.p;
-    *len = w.len;
-    return CR_OK;
-}
-
 /* ---- reading ---- */
 typedef struct rbuf {
     const unsigned char *p; /* the payload */
@@ -360,26 +219,54 @@ static int get_tensor(rbuf *r, const char *name, int ndim, const size_t *dims, f
     return CR_OK;
 }
 
-static int get_param_set(rbuf *r, const cr_model *m, float *x)
+/* ---- the chunks: an encoder and a decoder for each, side by side ----
+ * An encoder writes a chunk's payload (the table's driver writes the frame: length, tag, CRC).
+ * A decoder reads one payload into the decoder below; decoders run in the table's order, each
+ * after the required chunks above it, so VOCB's sees HEAD's and every chunk after WLST sees
+ * the model. */
+typedef struct decoder {
+    cr_error *err;
+    cr_config cfg;      /* from HEAD */
+    uint32_t V;         /* vocabulary size, from HEAD */
+    cr_vocab vocab;     /* from VOCB and VSTR, until WLST copies it into the model */
+    size_t need_bytes;  /* bytes of one tensor set's floats (4 per parameter), from WLST on */
+    cr_model *m;        /* NULL before WLST */
+} decoder;
+
+static void enc_head(wbuf *w, const cr_model *m)
 {
-    uint32_t n = get_u32(r);
-    if (r->failed) return CR_EFORMAT;
-    if (n != m->ntensors) return bad(r, "holds a different number of tensors than the header gives");
-    for (size_t i = 0; i < m->ntensors; i++) {
-        const cr_tensor_info *t = &m->tensors[i];
-        if (get_tensor(r, t->name, t->ndim, t->dims, x + t->offset)) return CR_EFORMAT;
-    }
-    return CR_OK;
+    const cr_config *c = &m->cfg;
+    put_u32(w, (uint32_t)c->cell);
+    put_u32(w, (uint32_t)c->layers);
+    put_u32(w, (uint32_t)c->hidden);
+    put_u32(w, (uint32_t)c->embed);
+    put_u32(w, m->vocab.size);
+    put_u32(w, (uint32_t)c->seq_len);
+    put_u32(w, (uint32_t)c->batch);
+    put_u32(w, (uint32_t)c->optimizer);
+    put_u32(w, (uint32_t)c->warmup);
+    put_u32(w, (uint32_t)c->eval_every);
+    put_u64(w, c->seed);
+    put_f64(w, c->lr);
+    put_f64(w, c->lr_decay);
+    put_f64(w, c->momentum);
+    put_f64(w, c->beta1);
+    put_f64(w, c->beta2);
+    put_f64(w, c->adam_eps);
+    put_f64(w, c->clip);
+    put_f64(w, c->dropout);
+    put_f64(w, c->val_frac);
 }
 
-static int get_head(rbuf *r, cr_config *c, uint32_t *vocab_size)
+static int dec_head(rbuf *r, decoder *d)
 {
+    cr_config *c = &d->cfg;
     if (r->len < HEAD_BYTES) return bad(r, "is shorter than a version 1 header");
     c->cell = (int)get_u32(r);
     c->layers = (int)get_u32(r);
     c->hidden = (int)get_u32(r);
     c->embed = (int)get_u32(r);
-    *vocab_size = get_u32(r);
+    d->V = get_u32(r);
     c->seq_len = (int)get_u32(r);
     c->batch = (int)get_u32(r);
     c->optimizer = (int)get_u32(r);
@@ -397,15 +284,25 @@ static int get_head(rbuf *r, cr_config *c, uint32_t *vocab_size)
     c->val_frac = get_f64(r);
     cr_error e;
     if (cr_config_check(c, &e)) return bad(r, e.message);
-    if (*vocab_size < 1 || *vocab_size > 0x110000) return bad(r, "has an impossible vocabulary size");
+    if (d->V < 1 || d->V > 0x110000) return bad(r, "has an impossible vocabulary size");
     return CR_OK;
 }
 
-static int get_vocab(rbuf *r, cr_vocab *v, uint32_t expect)
+static void enc_vocab(wbuf *w, const cr_model *m)
 {
+    put_u32(w, m->vocab.size);
+    for (uint32_t i = 0; i < m->vocab.size; i++) {
+        put_u32(w, m->vocab.chars[i]);
+        put_u64(w, m->vocab.counts[i]);
+    }
+}
+
+static int dec_vocab(rbuf *r, decoder *d)
+{
+    cr_vocab *v = &d->vocab;
     uint32_t n = get_u32(r);
     if (r->failed) return CR_EFORMAT;
-    if (n != expect) return bad(r, "holds a different number of characters than the header gives");
+    if (n != d->V) return bad(r, "holds a different number of characters than the header gives");
     if ((r->len - 4) / 12 != n || (r->len - 4) % 12) return bad(r, "has the wrong length for its count");
     v->chars = malloc(n * sizeof *v->chars);
     v->counts = malloc(n * sizeof *v->counts);
@@ -427,8 +324,24 @@ static int get_vocab(rbuf *r, cr_vocab *v, uint32_t expect)
 }
 
 /* The strings of ids that stand for more (or less) than one character. */
-static int get_vocab_strings(rbuf *r, cr_vocab *v)
+static int has_vocab_strings(const cr_model *m) { return m->vocab.strings != NULL; }
+
+static void enc_vocab_strings(wbuf *w, const cr_model *m)
 {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->vocab.size; i++)
+        n += m->vocab.strings[i] != NULL;
+    put_u32(w, n);
+    for (uint32_t i = 0; i < m->vocab.size; i++)
+        if (m->vocab.strings[i]) {
+            put_u32(w, i);
+            put_str(w, m->vocab.strings[i]);
+        }
+}
+
+static int dec_vocab_strings(rbuf *r, decoder *d)
+{
+    cr_vocab *v = &d->vocab;
     uint32_t n = get_u32(r);
     if (r->failed) return CR_EFORMAT;
     if (n > v->size || n > (r->len - 4) / 8) return bad(r, "claims more strings than it can hold");
@@ -447,6 +360,180 @@ static int get_vocab_strings(rbuf *r, cr_vocab *v)
             return bad(r, "holds a string that is not UTF-8 text");
     }
     return CR_OK;
+}
+
+/* Tensor sets: every tensor of the table, in its order, with x's values (nparams). */
+static void put_param_set(wbuf *w, const cr_model *m, const float *x)
+{
+    put_u32(w, (uint32_t)m->ntensors);
+    for (size_t i = 0; i < m->ntensors; i++) {
+        const cr_tensor_info *t = &m->tensors[i];
+        put_tensor(w, t->name, t->ndim, t->dims, x + t->offset);
+    }
+}
+
+static int get_param_set(rbuf *r, const cr_model *m, float *x)
+{
+    uint32_t n = get_u32(r);
+    if (r->failed) return CR_EFORMAT;
+    if (n != m->ntensors) return bad(r, "holds a different number of tensors than the header gives");
+    for (size_t i = 0; i < m->ntensors; i++) {
+        const cr_tensor_info *t = &m->tensors[i];
+        if (get_tensor(r, t->name, t->ndim, t->dims, x + t->offset)) return CR_EFORMAT;
+    }
+    return CR_OK;
+}
+
+/* An optional tensor set into *x, allocated here. */
+static int get_optional_set(rbuf *r, decoder *d, float **x)
+{
+    if (r->len < d->need_bytes) return bad(r, "is too short for the model");
+    if (!(*x = malloc(d->m->nparams * sizeof(float))))
+        return cr_fail(d->err, CR_ENOMEM, -1, r->tag, "out of memory");
+    return get_param_set(r, d->m, *x) ? CR_EFORMAT : CR_OK;
+}
+
+static void enc_latest(wbuf *w, const cr_model *m) { put_param_set(w, m, m->params); }
+
+/* Allocates the model the header and vocabulary describe, then reads its weights. */
+static int dec_latest(rbuf *r, decoder *d)
+{
+    /* never allocate more than the file can fill: the weights must all be in WLST */
+    d->need_bytes = cr_param_count_for(&d->cfg, d->V) * 4;
+    if (d->need_bytes > r->len) return bad(r, "is too short for the model the header describes");
+    int rc = cr_model_alloc(&d->m, &d->cfg, &d->vocab, d->err);
+    cr_vocab_free(&d->vocab);
+    if (rc) return rc;
+    return get_param_set(r, d->m, d->m->params) ? CR_EFORMAT : CR_OK;
+}
+
+static int has_best(const cr_model *m) { return m->best != NULL; }
+static void enc_best(wbuf *w, const cr_model *m) { put_param_set(w, m, m->best); }
+static int dec_best(rbuf *r, decoder *d) { return get_optional_set(r, d, &d->m->best); }
+
+static int has_m1(const cr_model *m) { return m->m1 != NULL; }
+static void enc_m1(wbuf *w, const cr_model *m) { put_param_set(w, m, m->m1); }
+static int dec_m1(rbuf *r, decoder *d) { return get_optional_set(r, d, &d->m->m1); }
+
+static int has_m2(const cr_model *m) { return m->m2 != NULL; }
+static void enc_m2(wbuf *w, const cr_model *m) { put_param_set(w, m, m->m2); }
+static int dec_m2(rbuf *r, decoder *d) { return get_optional_set(r, d, &d->m->m2); }
+
+/* One tensor "carry" of shape (L * S, B, H): S states per cell. */
+static void carry_dims(const cr_config *c, size_t dims[3])
+{
+    dims[0] = (size_t)c->layers * (size_t)cr_states_per_cell(c->cell);
+    dims[1] = (size_t)c->batch;
+    dims[2] = (size_t)c->hidden;
+}
+
+static int has_carry(const cr_model *m) { return m->carry != NULL; }
+
+static void enc_carry(wbuf *w, const cr_model *m)
+{
+    size_t dims[3];
+    carry_dims(&m->cfg, dims);
+    put_u32(w, 1);
+    put_tensor(w, "carry", 3, dims, m->carry);
+}
+
+static int dec_carry(rbuf *r, decoder *d)
+{
+    cr_model *m = d->m;
+    size_t dims[3];
+    carry_dims(&d->cfg, dims);
+    if (r->len / 4 < cr_carry_floats(&d->cfg)) return bad(r, "is too short");
+    if (!(m->carry = malloc(cr_carry_floats(&d->cfg) * sizeof(float))))
+        return cr_fail(d->err, CR_ENOMEM, -1, "CARY", "out of memory");
+    if (get_u32(r) != 1 && !r->failed) return bad(r, "must hold one tensor");
+    if (get_tensor(r, "carry", 3, dims, m->carry)) return CR_EFORMAT;
+    return CR_OK;
+}
+
+static void enc_stat(wbuf *w, const cr_model *m)
+{
+    const cr_train_progress *g = &m->prog;
+    put_u64(w, g->step);
+    put_u64(w, g->epoch);
+    put_u64(w, g->epoch_pos);
+    put_u64(w, g->chars);
+    put_f64(w, g->wall_s);
+    put_f64(w, g->best_val);
+    put_u64(w, g->best_step);
+    put_u32(w, g->evals_since_best);
+    for (int i = 0; i < 4; i++)
+        put_u64(w, m->rng.s[i]);
+}
+
+static int dec_stat(rbuf *r, decoder *d)
+{
+    if (r->len < STAT_BYTES) return bad(r, "is shorter than version 1's");
+    cr_train_progress *g = &d->m->prog;
+    g->step = get_u64(r);
+    g->epoch = get_u64(r);
+    g->epoch_pos = get_u64(r);
+    g->chars = get_u64(r);
+    g->wall_s = get_f64(r);
+    g->best_val = get_f64(r);
+    g->best_step = get_u64(r);
+    g->evals_since_best = get_u32(r);
+    for (int i = 0; i < 4; i++)
+        d->m->rng.s[i] = get_u64(r);
+    return CR_OK;
+}
+
+static void enc_hist(wbuf *w, const cr_model *m)
+{
+    put_u32(w, (uint32_t)m->nhist);
+    for (size_t i = 0; i < m->nhist; i++) {
+        const cr_history_row *h = &m->hist[i];
+        put_u64(w, h->step);
+        put_u64(w, h->chars);
+        put_f64(w, h->train_loss);
+        put_f64(w, h->val_loss);
+        put_f64(w, h->chars_per_s);
+        put_f64(w, h->wall_s);
+    }
+}
+
+static int dec_hist(rbuf *r, decoder *d)
+{
+    cr_model *m = d->m;
+    uint32_t n = get_u32(r);
+    if (r->failed) return CR_EFORMAT;
+    if (n > (r->len - 4) / HIST_ROW_BYTES) return bad(r, "claims more rows than it holds");
+    if (!(m->hist = malloc((n ? n : 1) * sizeof *m->hist)))
+        return cr_fail(d->err, CR_ENOMEM, -1, "HIST", "out of memory");
+    m->caphist = n ? n : 1;
+    for (uint32_t i = 0; i < n; i++) {
+        cr_history_row *h = &m->hist[i];
+        h->step = get_u64(r);
+        h->chars = get_u64(r);
+        h->train_loss = get_f64(r);
+        h->val_loss = get_f64(r);
+        h->chars_per_s = get_f64(r);
+        h->wall_s = get_f64(r);
+    }
+    m->nhist = n;
+    return CR_OK;
+}
+
+static void enc_lineage(wbuf *w, const cr_model *m)
+{
+    put_u32(w, (uint32_t)m->nsessions);
+    for (size_t i = 0; i < m->nsessions; i++) {
+        const cr_session *s = &m->sessions[i];
+        put_str(w, s->command);
+        put_str(w, s->version);
+        put_str(w, s->date);
+        put_u64(w, s->start_step);
+        put_u32(w, s->nsources);
+        for (uint32_t k = 0; k < s->nsources; k++) {
+            put_str(w, s->sources[k].name);
+            put_u64(w, s->sources[k].bytes);
+            put(w, s->sources[k].sha256, 32);
+        }
+    }
 }
 
 static int get_lineage(rbuf *r, cr_model *m)
@@ -481,10 +568,92 @@ static int get_lineage(rbuf *r, cr_model *m)
     return r->failed ? CR_EFORMAT : CR_OK;
 }
 
-enum { C_HEAD, C_VOCB, C_WLST, C_WBST, C_OPT1, C_OPT2, C_CARY, C_STAT, C_HIST, C_LINE, C_VSTR,
-       C_COUNT };
-static const char *const KNOWN[C_COUNT] = {"HEAD", "VOCB", "WLST", "WBST", "OPT1", "OPT2",
-                                           "CARY", "STAT", "HIST", "LINE", "VSTR"};
+/* (An out-of-memory failure that get_str met counts as damage, as it always has.) */
+static int dec_lineage(rbuf *r, decoder *d)
+{
+    if (get_lineage(r, d->m)) return r->failed ? CR_EFORMAT : CR_ENOMEM;
+    return CR_OK;
+}
+
+/* IEND: an empty payload; the reader does not look at it. */
+static void enc_end(wbuf *w, const cr_model *m)
+{
+    (void)w;
+    (void)m;
+}
+
+/* ---- the table: one row per chunk, in the order a writer writes them ----
+ * The writer, the reader's known-chunk and required-chunk checks, and dump --chunks (through
+ * cr_ckpt_chunk_find) all read it. A new chunk is a row here and its encoder and decoder above,
+ * and a row and a section in docs/checkpoint-format.md (test_chunks.c holds the tables equal). */
+typedef struct chunk_codec {
+    cr_chunk_kind kind;                          /* tag, required, meaning */
+    int (*present)(const cr_model *m);           /* written when this is 1; NULL: always */
+    void (*encode)(wbuf *w, const cr_model *m);  /* the payload */
+    int (*decode)(rbuf *r, decoder *d);          /* NULL: nothing to read */
+} chunk_codec;
+
+static const chunk_codec CHUNKS[] = {
+    {{"HEAD", 1, "shape and training settings"}, NULL, enc_head, dec_head},
+    {{"VOCB", 1, "vocabulary"}, NULL, enc_vocab, dec_vocab},
+    {{"VSTR", 0, "ids that stand for strings (ml5.js imports)"}, has_vocab_strings,
+     enc_vocab_strings, dec_vocab_strings},
+    {{"WLST", 1, "latest weights"}, NULL, enc_latest, dec_latest},
+    {{"WBST", 0, "best weights"}, has_best, enc_best, dec_best},
+    {{"OPT1", 0, "optimizer: first moments or velocity"}, has_m1, enc_m1, dec_m1},
+    {{"OPT2", 0, "optimizer: second moments"}, has_m2, enc_m2, dec_m2},
+    {{"CARY", 0, "state carried between training chunks"}, has_carry, enc_carry, dec_carry},
+    {{"STAT", 0, "progress and random generator"}, NULL, enc_stat, dec_stat},
+    {{"HIST", 0, "history"}, NULL, enc_hist, dec_hist},
+    {{"LINE", 0, "lineage"}, NULL, enc_lineage, dec_lineage},
+    {{"IEND", 1, "end"}, NULL, enc_end, NULL},
+};
+#define NCHUNKS (sizeof CHUNKS / sizeof CHUNKS[0])
+
+const cr_chunk_kind *cr_ckpt_chunk_at(size_t i) { return i < NCHUNKS ? &CHUNKS[i].kind : NULL; }
+
+const cr_chunk_kind *cr_ckpt_chunk_find(const char *tag)
+{
+    for (size_t k = 0; k < NCHUNKS; k++)
+        if (strcmp(tag, CHUNKS[k].kind.tag) == 0) return &CHUNKS[k].kind;
+    return NULL;
+}
+
+int cr_ckpt_encode(const cr_model *m, unsigned char **buf, size_t *len, cr_error *err)
+{
+    wbuf w = {0};
+    put(&w, SIGNATURE, 8);
+    put_u32(&w, FORMAT_VERSION);
+    for (size_t k = 0; k < NCHUNKS; k++) {
+        const chunk_codec *c = &CHUNKS[k];
+        if (c->present && !c->present(m)) continue;
+        size_t at = begin_chunk(&w, c->kind.tag);
+        c->encode(&w, m);
+        end_chunk(&w, at);
+    }
+    if (w.failed) {
+        free(w.p);
+        return w.failed == 2 ? cr_fail(err, CR_EINVAL, -1, NULL, "the model is too large for one "
+                                       "checkpoint chunk (4 GiB)")
+                             : cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory encoding the "
+                                       "checkpoint");
+    }
+    *buf = w.p;
+    *len = w.len;
+    return CR_OK;
+}
+
+/* ---- the file: signature, version, the list of chunks ---- */
+static uint32_t le32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+uint32_t cr_ckpt_version(const unsigned char *buf, size_t len)
+{
+    if (!buf || len < 12 || memcmp(buf, SIGNATURE, 8) != 0) return 0;
+    return le32(buf + 8);
+}
 
 int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **chunks,
                         size_t *count, cr_error *err)
@@ -504,8 +673,7 @@ int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **ch
     if (memcmp(buf, SIGNATURE, head) != 0)
         return cr_fail(err, CR_EFORMAT, 4, NULL, "the checkpoint signature is damaged: the file "
                        "was probably copied as text (its line endings were changed)");
-    uint32_t version = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 |
-                       (uint32_t)buf[11] << 24;
+    uint32_t version = le32(buf + 8);
     if (version > FORMAT_VERSION)
         return cr_fail(err, CR_EVERSION, 8, NULL, "checkpoint format version %u is newer than "
                        "this program reads (%u); use a newer charrnn", version, FORMAT_VERSION);
@@ -520,8 +688,7 @@ int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **ch
                            "it ends at byte %zu before its IEND chunk", len);
         }
         const unsigned char *h = buf + pos;
-        uint32_t clen = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
-                        (uint32_t)h[3] << 24;
+        uint32_t clen = le32(h);
         char tag[5];
         memcpy(tag, h + 4, 4);
         tag[4] = 0;
@@ -539,8 +706,7 @@ int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **ch
                            clen, len - pos - 12);
         }
         const unsigned char *c = h + 8 + clen;
-        uint32_t crc = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 |
-                       (uint32_t)c[3] << 24;
+        uint32_t crc = le32(c);
         if (crc != cr_crc32(0, h + 4, (size_t)clen + 4)) {
             free(list);
             return cr_fail(err, CR_EFORMAT, (long long)pos, tag,
@@ -568,103 +734,28 @@ int cr_ckpt_list_chunks(const unsigned char *buf, size_t len, cr_chunk_info **ch
     return CR_OK;
 }
 
+/* ---- decoding: the chunks found, by the table's rows ---- */
 static rbuf reader_for(const unsigned char *buf, const cr_chunk_info *c, cr_error *err)
 {
     rbuf r = {buf + c->offset + 8, c->length, 0, (size_t)c->offset + 8, c->tag, err, 0};
     return r;
 }
 
-static int decode_chunks(const unsigned char *buf, const cr_chunk_info *found[C_COUNT],
+/* Runs the decoders of the chunks found (found[k] for CHUNKS[k], or NULL) in the table's
+ * order; *out is the model once WLST is read, even on a later failure (the caller frees it). */
+static int decode_chunks(const unsigned char *buf, const cr_chunk_info *const *found,
                          cr_model **out, cr_error *err)
 {
-    cr_config cfg;
-    uint32_t V = 0;
-    cr_vocab vocab = {0};
-    rbuf r = reader_for(buf, found[C_HEAD], err);
-    if (get_head(&r, &cfg, &V)) return CR_EFORMAT;
-    r = reader_for(buf, found[C_VOCB], err);
-    int rc = get_vocab(&r, &vocab, V);
-    if (rc) return rc;
-    if (found[C_VSTR]) {
-        r = reader_for(buf, found[C_VSTR], err);
-        if ((rc = get_vocab_strings(&r, &vocab)) != CR_OK) {
-            cr_vocab_free(&vocab);
-            return rc;
-        }
+    decoder d = {.err = err};
+    int rc = CR_OK;
+    for (size_t k = 0; k < NCHUNKS && rc == CR_OK; k++) {
+        if (!found[k] || !CHUNKS[k].decode) continue;
+        rbuf r = reader_for(buf, found[k], err);
+        rc = CHUNKS[k].decode(&r, &d);
     }
-    /* never allocate more than the file can fill: the weights must all be in WLST */
-    size_t need_bytes = cr_param_count_for(&cfg, V) * 4;
-    if (need_bytes > found[C_WLST]->length) {
-        cr_vocab_free(&vocab);
-        r = reader_for(buf, found[C_WLST], err);
-        return bad(&r, "is too short for the model the header describes");
-    }
-    cr_model *m;
-    rc = cr_model_alloc(&m, &cfg, &vocab, err);
-    cr_vocab_free(&vocab);
-    if (rc) return rc;
-    *out = m;
-    r = reader_for(buf, found[C_WLST], err);
-    if (get_param_set(&r, m, m->params)) return CR_EFORMAT;
-    float **sets[3] = {&m->best, &m->m1, &m->m2};
-    for (int k = 0; k < 3; k++) {
-        const cr_chunk_info *c = found[C_WBST + k];
-        if (!c) continue;
-        r = reader_for(buf, c, err);
-        if (c->length < need_bytes) return bad(&r, "is too short for the model");
-        if (!(*sets[k] = malloc(m->nparams * sizeof(float))))
-            return cr_fail(err, CR_ENOMEM, -1, c->tag, "out of memory");
-        if (get_param_set(&r, m, *sets[k])) return CR_EFORMAT;
-    }
-    if (found[C_CARY]) {
-        size_t dims[3] = {(size_t)cfg.layers * (size_t)cr_states_per_cell(cfg.cell),
-                          (size_t)cfg.batch, (size_t)cfg.hidden};
-        r = reader_for(buf, found[C_CARY], err);
-        if (found[C_CARY]->length / 4 < cr_carry_floats(&cfg)) return bad(&r, "is too short");
-        if (!(m->carry = malloc(cr_carry_floats(&cfg) * sizeof(float))))
-            return cr_fail(err, CR_ENOMEM, -1, "CARY", "out of memory");
-        if (get_u32(&r) != 1 && !r.failed) return bad(&r, "must hold one tensor");
-        if (get_tensor(&r, "carry", 3, dims, m->carry)) return CR_EFORMAT;
-    }
-    if (found[C_STAT]) {
-        r = reader_for(buf, found[C_STAT], err);
-        if (r.len < STAT_BYTES) return bad(&r, "is shorter than version 1's");
-        cr_train_progress *g = &m->prog;
-        g->step = get_u64(&r);
-        g->epoch = get_u64(&r);
-        g->epoch_pos = get_u64(&r);
-        g->chars = get_u64(&r);
-        g->wall_s = get_f64(&r);
-        g->best_val = get_f64(&r);
-        g->best_step = get_u64(&r);
-        g->evals_since_best = get_u32(&r);
-        for (int i = 0; i < 4; i++)
-            m->rng.s[i] = get_u64(&r);
-    }
-    if (found[C_HIST]) {
-        r = reader_for(buf, found[C_HIST], err);
-        uint32_t n = get_u32(&r);
-        if (r.failed) return CR_EFORMAT;
-        if (n > (r.len - 4) / HIST_ROW_BYTES) return bad(&r, "claims more rows than it holds");
-        if (!(m->hist = malloc((n ? n : 1) * sizeof *m->hist)))
-            return cr_fail(err, CR_ENOMEM, -1, "HIST", "out of memory");
-        m->caphist = n ? n : 1;
-        for (uint32_t i = 0; i < n; i++) {
-            cr_history_row *h = &m->hist[i];
-            h->step = get_u64(&r);
-            h->chars = get_u64(&r);
-            h->train_loss = get_f64(&r);
-            h->val_loss = get_f64(&r);
-            h->chars_per_s = get_f64(&r);
-            h->wall_s = get_f64(&r);
-        }
-        m->nhist = n;
-    }
-    if (found[C_LINE]) {
-        r = reader_for(buf, found[C_LINE], err);
-        if (get_lineage(&r, m)) return r.failed ? CR_EFORMAT : CR_ENOMEM;
-    }
-    return CR_OK;
+    cr_vocab_free(&d.vocab);
+    *out = d.m;
+    return rc;
 }
 
 int cr_ckpt_decode(const unsigned char *buf, size_t len, cr_model **out, cr_error *err)
@@ -674,24 +765,25 @@ int cr_ckpt_decode(const unsigned char *buf, size_t len, cr_model **out, cr_erro
     *out = NULL;
     int rc = cr_ckpt_list_chunks(buf, len, &chunks, &n, err);
     if (rc) return rc;
-    const cr_chunk_info *found[C_COUNT] = {0};
+    const cr_chunk_info *found[NCHUNKS] = {0};
     for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < C_COUNT; k++)
-            if (strcmp(chunks[i].tag, KNOWN[k]) == 0) {
-                if (found[k]) {
-                    rc = cr_fail(err, CR_EFORMAT, (long long)chunks[i].offset, KNOWN[k],
-                                 "chunk %s appears twice (again at byte %llu)", KNOWN[k],
-                                 (unsigned long long)chunks[i].offset);
-                    free(chunks);
-                    return rc;
-                }
-                found[k] = &chunks[i];
+        for (size_t k = 0; k < NCHUNKS; k++) {
+            const char *tag = CHUNKS[k].kind.tag;
+            if (strcmp(chunks[i].tag, tag) != 0) continue;
+            if (found[k]) {
+                rc = cr_fail(err, CR_EFORMAT, (long long)chunks[i].offset, tag,
+                             "chunk %s appears twice (again at byte %llu)", tag,
+                             (unsigned long long)chunks[i].offset);
+                free(chunks);
+                return rc;
             }
-    for (int k = 0; k < 3; k++)
-        if (!found[k]) {
+            found[k] = &chunks[i];
+        }
+    for (size_t k = 0; k < NCHUNKS; k++)
+        if (CHUNKS[k].kind.required && !found[k]) {
+            const char *tag = CHUNKS[k].kind.tag;
             free(chunks);
-            return cr_fail(err, CR_EFORMAT, -1, KNOWN[k], "the checkpoint has no %s chunk",
-                           KNOWN[k]);
+            return cr_fail(err, CR_EFORMAT, -1, tag, "the checkpoint has no %s chunk", tag);
         }
     cr_model *m = NULL;
     rc = decode_chunks(buf, found, &m, err);

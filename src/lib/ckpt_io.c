@@ -9,18 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const unsigned char *p, size_t n, cr_error *err)
+/* Writes buf (len bytes) to fd, or fails with CR_EIO. */
+static int write_bytes(int fd, const unsigned char *buf, size_t len, cr_error *err)
 {
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            return cr_fail(err, CR_EIO, -1, NULL, "write failed: %s", strerror(errno));
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return CR_OK;
+    if (cr_write_all(fd, buf, len) == 0) return CR_OK;
+    return cr_fail(err, CR_EIO, -1, NULL, "write failed: %s", strerror(errno));
 }
 
 int cr_ckpt_write_fd(const cr_model *m, int fd, cr_error *err)
@@ -29,7 +22,7 @@ int cr_ckpt_write_fd(const cr_model *m, int fd, cr_error *err)
     size_t len;
     int rc = cr_ckpt_encode(m, &buf, &len, err);
     if (rc) return rc;
-    rc = write_all(fd, buf, len, err);
+    rc = write_bytes(fd, buf, len, err);
     free(buf);
     return rc;
 }
@@ -74,7 +67,7 @@ int cr_ckpt_write_file(const cr_model *m, const char *path, cr_error *err)
     }
     struct stat st;
     fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644);
-    rc = write_all(fd, buf, len, err);
+    rc = write_bytes(fd, buf, len, err);
     if (rc == CR_OK && fsync(fd) != 0)
         rc = cr_fail(err, CR_EIO, -1, NULL, "fsync failed: %s", strerror(errno));
     if (close(fd) != 0 && rc == CR_OK)
@@ -137,7 +130,7 @@ int cr_ckpt_read_file(const char *path, cr_model **out, cr_error *err)
 {
     *out = NULL;
     if (cr_ckpt_is_folder(path)) return cr_ml5_read(path, out, NULL, err); /* ml5.c */
-    int stdin_ = !path || strcmp(path, "-") == 0;
+    int stdin_ = cr_path_is_stdin(path);
     int fd = stdin_ ? 0 : open(path, O_RDONLY);
     if (fd < 0) return cr_fail(err, CR_EIO, -1, NULL, "%s", strerror(errno));
     unsigned char *buf = NULL;

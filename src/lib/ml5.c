@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define STANDIN 0x10FF00u      /* the first private-use stand-in code point */
@@ -44,7 +43,7 @@ static const char *const EXPORT_NAME[R_COUNT] = {
 int cr_ckpt_is_folder(const char *path)
 {
     struct stat st;
-    return path && strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    return !cr_path_is_stdin(path) && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* dir/name, with dir's trailing slashes dropped; NULL when out of memory. */
@@ -538,14 +537,6 @@ static void fill_model(const folder *f, cr_model *m, const uint32_t *perm)
         b[i] = f->t[R_SOFTB][perm[i]];
 }
 
-static void utc_now(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&t, &tm)) strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    else snprintf(out, 32, "1970-01-01T00:00:00Z");
-}
-
 static void folder_free(folder *f)
 {
     cr_json_free(&f->manifest);
@@ -582,7 +573,7 @@ static int import(folder *f, cr_model **out, cr_ml5_report *rep)
     fill_model(f, *out, perm);
     static const char WHAT[] = "import ml5.js CharRNN model folder ";
     char date[32], *cmd = malloc(sizeof WHAT + strlen(f->dir));
-    utc_now(date);
+    cr_utc_date(date);
     if (cmd) snprintf(cmd, sizeof WHAT + strlen(f->dir), "%s%s", WHAT, f->dir);
     rc = cmd ? cr_model_add_session(*out, cmd, CR_VERSION, date, f->src, f->nsrc, f->err)
              : cr_fail(f->err, CR_ENOMEM, -1, NULL, "out of memory");
@@ -625,18 +616,6 @@ typedef struct writer {
     int nwritten;
 } writer;
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Writes dir/name atomically: a temporary file beside it, fsync, rename. */
 static int put_file(writer *w, const char *name, const void *data, size_t n)
 {
@@ -652,7 +631,7 @@ static int put_file(writer *w, const char *name, const void *data, size_t n)
                      strerror(errno));
     } else {
         fchmod(fd, 0644);
-        if (write_all(fd, data, n) != 0 || fsync(fd) != 0)
+        if (cr_write_all(fd, data, n) != 0 || fsync(fd) != 0)
             rc = cr_fail(w->err, CR_EIO, -1, NULL, "%s: write failed: %s", name, strerror(errno));
         if (close(fd) != 0 && !rc)
             rc = cr_fail(w->err, CR_EIO, -1, NULL, "%s: close failed: %s", name, strerror(errno));

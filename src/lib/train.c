@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct cr_trainer {
     cr_model *m;
@@ -33,13 +32,6 @@ struct cr_trainer {
     double pend_loss, pend_time;
     uint64_t pend_steps, pend_chars;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static size_t val_size(size_t n, double val_frac) { return (size_t)floor((double)n * val_frac); }
 
@@ -209,7 +201,7 @@ static double validation_loss(cr_trainer *t, const float *w)
 int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error *err)
 {
     cr_model *m = t->m;
-    double t0 = now_s();
+    double t0 = cr_clock_s();
     *improved = 0;
     *val_loss = NAN;
     if (t->nval >= 2) {
@@ -227,7 +219,7 @@ int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error
             m->prog.evals_since_best++;
         }
     }
-    double dt = now_s() - t0;
+    double dt = cr_clock_s() - t0;
     m->prog.wall_s += dt;
     add_history(t, *val_loss);
     return CR_OK;
@@ -290,7 +282,7 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     cr_model *m = t->m;
     const cr_config *c = &m->cfg;
     const int T = c->seq_len, B = c->batch;
-    double t0 = now_s();
+    double t0 = cr_clock_s();
     memset(r, 0, sizeof *r);
     r->val_loss = NAN;
     if (m->prog.epoch_pos >= t->chunks) { /* resumed on a shorter corpus */
@@ -335,7 +327,7 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
         memset(m->carry, 0, cr_carry_floats(c) * sizeof(float));
         r->epoch_done = 1;
     }
-    double dt = now_s() - t0;
+    double dt = cr_clock_s() - t0;
     m->prog.wall_s += dt;
     t->pend_loss += r->loss;
     t->pend_steps++;
