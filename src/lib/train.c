@@ -103,7 +103,7 @@ int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threa
     if (rc) goto fail;
     size_t T = (size_t)c->seq_len, B = (size_t)c->batch;
     t->stripe = t->ntrain / B;
-    t->chunks = (t->stripe - 1) / T;
+    t->chunks = (size_t)cr_steps_per_epoch(c, n); /* (stripe - 1) / T: epoch.c */
     size_t carry = cr_carry_floats(c);
     t->grads = calloc(m->nparams, sizeof *t->grads);
     t->in = calloc(T * B, sizeof *t->in);
