@@ -347,6 +347,14 @@ void cli_write(const void *p, size_t n)
     if (fwrite(p, 1, n, stdout) != n) stdout_failed();
 }
 
+void cli_puts(const char *s) { cli_write(s, strlen(s)); }
+
+void cli_write_char(uint32_t cp)
+{
+    char b[4];
+    cli_write(b, cr_utf8_encode(cp, b));
+}
+
 void cli_printf(const char *fmt, ...)
 {
     char small[512];

@@ -73,6 +73,9 @@ const char *cli_char_name(uint32_t cp, char buf[32]);
 
 /* Makes a closed pipe on stdout end the tool quietly with status 0. */
 void cli_quiet_on_closed_pipe(void);
+/* A string, or one character as UTF-8, to stdout through cli_write. */
+void cli_puts(const char *s);
+void cli_write_char(uint32_t cp);
 /* printf to stdout through cli_write, any length. */
 void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes to stdout; a closed pipe exits 0, other errors die. */
