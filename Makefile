@@ -21,7 +21,7 @@ TOOLS     = clean tokenize train-charrnn sample dump
 TOOL_BINS = $(TOOLS:%=bin/%)
 tool_main = $(BUILD)/tools/$(subst -,_,$(1)).o
 # What the tools share, one object per src/tools/NAME.c named here; fuzz targets link it too.
-CLI_NAMES = cli chart json
+CLI_NAMES = cli chart json show
 CLI_OBJ   = $(CLI_NAMES:%=$(BUILD)/tools/%.o)
 TEST_SRC  = $(wildcard tests/unit/*.c)
 TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)

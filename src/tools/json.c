@@ -2,15 +2,26 @@
 #include "json.h"
 
 #include "cli.h"
+#include "show.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void json_string(const char *s, size_t len)
+/* c above U+FFFF as a UTF-16 surrogate pair, as JSON has it. */
+static void escape_lower(uint32_t c)
+{
+    if (c >= 0x10000)
+        cli_printf("\\u%04x\\u%04x", (unsigned)(0xD800 + ((c - 0x10000) >> 10)),
+                   (unsigned)(0xDC00 + (c & 0x3FF)));
+    else cli_printf("\\u%04x", (unsigned)c);
+}
+
+void json_string(const char *s, size_t len, json_escape e)
 {
     const unsigned char *p = (const unsigned char *)s;
+    int all = e == JSON_ESCAPE_INVISIBLE;
     cli_puts("\"");
     for (size_t i = 0; i < len;) {
         uint32_t cp;
@@ -21,7 +32,9 @@ void json_string(const char *s, size_t len)
         else if (cp == '\n') cli_puts("\\n");
         else if (cp == '\t') cli_puts("\\t");
         else if (cp == '\r') cli_puts("\\r");
-        else if (cp < 0x20 || cp == 0x2028 || cp == 0x2029) cli_printf("\\u%04X", (unsigned)cp);
+        else if (all && (k == 0 || cli_char_invisible(cp))) escape_lower(cp);
+        else if (!all && (cp < 0x20 || cp == 0x2028 || cp == 0x2029))
+            cli_printf("\\u%04X", (unsigned)cp);
         else cli_write_char(cp);
     }
     cli_puts("\"");
@@ -43,7 +56,7 @@ void jw_item(jw *j, const char *key)
     if (j->count[j->depth]++) cli_puts(inl ? ", " : ",");
     if (!inl) cli_printf("\n%*s", 2 * j->depth, "");
     if (key) {
-        json_string(key, strlen(key));
+        json_string(key, strlen(key), j->escape);
         cli_puts(": ");
     }
 }
@@ -82,7 +95,7 @@ void jw_u64(jw *j, const char *key, uint64_t v)
 void jw_str(jw *j, const char *key, const char *s)
 {
     jw_item(j, key);
-    json_string(s, strlen(s));
+    json_string(s, strlen(s), j->escape);
 }
 
 void jw_bool(jw *j, const char *key, int b)
