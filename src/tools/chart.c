@@ -272,12 +272,12 @@ static void svg_head(const cr_model *m, const char *path)
         "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
         "font-size=\"13\">\n", SVG_W, SVG_H, SVG_W, SVG_H);
     cli_puts("<title>");
-    out_xml(strcmp(path, "-") ? base_name(path) : "checkpoint");
+    out_xml(!cli_is_stdin(path) ? base_name(path) : "checkpoint");
     cli_puts(": training and validation loss</title>\n");
     cli_printf("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_W, SVG_H);
     cli_printf("<text x=\"%d\" y=\"30\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\">",
         SVG_W / 2);
-    if (strcmp(path, "-")) {
+    if (!cli_is_stdin(path)) {
         out_xml(base_name(path));
         cli_puts(": training and validation loss</text>\n");
     } else {

@@ -107,14 +107,8 @@ static void parse_options(int argc, char **argv, options *o)
             break;
         case O_BEST: o->best = 1; break;
         case O_LAST: o->last = 1; break;
-        case 'h':
-            fputs(USAGE, stdout);
-            cli_close_stdout();
-            exit(0);
-        case O_VERSION:
-            printf("dump (charrnn) %s\n", CR_VERSION);
-            cli_close_stdout();
-            exit(0);
+        case 'h': cli_help(USAGE);
+        case O_VERSION: cli_version();
         default: cli_bad_option(argc, argv, ch);
         }
     }
@@ -124,7 +118,7 @@ static void parse_options(int argc, char **argv, options *o)
                   o->best ? "best" : "last");
     if (argc - optind > 1) cli_usage("one checkpoint at a time (got %d)", argc - optind);
     o->ckpt = optind < argc ? argv[optind] : "-";
-    if (strcmp(o->ckpt, "-") == 0 && isatty(0))
+    if (cli_is_stdin(o->ckpt) && isatty(0))
         cli_usage("no checkpoint: give CKPT, or pipe one into standard input");
 }
 
@@ -738,7 +732,7 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();
     dump d = {.path = o.ckpt, .utf8 = locale_is_utf8()};
-    d.name = strcmp(o.ckpt, "-") == 0 ? "standard input" : o.ckpt;
+    d.name = cli_file_name(o.ckpt);
     if (cr_ckpt_is_folder(o.ckpt)) {
         if (o.mode == M_CHUNKS)
             cli_die(d.name, "an ml5.js model folder has no chunks: --chunks is for checkpoints");

@@ -47,15 +47,8 @@ typedef struct options {
     int nfiles;
 } options;
 
-static int is_stdin(const char *path) { return strcmp(path, "-") == 0; }
-static const char *display_name(const char *path)
-{
-    return is_stdin(path) ? "standard input" : path;
-}
-
 static void parse_options(int argc, char **argv, options *o)
 {
-    static char *stdin_only[] = {"-"};
     memset(o, 0, sizeof *o);
     int ch;
     opterr = 0; /* our own messages, in our own form */
@@ -65,14 +58,8 @@ static void parse_options(int argc, char **argv, options *o)
         case O_DECODE: o->decode = 1; break;
         case O_FROM: o->from = optarg; break;
         case O_JSON: o->json = 1; break;
-        case 'h':
-            fputs(USAGE, stdout);
-            cli_close_stdout();
-            exit(0);
-        case O_VERSION:
-            printf("tokenize (charrnn) %s\n", CR_VERSION);
-            cli_close_stdout();
-            exit(0);
+        case 'h': cli_help(USAGE);
+        case O_VERSION: cli_version();
         default: cli_bad_option(argc, argv, ch);
         }
     }
@@ -82,22 +69,18 @@ static void parse_options(int argc, char **argv, options *o)
     if (o->decode && o->json) cli_usage("--json does not apply to --decode");
     o->files = argv + optind;
     o->nfiles = argc - optind;
-    if (o->nfiles == 0) {
-        if (isatty(0)) cli_usage("no %s: give a FILE, or pipe %s into standard input", what, what);
-        o->files = stdin_only;
-        o->nfiles = 1;
-    }
-    if (o->from && is_stdin(o->from)) {
+    char none[64];
+    snprintf(none, sizeof none, "no %s: give a FILE, or pipe %s into standard input", what, what);
+    o->files = cli_files_or_stdin(o->files, &o->nfiles, none);
+    if (o->from && cli_is_stdin(o->from)) {
         for (int i = 0; i < o->nfiles; i++)
-            if (is_stdin(o->files[i]))
+            if (cli_is_stdin(o->files[i]))
                 cli_usage("standard input cannot hold both the checkpoint and the %s", what);
         if (isatty(0)) cli_usage("--from -: no checkpoint: pipe one into standard input");
     }
 }
 
 /* ---- output ---- */
-static void outs(const char *s) { cli_write(s, strlen(s)); }
-
 static int digits(uint64_t n)
 {
     int d = 1;
@@ -137,46 +120,9 @@ static void json_char(uint32_t cp)
     json_string(u, cr_utf8_encode(cp, u), JSON_ESCAPE_INVISIBLE);
 }
 
-/* ---- the text: the FILEs one after the other ---- */
-typedef struct text {
-    unsigned char *bytes;
-    size_t len;
-    char **names;    /* (n) as given; "-" is standard input */
-    size_t *starts;  /* (n) byte offset of each file in bytes */
-    int n;
-} text;
-
-static void read_text(const options *o, text *t)
-{
-    t->names = o->files;
-    t->n = o->nfiles;
-    t->starts = malloc((size_t)t->n * sizeof *t->starts);
-    t->bytes = malloc(1);
-    t->len = 0;
-    if (!t->starts || !t->bytes) cli_die(NULL, "out of memory");
-    for (int i = 0; i < t->n; i++) {
-        size_t n;
-        unsigned char *b = cli_read_all(t->names[i], &n);
-        cli_require_utf8(t->names[i], b, n);
-        unsigned char *all = realloc(t->bytes, t->len + n + 1);
-        if (!all) cli_die(display_name(t->names[i]), "out of memory");
-        memcpy(all + t->len, b, n);
-        t->bytes = all;
-        t->starts[i] = t->len;
-        t->len += n;
-        free(b);
-    }
-}
-
-static void text_free(text *t)
-{
-    free(t->bytes);
-    free(t->starts);
-}
-
 /* ---- counting the text against a vocabulary ---- */
 typedef struct place {
-    int file;     /* index into text.names */
+    int file;     /* index into cli_text.names */
     size_t byte;  /* offset in that file, from 0 */
     size_t line;  /* from 1 */
 } place;
@@ -193,7 +139,7 @@ typedef struct tally {
 } tally;
 
 /* Finds where each character that v lacks first appears, in one pass over the text. */
-static void locate_unseen(const text *t, tally *ty)
+static void locate_unseen(const cli_text *t, tally *ty)
 {
     unsigned char *done = calloc(ty->own.size + 1, 1);
     if (!done) cli_die(NULL, "out of memory");
@@ -221,7 +167,7 @@ static void locate_unseen(const text *t, tally *ty)
 }
 
 /* Counts the characters of the text by id of model (or of the text's own vocabulary if NULL). */
-static void tally_text(const text *t, const cr_vocab *model, tally *ty)
+static void tally_text(const cli_text *t, const cr_vocab *model, tally *ty)
 {
     cr_error err;
     memset(ty, 0, sizeof *ty);
@@ -266,7 +212,7 @@ static int by_count(const void *a, const void *b)
 }
 
 /* The characters the model lacks: char, count, share, where first seen. */
-static void write_unseen_section(const text *t, const tally *ty)
+static void write_unseen_section(const cli_text *t, const tally *ty)
 {
     int wch = 4, wcount = 5;
     for (size_t k = 0; k < ty->nunseen; k++) {
@@ -276,7 +222,7 @@ static void write_unseen_section(const text *t, const tally *ty)
         wch = w > wch ? w : wch;
         wcount = d > wcount ? d : wcount;
     }
-    outs("\nnot in the model's vocabulary:\n");
+    cli_puts("\nnot in the model's vocabulary:\n");
     cli_printf("%-*s  %*s  %7s  %s\n", wch, "char", wcount, "count", "share", "first at");
     for (size_t k = 0; k < ty->nunseen; k++) {
         char s[16];
@@ -285,11 +231,11 @@ static void write_unseen_section(const text *t, const tally *ty)
         const place *p = &ty->first[k];
         cli_printf("%s%*s  %*llu  %6.2f%%  %s: byte %zu, line %zu\n", s, wch - w, "", wcount,
              (unsigned long long)ty->own.counts[j], 100 * share(ty->own.counts[j], ty->total),
-             display_name(t->names[p->file]), p->byte, p->line);
+             cli_file_name(t->names[p->file]), p->byte, p->line);
     }
 }
 
-static void write_table(const text *t, const tally *ty, int from)
+static void write_table(const cli_text *t, const tally *ty, int from)
 {
     const cr_vocab *v = ty->v;
     row *rows = malloc(((size_t)v->size + 1) * sizeof *rows);
@@ -317,20 +263,20 @@ static void write_table(const text *t, const tally *ty, int from)
         cli_printf("; %llu %s (%zu distinct) not in the model's vocabulary of %u",
              (unsigned long long)ty->unseen_total,
              plural(ty->unseen_total, "character", "characters"), ty->nunseen, v->size);
-    outs("\n");
+    cli_puts("\n");
     if (ty->nunseen) write_unseen_section(t, ty);
     free(rows);
 }
 
 /* ---- JSON ---- */
-static void json_unseen(const text *t, const tally *ty)
+static void json_unseen(const cli_text *t, const tally *ty)
 {
-    outs("\"unseen\": [");
+    cli_puts("\"unseen\": [");
     for (size_t k = 0; k < ty->nunseen; k++) {
         uint32_t j = ty->unseen[k];
         const place *p = &ty->first[k];
         const char *name = t->names[p->file];
-        outs(k ? ",\n  {\"char\": " : "\n  {\"char\": ");
+        cli_puts(k ? ",\n  {\"char\": " : "\n  {\"char\": ");
         json_char(ty->own.chars[j]);
         cli_printf(", \"codepoint\": %u, \"count\": %llu, \"share\": %.6g, \"file\": ",
              (unsigned)ty->own.chars[j], (unsigned long long)ty->own.counts[j],
@@ -338,10 +284,10 @@ static void json_unseen(const text *t, const tally *ty)
         json_string(name, strlen(name), JSON_ESCAPE_INVISIBLE);
         cli_printf(", \"byte\": %zu, \"line\": %zu}", p->byte, p->line);
     }
-    outs(ty->nunseen ? "\n]" : "]");
+    cli_puts(ty->nunseen ? "\n]" : "]");
 }
 
-static void write_json_table(const text *t, const tally *ty)
+static void write_json_table(const cli_text *t, const tally *ty)
 {
     const cr_vocab *v = ty->v;
     cli_printf("{\"characters\": %llu, \"distinct\": %u, \"vocabulary\": [",
@@ -352,19 +298,19 @@ static void write_json_table(const text *t, const tally *ty)
         cli_printf(", \"codepoint\": %u, \"count\": %llu, \"share\": %.6g}", (unsigned)v->chars[id],
              (unsigned long long)ty->counts[id], share(ty->counts[id], ty->total));
     }
-    outs(v->size ? "\n], " : "], ");
+    cli_puts(v->size ? "\n], " : "], ");
     json_unseen(t, ty);
-    outs("}\n");
+    cli_puts("}\n");
 }
 
 /* ---- ids ---- */
 /* Writes the id of every character: separated by spaces, a line break after the id of each
  * line break (so ids keep the lines of the text), '?' for a character the vocabulary lacks.
  * With json, {"ids": [...], "unseen": [...]} with null for those. */
-static void write_ids(const text *t, const tally *ty, int json)
+static void write_ids(const cli_text *t, const tally *ty, int json)
 {
     int line_start = 1; /* nothing written yet on this line of ids */
-    if (json) outs("{\"ids\": [");
+    if (json) cli_puts("{\"ids\": [");
     for (size_t i = 0; i < t->len;) {
         uint32_t cp;
         size_t k = cr_utf8_decode(t->bytes + i, t->len - i, &cp);
@@ -372,31 +318,31 @@ static void write_ids(const text *t, const tally *ty, int json)
         char num[16];
         if (id >= 0) snprintf(num, sizeof num, "%u", (unsigned)id);
         else strcpy(num, json ? "null" : "?");
-        if (json && i > 0) outs(line_start ? ",\n" : ", ");
-        else if (!json && !line_start) outs(" ");
-        outs(num);
-        if (!json && cp == '\n') outs("\n");
+        if (json && i > 0) cli_puts(line_start ? ",\n" : ", ");
+        else if (!json && !line_start) cli_puts(" ");
+        cli_puts(num);
+        if (!json && cp == '\n') cli_puts("\n");
         line_start = cp == '\n';
         i += k;
     }
     if (json) {
-        outs("], ");
+        cli_puts("], ");
         json_unseen(t, ty);
-        outs("}\n");
+        cli_puts("}\n");
     } else if (!line_start) {
-        outs("\n");
+        cli_puts("\n");
     }
 }
 
 /* On standard error, after the ids: each character the model lacks, then a summary. */
-static void report_unseen(const text *t, const tally *ty, int json)
+static void report_unseen(const cli_text *t, const tally *ty, int json)
 {
     for (size_t k = 0; k < ty->nunseen; k++) {
         char name[32];
         uint32_t j = ty->unseen[k];
         const place *p = &ty->first[k];
         const char *what = char_name(ty->own.chars[j], name);
-        const char *file = display_name(t->names[p->file]);
+        const char *file = cli_file_name(t->names[p->file]);
         if (ty->own.counts[j] == 1)
             cli_warn("%s: %s at byte %zu (line %zu) is not in the model's vocabulary", file, what,
                      p->byte, p->line);
@@ -431,7 +377,7 @@ static void read_ids(const char *path, const cr_vocab *v, cli_ids *ids)
     size_t len, at = 0, n = 0;
     unsigned char *b = cli_read_all(path, &len);
     char word[96];
-    const char *name = display_name(path);
+    const char *name = cli_file_name(path);
     switch (cli_parse_ids(b, len, v->size, ids, &at, &n)) {
     case CLI_IDS_OK: break;
     case CLI_IDS_UNKNOWN:
@@ -470,15 +416,15 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();
     cr_model *m = NULL;
-    if (o.from) m = cli_read_model(o.from, display_name(o.from), NULL);
+    if (o.from) m = cli_read_model(o.from, cli_file_name(o.from), NULL);
     const cr_vocab *model = m ? cr_model_vocab(m) : NULL;
     if (o.decode) {
         decode(&o, model);
         cli_close_stdout();
     } else {
-        text t;
+        cli_text t;
         tally ty;
-        read_text(&o, &t);
+        cli_read_text(o.files, o.nfiles, &t, NULL, NULL);
         tally_text(&t, model, &ty);
         if (o.ids) write_ids(&t, &ty, o.json);
         else if (o.json) write_json_table(&t, &ty);
@@ -486,7 +432,7 @@ int main(int argc, char **argv)
         cli_close_stdout();
         if (o.ids && ty.nunseen) report_unseen(&t, &ty, o.json);
         tally_free(&ty);
-        text_free(&t);
+        cli_text_free(&t);
     }
     cr_model_free(m);
     return 0;
