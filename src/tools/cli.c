@@ -369,16 +369,6 @@ void cli_require_utf8(const char *path, const unsigned char *text, size_t len)
             bad, line);
 }
 
-const char *cli_char_name(uint32_t cp, char buf[32])
-{
-    char u[5] = {0};
-    if (cp > 0x20 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0) && cr_utf8_encode(cp, u))
-        snprintf(buf, 32, "'%s' (U+%04X)", u, (unsigned)cp);
-    else
-        snprintf(buf, 32, "U+%04X", (unsigned)cp);
-    return buf;
-}
-
 void cli_help(const char *usage)
 {
     fputs(usage, stdout);

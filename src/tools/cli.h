@@ -93,8 +93,6 @@ void cli_require_utf8(const char *path, const unsigned char *text, size_t len);
 /* The iconv name of the UTF-16 that text looks like ("utf-16" with a byte-order mark, else
  * "utf-16le" or "utf-16be" when NUL bytes sit at one parity only, as in ASCII text), or NULL. */
 const char *cli_utf16_name(const unsigned char *text, size_t len);
-/* Describes a code point for messages: 'é' (U+00E9), or U+000A for invisible ones. */
-const char *cli_char_name(uint32_t cp, char buf[32]);
 
 /* --help: usage to stdout, exit 0. --version: "tool (charrnn) VERSION" to stdout, exit 0. */
 _Noreturn void cli_help(const char *usage);

@@ -2,6 +2,7 @@
 #include "chart.h"
 #include "cli.h"
 #include "json.h"
+#include "show.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -126,38 +127,10 @@ static void parse_options(int argc, char **argv, options *o)
 /* A label, indented, in a column of 20; the value follows from column 21. */
 static void label_col(int indent, const char *k) { cli_printf("%*s%-*s ", indent, "", 20 - indent, k); }
 
-/* Spaces and formatting characters that are invisible or reorder a terminal's text. */
-static int invisible(uint32_t cp)
+/* Text as every tool shows it; beyond ASCII escaped too when the locale is not UTF-8. */
+static void show_text(const dump *d, const char *s, size_t len, int quoted)
 {
-    return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xA0 || cp == 0xAD || cp == 0x34F ||
-           cp == 0x61C || cp == 0x115F || cp == 0x1160 || cp == 0x180E ||
-           (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) ||
-           (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF ||
-           (cp >= 0xFFF0 && cp <= 0xFFFF);
-}
-
-/* Text for a terminal: invisible characters and bytes that are not UTF-8 as escapes, and
- * everything beyond ASCII escaped too when the locale is not UTF-8. quoted: also escape \ and ". */
-static void out_text(const dump *d, const char *s, size_t len, int quoted)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t k = cr_utf8_decode(p + i, len - i, &cp);
-        if (k == 0) {
-            cli_printf("\\x%02X", p[i++]);
-            continue;
-        }
-        i += k;
-        if (cp == '\n') cli_puts("\\n");
-        else if (cp == '\t') cli_puts("\\t");
-        else if (cp == '\r') cli_puts("\\r");
-        else if (quoted && (cp == '\\' || cp == '"')) cli_printf("\\%c", (char)cp);
-        else if (cp < 0x20 || cp == 0x7F) cli_printf("\\x%02X", (unsigned)cp);
-        else if (invisible(cp) || (cp >= 0x80 && !d->utf8))
-            cli_printf(cp > 0xFFFF ? "\\U%08X" : "\\u%04X", (unsigned)cp);
-        else cli_write_char(cp);
-    }
+    cli_show_text(s, len, quoted, !d->utf8);
 }
 
 /* ---- numbers ---- */
@@ -250,7 +223,7 @@ static void summary_model(const dump *d)
     const cr_config *c = cr_model_config(d->m);
     const cr_vocab *v = cr_model_vocab(d->m);
     label_col(0, d->folder_files ? "ml5.js model" : "checkpoint");
-    out_text(d, d->name, strlen(d->name), 0);
+    show_text(d, d->name, strlen(d->name), 0);
     if (d->folder_files)
         cli_printf(" (a folder of %u files, %zu bytes)\n", (unsigned)d->folder_files, d->len);
     else cli_printf(" (%zu bytes, format version %u)\n", d->len, (unsigned)d->version);
@@ -274,7 +247,7 @@ static void summary_model(const dump *d)
             char b[4];
             const char *t;
             size_t n = cr_vocab_text(v, j, b, &t);
-            out_text(d, t, n, 1);
+            show_text(d, t, n, 1);
         }
         cli_puts("\"\n");
     }
@@ -355,19 +328,19 @@ static void summary_lineage(const dump *d)
         char label[32];
         snprintf(label, sizeof label, "session %zu", i + 1);
         label_col(2, label);
-        out_text(d, s[i].date, strlen(s[i].date), 0);
+        show_text(d, s[i].date, strlen(s[i].date), 0);
         cli_puts(", charrnn ");
-        out_text(d, s[i].version, strlen(s[i].version), 0);
+        show_text(d, s[i].version, strlen(s[i].version), 0);
         cli_printf(", from step %llu\n", (unsigned long long)s[i].start_step);
         label_col(4, "command");
-        out_text(d, s[i].command, strlen(s[i].command), 0);
+        show_text(d, s[i].command, strlen(s[i].command), 0);
         cli_puts("\n");
         for (uint32_t k = 0; k < s[i].nsources; k++) {
             const cr_source *src = &s[i].sources[k];
             char hex[65];
             sha_hex(src->sha256, hex);
             label_col(4, "source");
-            out_text(d, src->name, strlen(src->name), 0);
+            show_text(d, src->name, strlen(src->name), 0);
             cli_printf(" (%llu bytes)\n", (unsigned long long)src->bytes);
             label_col(4, "sha256");
             cli_printf("%s\n", hex);

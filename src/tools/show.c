@@ -1,5 +1,7 @@
-/* show.c: how the tools show a character to a person: as itself, as \n \t \r, or as U+XXXX. */
+/* show.c: how the tools show a character to a person: as itself, or escaped when invisible. */
 #include "show.h"
+
+#include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -127,4 +129,35 @@ int cli_char_show(uint32_t cp, char out[16])
     if (cli_char_invisible(cp)) return snprintf(out, 16, "U+%04X", (unsigned)cp);
     out[cr_utf8_encode(cp, out)] = 0;
     return in_ranges(WIDE, sizeof WIDE / sizeof WIDE[0], cp) ? 2 : 1;
+}
+
+const char *cli_char_name(uint32_t cp, char out[32])
+{
+    char s[16];
+    cli_char_show(cp, s);
+    if (cp <= ' ' || strncmp(s, "U+", 2) == 0) snprintf(out, 32, "U+%04X", (unsigned)cp);
+    else snprintf(out, 32, "'%s' (U+%04X)", s, (unsigned)cp);
+    return out;
+}
+
+void cli_show_text(const char *s, size_t len, int quoted, int ascii)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = cr_utf8_decode(p + i, len - i, &cp);
+        if (k == 0) {
+            cli_printf("\\x%02X", p[i++]);
+            continue;
+        }
+        i += k;
+        if (cp == '\n') cli_puts("\\n");
+        else if (cp == '\t') cli_puts("\\t");
+        else if (cp == '\r') cli_puts("\\r");
+        else if (quoted && (cp == '\\' || cp == '"')) cli_printf("\\%c", (char)cp);
+        else if (cp < 0x20 || cp == 0x7F) cli_printf("\\x%02X", (unsigned)cp);
+        else if (cli_char_invisible(cp) || (cp >= 0x80 && ascii))
+            cli_printf(cp > 0xFFFF ? "\\U%08X" : "\\u%04X", (unsigned)cp);
+        else cli_write_char(cp);
+    }
 }

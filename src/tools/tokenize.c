@@ -102,18 +102,7 @@ static const char *plural(uint64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-/* ---- how characters look ---- */
-
-/* Names a character for a message: 'x' (U+0078), or U+XXXX alone for one shown so. */
-static const char *char_name(uint32_t cp, char out[32])
-{
-    char s[16];
-    cli_char_show(cp, s);
-    if (cp <= ' ' || strncmp(s, "U+", 2) == 0) snprintf(out, 32, "U+%04X", (unsigned)cp);
-    else snprintf(out, 32, "'%s' (U+%04X)", s, (unsigned)cp);
-    return out;
-}
-
+/* A character as a JSON string, escaped where the table shows it as U+XXXX. */
 static void json_char(uint32_t cp)
 {
     char u[4];
@@ -341,7 +330,7 @@ static void report_unseen(const cli_text *t, const tally *ty, int json)
         char name[32];
         uint32_t j = ty->unseen[k];
         const place *p = &ty->first[k];
-        const char *what = char_name(ty->own.chars[j], name);
+        const char *what = cli_char_name(ty->own.chars[j], name);
         const char *file = cli_file_name(t->names[p->file]);
         if (ty->own.counts[j] == 1)
             cli_warn("%s: %s at byte %zu (line %zu) is not in the model's vocabulary", file, what,
