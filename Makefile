@@ -126,11 +126,13 @@ asan:
 # leak in any process of any pipeline. Blocks still reachable when a tool exits through
 # cli_die are allowed. Logs: build/valgrind/vg.PID. (The tools of $(BUILD), not bin/, which
 # may hold another configuration's.)
+# one space, to join TOOLS with \| below
+space := $(subst ,, )
 VALGRIND_RUN = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
 VALGRIND_SED = -e 's/--time [0-9]*/--time 2/g' -e 's/train-charrnn --resume/TRAIN_RESUME/g' \
   -e 's/train-charrnn /train-charrnn --hidden 32 --layers 1 /g' \
   -e 's/TRAIN_RESUME/train-charrnn --resume/g' \
-  -e 's!\(^\||\) *\(clean\|tokenize\|train-charrnn\|sample\|dump\) !\1 $(VALGRIND_RUN) --log-file="$$W/vg.%p" $(abspath $(BUILD)/bin)/\2 !g'
+  -e 's!\(^\||\) *\($(subst $(space),\|,$(TOOLS))\) !\1 $(VALGRIND_RUN) --log-file="$$W/vg.%p" $(abspath $(BUILD)/bin)/\2 !g'
 valgrind: $(TOOLS:%=$(BUILD)/bin/%)
 	@command -v valgrind > /dev/null || { echo "make valgrind: valgrind is missing (apt-get install -y valgrind)" >&2; exit 2; }
 	@rm -rf build/valgrind && mkdir -p build/valgrind/run && ln -s $(abspath corpora) build/valgrind/run/corpora
