@@ -1,4 +1,4 @@
-/* cli.c: what the command-line tools share: messages, strict numbers, files, stdout. */
+/* cli.c: what the command-line tools share: messages, strict numbers, files, --help, stdout. */
 #include "cli.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* cli.h: what the command-line tools share: messages, strict number parsing, files, stdout. */
+/* cli.h: what the command-line tools share: messages, strict numbers, files, --help, stdout. */
 #ifndef CR_CLI_H
 #define CR_CLI_H
 
