@@ -15,10 +15,14 @@ LDLIBS_ALL   = -lm -lpthread $(LDLIBS)
 LIB_SRC   = $(wildcard src/lib/*.c)
 LIB_OBJ   = $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
 LIB       = $(BUILD)/libcharrnn.a
-# every src/tools/NAME.c but cli.c is a tool, installed as NAME with '_' as '-'
-TOOLS     = $(subst _,-,$(filter-out cli,$(basename $(notdir $(wildcard src/tools/*.c)))))
+# The tools. Each is its main source, src/tools/NAME.c with '_' for the '-' of its name (so
+# src/tools/train_charrnn.c for train-charrnn), linked with the shared tool objects below.
+TOOLS     = clean tokenize train-charrnn sample dump
 TOOL_BINS = $(TOOLS:%=bin/%)
-CLI_OBJ   = $(BUILD)/tools/cli.o
+tool_main = $(BUILD)/tools/$(subst -,_,$(1)).o
+# What the tools share, one object per src/tools/NAME.c named here; fuzz targets link it too.
+CLI_NAMES = cli chart json show
+CLI_OBJ   = $(CLI_NAMES:%=$(BUILD)/tools/%.o)
 TEST_SRC  = $(wildcard tests/unit/*.c)
 TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 TEST_BIN  = $(BUILD)/run-tests
@@ -47,7 +51,8 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/%: $(BUILD)/tools/%.o $(CLI_OBJ) $(LIB)
+$(foreach t,$(TOOLS),$(eval $(BUILD)/bin/$(t): $(call tool_main,$(t)) $(CLI_OBJ) $(LIB)))
+$(TOOLS:%=$(BUILD)/bin/%):
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) $^ $(LDLIBS_ALL) -o $@
 
@@ -55,10 +60,6 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(CLI_OBJ) $(LIB)
 bin/%: $(BUILD)/bin/%
 	@mkdir -p bin
 	cp $< $@.tmp && mv -f $@.tmp $@
-
-$(BUILD)/tools/train-charrnn.o: src/tools/train_charrnn.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
 .PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/bin/%
 
@@ -125,11 +126,13 @@ asan:
 # leak in any process of any pipeline. Blocks still reachable when a tool exits through
 # cli_die are allowed. Logs: build/valgrind/vg.PID. (The tools of $(BUILD), not bin/, which
 # may hold another configuration's.)
+# one space, to join TOOLS with \| below
+space := $(subst ,, )
 VALGRIND_RUN = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
 VALGRIND_SED = -e 's/--time [0-9]*/--time 2/g' -e 's/train-charrnn --resume/TRAIN_RESUME/g' \
   -e 's/train-charrnn /train-charrnn --hidden 32 --layers 1 /g' \
   -e 's/TRAIN_RESUME/train-charrnn --resume/g' \
-  -e 's!\(^\||\) *\(clean\|tokenize\|train-charrnn\|sample\|dump\) !\1 $(VALGRIND_RUN) --log-file="$$W/vg.%p" $(abspath $(BUILD)/bin)/\2 !g'
+  -e 's!\(^\||\) *\($(subst $(space),\|,$(TOOLS))\) !\1 $(VALGRIND_RUN) --log-file="$$W/vg.%p" $(abspath $(BUILD)/bin)/\2 !g'
 valgrind: $(TOOLS:%=$(BUILD)/bin/%)
 	@command -v valgrind > /dev/null || { echo "make valgrind: valgrind is missing (apt-get install -y valgrind)" >&2; exit 2; }
 	@rm -rf build/valgrind && mkdir -p build/valgrind/run && ln -s $(abspath corpora) build/valgrind/run/corpora

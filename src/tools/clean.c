@@ -87,14 +87,8 @@ static void parse_options(int argc, char **argv, options *o)
             break;
         case O_RARE: o->co.rare = parse_rare(optarg); break;
         case O_REPORT: o->report = 1; break;
-        case 'h':
-            fputs(USAGE, stdout);
-            cli_close_stdout();
-            exit(0);
-        case O_VERSION:
-            printf("clean (charrnn) %s\n", CR_VERSION);
-            cli_close_stdout();
-            exit(0);
+        case 'h': cli_help(USAGE);
+        case O_VERSION: cli_version();
         default: cli_bad_option(argc, argv, ch);
         }
     }
@@ -112,7 +106,7 @@ static void check_files(const options *o)
     for (int i = 0; i < o->nfiles; i++) {
         const char *path = o->files[i];
         struct stat st;
-        if (strcmp(path, "-") == 0) continue;
+        if (cli_is_stdin(path)) continue;
         if (stat(path, &st) != 0 || access(path, R_OK) != 0) cli_die(path, "%s", strerror(errno));
         if (S_ISDIR(st.st_mode)) cli_die(path, "%s", strerror(EISDIR));
     }
@@ -129,8 +123,8 @@ static int write_out(void *ctx, const unsigned char *p, size_t n)
 static void clean_file(cr_cleaner *c, const char *path)
 {
     static unsigned char buf[1 << 16];
-    int in = strcmp(path, "-") == 0;
-    const char *name = in ? "standard input" : path;
+    int in = cli_is_stdin(path);
+    const char *name = cli_file_name(path);
     int fd = in ? 0 : open(path, O_RDONLY);
     cr_error err;
     if (fd < 0) cli_die(path, "%s", strerror(errno));

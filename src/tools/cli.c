@@ -1,4 +1,4 @@
-/* cli.c: what the command-line tools share: messages, strict numbers, files, stdout. */
+/* cli.c: what the command-line tools share: messages, strict numbers, files, --help, stdout. */
 #include "cli.h"
 
 #include <errno.h>
@@ -219,10 +219,14 @@ cli_ids_status cli_parse_ids(const unsigned char *s, size_t len, uint32_t limit,
 
 /* ---- files ---- */
 
+int cli_is_stdin(const char *path) { return strcmp(path, "-") == 0; }
+
+const char *cli_file_name(const char *path) { return cli_is_stdin(path) ? "standard input" : path; }
+
 unsigned char *cli_read_all(const char *path, size_t *len)
 {
-    int in = strcmp(path, "-") == 0;
-    const char *name = in ? "standard input" : path;
+    int in = cli_is_stdin(path);
+    const char *name = cli_file_name(path);
     int fd = in ? 0 : open(path, O_RDONLY);
     if (fd < 0) cli_die(path, "%s", strerror(errno));
     size_t cap = 1 << 16, n = 0;
@@ -248,6 +252,47 @@ unsigned char *cli_read_all(const char *path, size_t *len)
     if (!in) close(fd);
     *len = n;
     return buf;
+}
+
+char **cli_files_or_stdin(char **files, int *n, const char *none)
+{
+    static char *stdin_only[] = {"-"};
+    if (*n > 0) return files;
+    if (isatty(0)) cli_usage("%s", none);
+    *n = 1;
+    return stdin_only;
+}
+
+void cli_read_text(char **paths, int n, cli_text *t,
+                   void (*check)(void *ctx, int i, const char *path, const unsigned char *b,
+                                 size_t len),
+                   void *ctx)
+{
+    t->names = paths;
+    t->n = n;
+    t->starts = calloc((size_t)n + 1, sizeof *t->starts);
+    t->bytes = malloc(1);
+    t->len = 0;
+    if (!t->starts || !t->bytes) cli_die(NULL, "out of memory");
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        unsigned char *b = cli_read_all(paths[i], &len);
+        cli_require_utf8(paths[i], b, len);
+        if (check) check(ctx, i, paths[i], b, len);
+        unsigned char *all = realloc(t->bytes, t->len + len + 1);
+        if (!all) cli_die(cli_file_name(paths[i]), "out of memory");
+        memcpy(all + t->len, b, len);
+        t->bytes = all;
+        t->starts[i] = t->len;
+        t->len += len;
+        free(b);
+    }
+}
+
+void cli_text_free(cli_text *t)
+{
+    free(t->bytes);
+    free(t->starts);
 }
 
 /* text in double quotes for a message, control bytes as \xNN, cut after 24 bytes */
@@ -311,7 +356,7 @@ void cli_require_utf8(const char *path, const unsigned char *text, size_t len)
     size_t line = 1;
     for (size_t i = 0; i < bad; i++)
         line += text[i] == '\n';
-    const char *name = strcmp(path, "-") == 0 ? "standard input" : path;
+    const char *name = cli_file_name(path);
     const char *utf16 = cli_utf16_name(text, len);
     if (utf16)
         cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like UTF-16; convert it "
@@ -324,14 +369,18 @@ void cli_require_utf8(const char *path, const unsigned char *text, size_t len)
             bad, line);
 }
 
-const char *cli_char_name(uint32_t cp, char buf[32])
+void cli_help(const char *usage)
 {
-    char u[5] = {0};
-    if (cp > 0x20 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0) && cr_utf8_encode(cp, u))
-        snprintf(buf, 32, "'%s' (U+%04X)", u, (unsigned)cp);
-    else
-        snprintf(buf, 32, "U+%04X", (unsigned)cp);
-    return buf;
+    fputs(usage, stdout);
+    cli_close_stdout();
+    exit(0);
+}
+
+void cli_version(void)
+{
+    printf("%s (charrnn) %s\n", cli_prog, CR_VERSION);
+    cli_close_stdout();
+    exit(0);
 }
 
 void cli_quiet_on_closed_pipe(void) { signal(SIGPIPE, SIG_IGN); }
@@ -345,6 +394,14 @@ static void stdout_failed(void)
 void cli_write(const void *p, size_t n)
 {
     if (fwrite(p, 1, n, stdout) != n) stdout_failed();
+}
+
+void cli_puts(const char *s) { cli_write(s, strlen(s)); }
+
+void cli_write_char(uint32_t cp)
+{
+    char b[4];
+    cli_write(b, cr_utf8_encode(cp, b));
 }
 
 void cli_printf(const char *fmt, ...)

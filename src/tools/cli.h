@@ -1,4 +1,4 @@
-/* cli.h: what the command-line tools share: messages, strict number parsing, files, stdout. */
+/* cli.h: what the command-line tools share: messages, strict numbers, files, --help, stdout. */
 #ifndef CR_CLI_H
 #define CR_CLI_H
 
@@ -60,19 +60,49 @@ cli_ids_status cli_parse_ids(const unsigned char *s, size_t len, uint32_t limit,
  * that are not one character); dies naming the file on failure. name is how messages call it;
  * report (may be NULL) receives what a folder import found, zeroed for a checkpoint. */
 cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *report);
+/* Whether path, a file to read, is "-": standard input. */
+int cli_is_stdin(const char *path);
+/* A file's name for messages: path, or "standard input" for "-". */
+const char *cli_file_name(const char *path);
 /* Reads a whole file ("-" is standard input); dies with the file's name on failure. */
 unsigned char *cli_read_all(const char *path, size_t *len);
+
+/* The FILE operands, or "-" alone when there are none, unless standard input is a terminal:
+ * then a usage error saying none (e.g. "no corpus: give a FILE, or pipe text into standard
+ * input"). *n is updated. */
+char **cli_files_or_stdin(char **files, int *n, const char *none);
+
+/* Files read one after the other into one text (tokenize, train-charrnn). */
+typedef struct cli_text {
+    unsigned char *bytes;  /* (len) the files' bytes, one after the other; never NULL */
+    size_t len;
+    char **names;          /* (n) the paths as given; "-" is standard input */
+    size_t *starts;        /* (n) the byte offset of each file in bytes */
+    int n;
+} cli_text;
+/* Reads the n files with cli_read_all, each in turn checked to be UTF-8 (cli_require_utf8),
+ * then given to check, if not NULL, before it is added; dies naming the file on failure. */
+void cli_read_text(char **paths, int n, cli_text *t,
+                   void (*check)(void *ctx, int i, const char *path, const unsigned char *b,
+                                 size_t len),
+                   void *ctx);
+void cli_text_free(cli_text *t);
 /* Checks that text is UTF-8; dies naming the file, byte and line, with a hint (iconv for
  * UTF-16 and legacy encodings, clean to repair). */
 void cli_require_utf8(const char *path, const unsigned char *text, size_t len);
 /* The iconv name of the UTF-16 that text looks like ("utf-16" with a byte-order mark, else
  * "utf-16le" or "utf-16be" when NUL bytes sit at one parity only, as in ASCII text), or NULL. */
 const char *cli_utf16_name(const unsigned char *text, size_t len);
-/* Describes a code point for messages: 'é' (U+00E9), or U+000A for invisible ones. */
-const char *cli_char_name(uint32_t cp, char buf[32]);
+
+/* --help: usage to stdout, exit 0. --version: "tool (charrnn) VERSION" to stdout, exit 0. */
+_Noreturn void cli_help(const char *usage);
+_Noreturn void cli_version(void);
 
 /* Makes a closed pipe on stdout end the tool quietly with status 0. */
 void cli_quiet_on_closed_pipe(void);
+/* A string, or one character as UTF-8, to stdout through cli_write. */
+void cli_puts(const char *s);
+void cli_write_char(uint32_t cp);
 /* printf to stdout through cli_write, any length. */
 void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes to stdout; a closed pipe exits 0, other errors die. */

@@ -1,5 +1,8 @@
 /* dump.c: dump, which shows what a checkpoint holds: a summary, the history, charts, weights. */
+#include "chart.h"
 #include "cli.h"
+#include "json.h"
+#include "show.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -105,14 +108,8 @@ static void parse_options(int argc, char **argv, options *o)
             break;
         case O_BEST: o->best = 1; break;
         case O_LAST: o->last = 1; break;
-        case 'h':
-            fputs(USAGE, stdout);
-            cli_close_stdout();
-            exit(0);
-        case O_VERSION:
-            printf("dump (charrnn) %s\n", CR_VERSION);
-            cli_close_stdout();
-            exit(0);
+        case 'h': cli_help(USAGE);
+        case O_VERSION: cli_version();
         default: cli_bad_option(argc, argv, ch);
         }
     }
@@ -122,121 +119,21 @@ static void parse_options(int argc, char **argv, options *o)
                   o->best ? "best" : "last");
     if (argc - optind > 1) cli_usage("one checkpoint at a time (got %d)", argc - optind);
     o->ckpt = optind < argc ? argv[optind] : "-";
-    if (strcmp(o->ckpt, "-") == 0 && isatty(0))
+    if (cli_is_stdin(o->ckpt) && isatty(0))
         cli_usage("no checkpoint: give CKPT, or pipe one into standard input");
 }
 
 /* ---- output: everything goes through cli_write, so a closed pipe ends the tool quietly ---- */
-static void outs(const char *s) { cli_write(s, strlen(s)); }
-
 /* A label, indented, in a column of 20; the value follows from column 21. */
 static void label_col(int indent, const char *k) { cli_printf("%*s%-*s ", indent, "", 20 - indent, k); }
 
-static void out_cp(uint32_t cp)
+/* Text as every tool shows it; beyond ASCII escaped too when the locale is not UTF-8. */
+static void show_text(const dump *d, const char *s, size_t len, int quoted)
 {
-    char b[4];
-    cli_write(b, cr_utf8_encode(cp, b));
-}
-
-/* Spaces and formatting characters that are invisible or reorder a terminal's text. */
-static int invisible(uint32_t cp)
-{
-    return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xA0 || cp == 0xAD || cp == 0x34F ||
-           cp == 0x61C || cp == 0x115F || cp == 0x1160 || cp == 0x180E ||
-           (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) ||
-           (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF ||
-           (cp >= 0xFFF0 && cp <= 0xFFFF);
-}
-
-/* Text for a terminal: invisible characters and bytes that are not UTF-8 as escapes, and
- * everything beyond ASCII escaped too when the locale is not UTF-8. quoted: also escape \ and ". */
-static void out_text(const dump *d, const char *s, size_t len, int quoted)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t k = cr_utf8_decode(p + i, len - i, &cp);
-        if (k == 0) {
-            cli_printf("\\x%02X", p[i++]);
-            continue;
-        }
-        i += k;
-        if (cp == '\n') outs("\\n");
-        else if (cp == '\t') outs("\\t");
-        else if (cp == '\r') outs("\\r");
-        else if (quoted && (cp == '\\' || cp == '"')) cli_printf("\\%c", (char)cp);
-        else if (cp < 0x20 || cp == 0x7F) cli_printf("\\x%02X", (unsigned)cp);
-        else if (invisible(cp) || (cp >= 0x80 && !d->utf8))
-            cli_printf(cp > 0xFFFF ? "\\U%08X" : "\\u%04X", (unsigned)cp);
-        else out_cp(cp);
-    }
-}
-
-/* A JSON string: valid UTF-8 always (bytes that are not become U+FFFD). */
-static void out_json_str(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s);
-    outs("\"");
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t k = cr_utf8_decode(p + i, len - i, &cp);
-        i += k ? k : 1;
-        if (k == 0) cp = 0xFFFD;
-        if (cp == '"' || cp == '\\') cli_printf("\\%c", (char)cp);
-        else if (cp == '\n') outs("\\n");
-        else if (cp == '\t') outs("\\t");
-        else if (cp == '\r') outs("\\r");
-        else if (cp < 0x20 || cp == 0x2028 || cp == 0x2029) cli_printf("\\u%04X", (unsigned)cp);
-        else out_cp(cp);
-    }
-    outs("\"");
-}
-
-/* XML character data or attribute text: escaped, and only characters XML 1.0 allows. */
-static void out_xml(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t k = cr_utf8_decode(p + i, len - i, &cp);
-        i += k ? k : 1;
-        if (k == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
-            cp == 0xFFFF)
-            cp = 0xFFFD;
-        if (cp == '&') outs("&amp;");
-        else if (cp == '<') outs("&lt;");
-        else if (cp == '>') outs("&gt;");
-        else if (cp == '"') outs("&quot;");
-        else out_cp(cp);
-    }
+    cli_show_text(s, len, quoted, !d->utf8);
 }
 
 /* ---- numbers ---- */
-/* The shortest of %.15g..%.17g that reads back as x. */
-static const char *num_text(double x, char buf[32])
-{
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x) break;
-    }
-    return buf;
-}
-
-/* 1234 as 1.23k, 5600000 as 5.6M: for axis labels. */
-static const char *compact(double v, char buf[24])
-{
-    static const char *const SUFFIX[] = {"", "k", "M", "G", "T", "P", "E"};
-    int k = 0;
-    while (fabs(v) >= 1000 && k < 6) {
-        v /= 1000;
-        k++;
-    }
-    snprintf(buf, 24, "%.4g%s", v, SUFFIX[k]);
-    return buf;
-}
-
 /* 3725.4 seconds as 1:02:05. */
 static const char *clock_text(double s, char buf[32])
 {
@@ -246,51 +143,10 @@ static const char *clock_text(double s, char buf[32])
     return buf;
 }
 
-/* A step between axis ticks of 1, 2, 2.5 or 5 times a power of ten, giving about (at most)
- * the given number of intervals over range. */
-static double nice_step(double range, int intervals)
+/* The checkpoint's format version: bytes 8..11, little-endian. */
+static uint32_t format_version(const unsigned char *buf)
 {
-    if (!(range > 0)) return 1;
-    double rough = range / intervals, p = pow(10, floor(log10(rough))), f = rough / p;
-    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p;
-}
-
-/* Axis ticks at lo + i step for i = 0..n, covering [min, max]. */
-typedef struct ticks {
-    double lo, step;
-    int n;
-} ticks;
-
-static ticks ticks_around(double min, double max, int intervals)
-{
-    ticks t;
-    t.step = nice_step(max - min, intervals);
-    double a = floor(min / t.step), b = ceil(max / t.step);
-    t.lo = a * t.step;
-    t.n = b > a ? (int)(b - a) : 1;
-    return t;
-}
-
-/* Ticks at multiples of a step of at least 1 from 0 to xmax, for characters seen. */
-static ticks ticks_from_zero(double xmax, int intervals)
-{
-    ticks t = {0, nice_step(xmax, intervals), 0};
-    if (t.step < 1) t.step = 1;
-    t.n = (int)floor(xmax / t.step * (1 + 1e-9));
-    return t;
-}
-
-/* Decimals needed to print multiples of step exactly. */
-static int decimals_for(double step)
-{
-    int d = 0;
-    while (d < 8 && fabs(step * pow(10, d) - nearbyint(step * pow(10, d))) > 1e-6)
-        d++;
-    return d;
-}
-
-static uint32_t le32(const unsigned char *b)
-{
+    const unsigned char *b = buf + 8;
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
@@ -310,60 +166,6 @@ static int locale_is_utf8(void)
 }
 
 /* ---- what the outputs share ---- */
-typedef struct series {  /* one curve of the history: losses against characters seen */
-    double *x, *y;        /* (n) characters seen, nats per character */
-    size_t n;
-} series;
-
-/* The training and the validation curve; losses that are not finite (not measured) or beyond
- * any real loss (a damaged file) are left out. */
-static void history_series(const cr_model *m, series *train, series *val)
-{
-    const cr_history_row *rows;
-    size_t n = cr_model_history(m, &rows);
-    series *s[2] = {train, val};
-    for (int k = 0; k < 2; k++) {
-        s[k]->x = malloc((n ? n : 1) * sizeof(double));
-        s[k]->y = malloc((n ? n : 1) * sizeof(double));
-        if (!s[k]->x || !s[k]->y) cli_die(NULL, "out of memory");
-        s[k]->n = 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        double y[2] = {rows[i].train_loss, rows[i].val_loss};
-        for (int k = 0; k < 2; k++)
-            if (isfinite(y[k]) && fabs(y[k]) <= 1e6) {
-                s[k]->x[s[k]->n] = (double)rows[i].chars;
-                s[k]->y[s[k]->n++] = y[k];
-            }
-    }
-}
-
-static void series_free(series *s)
-{
-    free(s->x);
-    free(s->y);
-}
-
-/* The range both curves span; *ylo > *yhi when there is nothing to draw. */
-static void series_range(const series *a, const series *b, double *xmax, double *ylo, double *yhi)
-{
-    *xmax = 0;
-    *ylo = INFINITY;
-    *yhi = -INFINITY;
-    const series *s[2] = {a, b};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < s[k]->n; i++) {
-            *xmax = fmax(*xmax, s[k]->x[i]);
-            *ylo = fmin(*ylo, s[k]->y[i]);
-            *yhi = fmax(*yhi, s[k]->y[i]);
-        }
-    if (*xmax <= 0) *xmax = 1;
-    if (*ylo <= *yhi && *yhi - *ylo < 1e-6) { /* one value: a small range around it */
-        *ylo -= 0.05;
-        *yhi += 0.05;
-    }
-}
-
 /* The latest history row with a validation loss, or NULL. */
 static const cr_history_row *latest_val(const cr_model *m)
 {
@@ -397,121 +199,10 @@ static double epochs_done(const cr_model *m, uint64_t *spe)
     return (double)g->epoch + (double)g->epoch_pos / (double)*spe;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
-}
-
 static void sha_hex(const unsigned char sha[32], char hex[65])
 {
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-}
-
-/* ---- the text chart ---- */
-enum { CHART_W = 60, CHART_H = 13 }; /* 12 row gaps: 1, 2, 3, 4 or 6 even tick intervals */
-
-static int chart_row(double y, double y0, double y1)
-{
-    int r = (int)lround((y1 - y) / (y1 - y0) * (CHART_H - 1));
-    return r < 0 ? 0 : r >= CHART_H ? CHART_H - 1 : r;
-}
-
-/* Draws s into the grid with mark: interpolated at every column it spans, gaps filled. */
-static void chart_plot(char grid[CHART_H][CHART_W], const series *s, double xmax, double y0,
-                       double y1, char mark)
-{
-    if (s->n == 0) return;
-    int c0 = (int)lround(s->x[0] / xmax * (CHART_W - 1));
-    int c1 = (int)lround(s->x[s->n - 1] / xmax * (CHART_W - 1));
-    size_t k = 0;
-    int prev = -1;
-    for (int c = c0; c <= c1 && c < CHART_W; c++) {
-        double x = fmin(fmax(xmax * c / (CHART_W - 1), s->x[0]), s->x[s->n - 1]);
-        while (k + 1 < s->n && s->x[k + 1] < x)
-            k++;
-        double y = s->y[k];
-        if (k + 1 < s->n && s->x[k + 1] > s->x[k])
-            y += (s->y[k + 1] - s->y[k]) * (x - s->x[k]) / (s->x[k + 1] - s->x[k]);
-        int r = chart_row(y, y0, y1);
-        grid[r][c] = mark;
-        for (int j = prev < 0 ? r : prev; j != r; j += j < r ? 1 : -1)
-            if (j != prev) grid[j][c] = mark;
-        prev = r;
-    }
-}
-
-/* The x axis: a line with a tick under each label, then the labels, as two text lines. */
-static void chart_x_axis(const dump *d, double xmax, int lw)
-{
-    ticks xt = ticks_from_zero(xmax, 4);
-    char line[CHART_W + 1], labels[CHART_W + 24];
-    memset(line, '-', CHART_W);
-    memset(labels, ' ', sizeof labels);
-    int end = -2; /* where the last label ended */
-    for (int i = 0; i <= xt.n; i++) {
-        double t = i * xt.step;
-        int c = (int)lround(t / xmax * (CHART_W - 1));
-        char txt[24];
-        size_t n = strlen(compact(t, txt));
-        int at = c - (int)n / 2;
-        if (at < 0) at = 0;
-        if (at <= end + 1 || at + (int)n > (int)sizeof labels - 1) continue;
-        line[c] = '+';
-        memcpy(labels + at, txt, n);
-        end = at + (int)n - 1;
-    }
-    labels[end + 1] = 0;
-    cli_printf("%*s %s", lw, "", d->utf8 ? "\u2514" : "+");
-    for (int c = 0; c < CHART_W; c++)
-        outs(line[c] == '+' ? (d->utf8 ? "\u252C" : "+") : (d->utf8 ? "\u2500" : "-"));
-    cli_printf("\n%*s  %s  characters seen\n", lw, "", labels);
-}
-
-static void text_chart(const dump *d)
-{
-    series tr, va;
-    history_series(d->m, &tr, &va);
-    double xmax, lo, hi;
-    series_range(&tr, &va, &xmax, &lo, &hi);
-    if (lo > hi) {
-        label_col(0, "loss");
-        cli_printf("no history yet: the model has not been %s\n",
-            cr_model_progress(d->m)->step ? "evaluated" : "trained");
-        goto done;
-    }
-    ticks yt = ticks_around(lo, hi, 5);
-    while ((CHART_H - 1) % yt.n) { /* ticks on evenly spaced rows: one more interval */
-        if (yt.lo + yt.n * yt.step - hi > lo - yt.lo && yt.lo - yt.step >= 0) yt.lo -= yt.step;
-        yt.n++;
-    }
-    double y0 = yt.lo, y1 = yt.lo + yt.n * yt.step;
-    char grid[CHART_H][CHART_W], label[CHART_H][24] = {{0}};
-    memset(grid, ' ', sizeof grid);
-    chart_plot(grid, &tr, xmax, y0, y1, '*');
-    chart_plot(grid, &va, xmax, y0, y1, 'o');
-    int lw = 0, dec = decimals_for(yt.step);
-    for (int i = 0; i <= yt.n; i++) {
-        double t = yt.lo + i * yt.step;
-        int r = chart_row(t, y0, y1), n = snprintf(label[r], sizeof label[r], "%.*f", dec, t);
-        if (n > lw) lw = n;
-    }
-    cli_printf("loss (nats per character) against characters seen:  * training%s\n",
-        va.n ? "  o validation" : "  (no validation)");
-    for (int r = 0; r < CHART_H; r++) {
-        cli_printf("%*s %s", lw, label[r], label[r][0] ? (d->utf8 ? "\u2524" : "+")
-                                                : (d->utf8 ? "\u2502" : "|"));
-        int last = CHART_W;
-        while (last > 0 && grid[r][last - 1] == ' ')
-            last--;
-        cli_write(grid[r], (size_t)last);
-        outs("\n");
-    }
-    chart_x_axis(d, xmax, lw);
-done:
-    series_free(&tr);
-    series_free(&va);
 }
 
 /* ---- the summary ---- */
@@ -532,11 +223,11 @@ static void summary_model(const dump *d)
     const cr_config *c = cr_model_config(d->m);
     const cr_vocab *v = cr_model_vocab(d->m);
     label_col(0, d->folder_files ? "ml5.js model" : "checkpoint");
-    out_text(d, d->name, strlen(d->name), 0);
+    show_text(d, d->name, strlen(d->name), 0);
     if (d->folder_files)
         cli_printf(" (a folder of %u files, %zu bytes)\n", (unsigned)d->folder_files, d->len);
     else cli_printf(" (%zu bytes, format version %u)\n", d->len, (unsigned)d->version);
-    outs("\nmodel\n");
+    cli_puts("\nmodel\n");
     kv("cell", "%s", cr_cell_name(c->cell));
     kv("layers", "%d", c->layers);
     kv("hidden", "%d", c->hidden);
@@ -551,14 +242,14 @@ static void summary_model(const dump *d)
     uint32_t shown = v->size < 80 ? v->size : 80;
     for (uint32_t i = 0; i < shown; i += 40) {
         label_col(2, i ? "" : "characters");
-        outs("\"");
+        cli_puts("\"");
         for (uint32_t j = i; j < i + 40 && j < shown; j++) {
             char b[4];
             const char *t;
             size_t n = cr_vocab_text(v, j, b, &t);
-            out_text(d, t, n, 1);
+            show_text(d, t, n, 1);
         }
-        outs("\"\n");
+        cli_puts("\"\n");
     }
     if (shown < v->size) {
         label_col(2, "");
@@ -569,7 +260,7 @@ static void summary_model(const dump *d)
 static void summary_settings(const dump *d)
 {
     const cr_config *c = cr_model_config(d->m);
-    outs("\ntraining settings\n");
+    cli_puts("\ntraining settings\n");
     kv("seq-len", "%d", c->seq_len);
     kv("batch", "%d", c->batch);
     if (c->optimizer == CR_SGD) kv("optimizer", "sgd (momentum %g)", c->momentum);
@@ -600,7 +291,7 @@ static void summary_progress(const dump *d)
     char t[32];
     uint64_t spe;
     double ep = epochs_done(d->m, &spe);
-    outs("\nprogress\n");
+    cli_puts("\nprogress\n");
     kv("steps", "%llu", (unsigned long long)g->step);
     if (isnan(ep) || g->step == 0)
         kv("epochs", "%llu complete", (unsigned long long)g->epoch);
@@ -626,10 +317,10 @@ static void summary_lineage(const dump *d)
 {
     const cr_session *s;
     size_t n = cr_model_sessions(d->m, &s);
-    outs("\n");
+    cli_puts("\n");
     label_col(0, "lineage");
     if (n == 0) {
-        outs("none recorded\n");
+        cli_puts("none recorded\n");
         return;
     }
     cli_printf("%zu session%s\n", n, n == 1 ? "" : "s");
@@ -637,19 +328,19 @@ static void summary_lineage(const dump *d)
         char label[32];
         snprintf(label, sizeof label, "session %zu", i + 1);
         label_col(2, label);
-        out_text(d, s[i].date, strlen(s[i].date), 0);
-        outs(", charrnn ");
-        out_text(d, s[i].version, strlen(s[i].version), 0);
+        show_text(d, s[i].date, strlen(s[i].date), 0);
+        cli_puts(", charrnn ");
+        show_text(d, s[i].version, strlen(s[i].version), 0);
         cli_printf(", from step %llu\n", (unsigned long long)s[i].start_step);
         label_col(4, "command");
-        out_text(d, s[i].command, strlen(s[i].command), 0);
-        outs("\n");
+        show_text(d, s[i].command, strlen(s[i].command), 0);
+        cli_puts("\n");
         for (uint32_t k = 0; k < s[i].nsources; k++) {
             const cr_source *src = &s[i].sources[k];
             char hex[65];
             sha_hex(src->sha256, hex);
             label_col(4, "source");
-            out_text(d, src->name, strlen(src->name), 0);
+            show_text(d, src->name, strlen(src->name), 0);
             cli_printf(" (%llu bytes)\n", (unsigned long long)src->bytes);
             label_col(4, "sha256");
             cli_printf("%s\n", hex);
@@ -663,134 +354,72 @@ static void summary(const dump *d)
     summary_settings(d);
     summary_progress(d);
     summary_lineage(d);
-    outs("\n");
-    text_chart(d);
+    cli_puts("\n");
+    chart_loss_text(d->m, d->utf8);
 }
 
 /* ---- JSON ---- */
-/* A JSON writer: two spaces per level, except that the items of a container opened inline
- * (and of everything inside it) share one line. */
-typedef struct jw {
-    int depth;
-    int count[8];   /* items written so far at each depth */
-    int inline_at;  /* the depth from which items share a line; 0 = none */
-} jw;
-
-static void j_item(jw *j, const char *key)
-{
-    int inl = j->inline_at && j->depth >= j->inline_at;
-    if (j->count[j->depth]++) outs(inl ? ", " : ",");
-    if (!inl) cli_printf("\n%*s", 2 * j->depth, "");
-    if (key) {
-        out_json_str(key);
-        outs(": ");
-    }
-}
-
-static void j_open(jw *j, const char *key, const char *brace, int inl)
-{
-    if (j->depth > 0) j_item(j, key);
-    outs(brace);
-    j->depth++;
-    j->count[j->depth] = 0;
-    if (inl && !j->inline_at) j->inline_at = j->depth;
-}
-
-static void j_close(jw *j, const char *brace)
-{
-    int inl = j->inline_at && j->depth >= j->inline_at;
-    if (j->inline_at == j->depth) j->inline_at = 0;
-    j->depth--;
-    if (!inl && j->count[j->depth + 1]) cli_printf("\n%*s", 2 * j->depth, "");
-    outs(brace);
-}
-
-static void j_num(jw *j, const char *key, double x)
-{
-    char buf[32];
-    j_item(j, key);
-    outs(isfinite(x) ? num_text(x, buf) : "null");
-}
-
-static void j_u64(jw *j, const char *key, uint64_t v)
-{
-    j_item(j, key);
-    cli_printf("%llu", (unsigned long long)v);
-}
-
-static void j_str(jw *j, const char *key, const char *s)
-{
-    j_item(j, key);
-    out_json_str(s);
-}
-
-static void j_bool(jw *j, const char *key, int b)
-{
-    j_item(j, key);
-    outs(b ? "true" : "false");
-}
-
 static void json_model(jw *j, const dump *d)
 {
     const cr_config *c = cr_model_config(d->m);
     const cr_vocab *v = cr_model_vocab(d->m);
-    j_open(j, "model", "{", 0);
-    j_str(j, "cell", cr_cell_name(c->cell));
-    j_u64(j, "layers", (uint64_t)c->layers);
-    j_u64(j, "hidden", (uint64_t)c->hidden);
-    j_u64(j, "embed", (uint64_t)c->embed);
-    j_str(j, "input", c->embed ? "embedding" : "one-hot");
-    j_u64(j, "vocab_size", v->size);
-    j_u64(j, "parameters", cr_model_param_count(d->m));
-    j_bool(j, "has_best", cr_model_has_best(d->m));
-    j_open(j, "tensors", "[", 0);
+    jw_open(j, "model", "{", 0);
+    jw_str(j, "cell", cr_cell_name(c->cell));
+    jw_u64(j, "layers", (uint64_t)c->layers);
+    jw_u64(j, "hidden", (uint64_t)c->hidden);
+    jw_u64(j, "embed", (uint64_t)c->embed);
+    jw_str(j, "input", c->embed ? "embedding" : "one-hot");
+    jw_u64(j, "vocab_size", v->size);
+    jw_u64(j, "parameters", cr_model_param_count(d->m));
+    jw_bool(j, "has_best", cr_model_has_best(d->m));
+    jw_open(j, "tensors", "[", 0);
     for (size_t i = 0; i < cr_model_tensor_count(d->m); i++) {
         const cr_tensor_info *t = cr_model_tensor(d->m, i);
-        j_open(j, NULL, "{", 1);
-        j_str(j, "name", t->name);
-        j_open(j, "shape", "[", 1);
+        jw_open(j, NULL, "{", 1);
+        jw_str(j, "name", t->name);
+        jw_open(j, "shape", "[", 1);
         for (int k = 0; k < t->ndim; k++)
-            j_u64(j, NULL, t->dims[k]);
-        j_close(j, "]");
-        j_close(j, "}");
+            jw_u64(j, NULL, t->dims[k]);
+        jw_close(j, "]");
+        jw_close(j, "}");
     }
-    j_close(j, "]");
-    j_close(j, "}");
-    j_open(j, "vocabulary", "{", 0);
-    j_u64(j, "size", v->size);
-    j_open(j, "characters", "[", 1);
+    jw_close(j, "]");
+    jw_close(j, "}");
+    jw_open(j, "vocabulary", "{", 0);
+    jw_u64(j, "size", v->size);
+    jw_open(j, "characters", "[", 1);
     for (uint32_t i = 0; i < v->size; i++) {
         char b[5] = {0};
         cr_utf8_encode(v->chars[i], b);
-        j_str(j, NULL, v->strings && v->strings[i] ? v->strings[i] : b);
+        jw_str(j, NULL, v->strings && v->strings[i] ? v->strings[i] : b);
     }
-    j_close(j, "]");
-    j_open(j, "counts", "[", 1);
+    jw_close(j, "]");
+    jw_open(j, "counts", "[", 1);
     for (uint32_t i = 0; i < v->size; i++)
-        j_u64(j, NULL, v->counts[i]);
-    j_close(j, "]");
-    j_close(j, "}");
+        jw_u64(j, NULL, v->counts[i]);
+    jw_close(j, "]");
+    jw_close(j, "}");
 }
 
 static void json_settings(jw *j, const cr_config *c)
 {
-    j_open(j, "settings", "{", 0);
-    j_u64(j, "seq_len", (uint64_t)c->seq_len);
-    j_u64(j, "batch", (uint64_t)c->batch);
-    j_str(j, "optimizer", cr_optimizer_name(c->optimizer));
-    j_num(j, "lr", c->lr);
-    j_num(j, "lr_decay", c->lr_decay);
-    j_u64(j, "warmup", (uint64_t)c->warmup);
-    j_num(j, "momentum", c->momentum);
-    j_num(j, "beta1", c->beta1);
-    j_num(j, "beta2", c->beta2);
-    j_num(j, "adam_eps", c->adam_eps);
-    j_num(j, "dropout", c->dropout);
-    j_num(j, "clip", c->clip);
-    j_num(j, "val_frac", c->val_frac);
-    j_u64(j, "eval_every", (uint64_t)c->eval_every);
-    j_u64(j, "seed", c->seed);
-    j_close(j, "}");
+    jw_open(j, "settings", "{", 0);
+    jw_u64(j, "seq_len", (uint64_t)c->seq_len);
+    jw_u64(j, "batch", (uint64_t)c->batch);
+    jw_str(j, "optimizer", cr_optimizer_name(c->optimizer));
+    jw_num(j, "lr", c->lr);
+    jw_num(j, "lr_decay", c->lr_decay);
+    jw_u64(j, "warmup", (uint64_t)c->warmup);
+    jw_num(j, "momentum", c->momentum);
+    jw_num(j, "beta1", c->beta1);
+    jw_num(j, "beta2", c->beta2);
+    jw_num(j, "adam_eps", c->adam_eps);
+    jw_num(j, "dropout", c->dropout);
+    jw_num(j, "clip", c->clip);
+    jw_num(j, "val_frac", c->val_frac);
+    jw_u64(j, "eval_every", (uint64_t)c->eval_every);
+    jw_u64(j, "seed", c->seed);
+    jw_close(j, "}");
 }
 
 static void json_progress(jw *j, const dump *d)
@@ -799,94 +428,94 @@ static void json_progress(jw *j, const dump *d)
     const cr_history_row *lv = latest_val(d->m);
     uint64_t spe;
     double ep = epochs_done(d->m, &spe);
-    j_open(j, "progress", "{", 0);
-    j_u64(j, "steps", g->step);
-    j_num(j, "epochs", ep);
-    j_u64(j, "epochs_complete", g->epoch);
-    j_u64(j, "epoch_steps", g->epoch_pos);
-    j_item(j, "steps_per_epoch");
+    jw_open(j, "progress", "{", 0);
+    jw_u64(j, "steps", g->step);
+    jw_num(j, "epochs", ep);
+    jw_u64(j, "epochs_complete", g->epoch);
+    jw_u64(j, "epoch_steps", g->epoch_pos);
+    jw_item(j, "steps_per_epoch");
     if (spe) cli_printf("%llu", (unsigned long long)spe);
-    else outs("null");
-    j_u64(j, "chars", g->chars);
-    j_num(j, "training_seconds", g->wall_s);
-    j_num(j, "best_val_loss", g->best_val);
-    j_num(j, "best_val_bits", g->best_val / log(2.0));
-    j_item(j, "best_step");
+    else cli_puts("null");
+    jw_u64(j, "chars", g->chars);
+    jw_num(j, "training_seconds", g->wall_s);
+    jw_num(j, "best_val_loss", g->best_val);
+    jw_num(j, "best_val_bits", g->best_val / log(2.0));
+    jw_item(j, "best_step");
     if (isfinite(g->best_val)) cli_printf("%llu", (unsigned long long)g->best_step);
-    else outs("null");
-    j_num(j, "latest_val_loss", lv ? lv->val_loss : NAN);
-    j_num(j, "latest_val_bits", lv ? lv->val_loss / log(2.0) : NAN);
-    j_item(j, "latest_val_step");
+    else cli_puts("null");
+    jw_num(j, "latest_val_loss", lv ? lv->val_loss : NAN);
+    jw_num(j, "latest_val_bits", lv ? lv->val_loss / log(2.0) : NAN);
+    jw_item(j, "latest_val_step");
     if (lv) cli_printf("%llu", (unsigned long long)lv->step);
-    else outs("null");
-    j_u64(j, "evals_since_best", g->evals_since_best);
-    j_close(j, "}");
+    else cli_puts("null");
+    jw_u64(j, "evals_since_best", g->evals_since_best);
+    jw_close(j, "}");
 }
 
 static void json_lineage(jw *j, const cr_model *m)
 {
     const cr_session *s;
     size_t n = cr_model_sessions(m, &s);
-    j_open(j, "lineage", "[", 0);
+    jw_open(j, "lineage", "[", 0);
     for (size_t i = 0; i < n; i++) {
-        j_open(j, NULL, "{", 0);
-        j_str(j, "date", s[i].date);
-        j_str(j, "version", s[i].version);
-        j_str(j, "command", s[i].command);
-        j_u64(j, "start_step", s[i].start_step);
-        j_open(j, "sources", "[", 0);
+        jw_open(j, NULL, "{", 0);
+        jw_str(j, "date", s[i].date);
+        jw_str(j, "version", s[i].version);
+        jw_str(j, "command", s[i].command);
+        jw_u64(j, "start_step", s[i].start_step);
+        jw_open(j, "sources", "[", 0);
         for (uint32_t k = 0; k < s[i].nsources; k++) {
             char hex[65];
             sha_hex(s[i].sources[k].sha256, hex);
-            j_open(j, NULL, "{", 1);
-            j_str(j, "name", s[i].sources[k].name);
-            j_u64(j, "bytes", s[i].sources[k].bytes);
-            j_str(j, "sha256", hex);
-            j_close(j, "}");
+            jw_open(j, NULL, "{", 1);
+            jw_str(j, "name", s[i].sources[k].name);
+            jw_u64(j, "bytes", s[i].sources[k].bytes);
+            jw_str(j, "sha256", hex);
+            jw_close(j, "}");
         }
-        j_close(j, "]");
-        j_close(j, "}");
+        jw_close(j, "]");
+        jw_close(j, "}");
     }
-    j_close(j, "]");
+    jw_close(j, "]");
 }
 
 static void json_history(jw *j, const cr_model *m)
 {
     const cr_history_row *r;
     size_t n = cr_model_history(m, &r);
-    j_open(j, "history", "[", 0);
+    jw_open(j, "history", "[", 0);
     for (size_t i = 0; i < n; i++) {
-        j_open(j, NULL, "{", 1);
-        j_u64(j, "step", r[i].step);
-        j_u64(j, "chars", r[i].chars);
-        j_num(j, "train_loss", r[i].train_loss);
-        j_num(j, "val_loss", r[i].val_loss);
-        j_num(j, "chars_per_s", r[i].chars_per_s);
-        j_num(j, "wall_s", r[i].wall_s);
-        j_close(j, "}");
+        jw_open(j, NULL, "{", 1);
+        jw_u64(j, "step", r[i].step);
+        jw_u64(j, "chars", r[i].chars);
+        jw_num(j, "train_loss", r[i].train_loss);
+        jw_num(j, "val_loss", r[i].val_loss);
+        jw_num(j, "chars_per_s", r[i].chars_per_s);
+        jw_num(j, "wall_s", r[i].wall_s);
+        jw_close(j, "}");
     }
-    j_close(j, "]");
+    jw_close(j, "]");
 }
 
 static void json(const dump *d)
 {
     jw j = {0};
-    j_open(&j, NULL, "{", 0);
-    j_str(&j, "file", d->path);
-    j_u64(&j, "bytes", d->len);
+    jw_open(&j, NULL, "{", 0);
+    jw_str(&j, "file", d->path);
+    jw_u64(&j, "bytes", d->len);
     if (d->folder_files) { /* an ml5.js model folder: no format version */
-        j_item(&j, "format_version");
-        outs("null");
+        jw_item(&j, "format_version");
+        cli_puts("null");
     } else {
-        j_u64(&j, "format_version", d->version);
+        jw_u64(&j, "format_version", d->version);
     }
     json_model(&j, d);
     json_settings(&j, cr_model_config(d->m));
     json_progress(&j, d);
     json_lineage(&j, d->m);
     json_history(&j, d->m);
-    j_close(&j, "}");
-    outs("\n");
+    jw_close(&j, "}");
+    cli_puts("\n");
 }
 
 /* ---- the history table ---- */
@@ -894,7 +523,7 @@ static void history(const dump *d)
 {
     const cr_history_row *r;
     size_t n = cr_model_history(d->m, &r);
-    outs("step\tchars\ttrain_loss\tval_loss\tchars_per_s\twall_s\n");
+    cli_puts("step\tchars\ttrain_loss\tval_loss\tchars_per_s\twall_s\n");
     for (size_t i = 0; i < n; i++) {
         char tl[32] = "", vl[32] = "";
         if (isfinite(r[i].train_loss)) snprintf(tl, sizeof tl, "%.9g", r[i].train_loss);
@@ -902,192 +531,6 @@ static void history(const dump *d)
         cli_printf("%llu\t%llu\t%s\t%s\t%.1f\t%.3f\n", (unsigned long long)r[i].step,
             (unsigned long long)r[i].chars, tl, vl, r[i].chars_per_s, r[i].wall_s);
     }
-}
-
-/* ---- the SVG chart ---- */
-enum { SVG_W = 800, SVG_H = 500, PL = 84, PR = SVG_W - 28, PT = 86, PB = SVG_H - 66 };
-
-typedef struct frame {  /* data coordinates to picture coordinates */
-    double xmax, y0, y1;
-} frame;
-
-static double px(const frame *f, double x) { return PL + (PR - PL) * x / f->xmax; }
-static double py(const frame *f, double y)
-{
-    return PB - (PB - PT) * (y - f->y0) / (f->y1 - f->y0);
-}
-
-static void svg_head(const dump *d)
-{
-    const cr_config *c = cr_model_config(d->m);
-    cli_printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-        "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
-        "font-size=\"13\">\n", SVG_W, SVG_H, SVG_W, SVG_H);
-    outs("<title>");
-    out_xml(strcmp(d->path, "-") ? base_name(d->path) : "checkpoint");
-    outs(": training and validation loss</title>\n");
-    cli_printf("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_W, SVG_H);
-    cli_printf("<text x=\"%d\" y=\"30\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\">",
-        SVG_W / 2);
-    if (strcmp(d->path, "-")) {
-        out_xml(base_name(d->path));
-        outs(": training and validation loss</text>\n");
-    } else {
-        outs("Training and validation loss</text>\n");
-    }
-    const cr_train_progress *g = cr_model_progress(d->m);
-    cli_printf("<text x=\"%d\" y=\"52\" text-anchor=\"middle\" fill=\"#555\">%s, %d layer%s of %d, "
-        "%u characters, %zu parameters, %llu steps</text>\n", SVG_W / 2, cr_cell_name(c->cell),
-        c->layers, c->layers == 1 ? "" : "s", c->hidden, (unsigned)cr_model_vocab(d->m)->size,
-        cr_model_param_count(d->m), (unsigned long long)g->step);
-    if (isfinite(g->best_val))
-        cli_printf("<text x=\"%d\" y=\"70\" text-anchor=\"middle\" fill=\"#555\">best validation loss "
-            "%.4f nats (%.3f bits) per character, at step %llu</text>\n", SVG_W / 2, g->best_val,
-            g->best_val / log(2.0), (unsigned long long)g->best_step);
-}
-
-/* Grid lines, ticks and tick labels, axis lines and axis titles. */
-static void svg_axes(const frame *f, const ticks *yt)
-{
-    ticks xt = ticks_from_zero(f->xmax, 6);
-    char buf[24];
-    int dec = decimals_for(yt->step);
-    outs("<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n");
-    for (int i = 1; i <= yt->n; i++) {
-        double y = py(f, yt->lo + i * yt->step);
-        cli_printf("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n", PL, y, PR, y);
-    }
-    for (int i = 1; i <= xt.n; i++) {
-        double x = px(f, i * xt.step);
-        cli_printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n", x, PT, x, PB);
-    }
-    outs("</g>\n<g stroke=\"#222\" stroke-width=\"1\">\n");
-    cli_printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", PL, PB, PR, PB);
-    cli_printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", PL, PT, PL, PB);
-    outs("</g>\n<g fill=\"#222\">\n");
-    for (int i = 0; i <= yt->n; i++) {
-        double v = yt->lo + i * yt->step, y = py(f, v);
-        cli_printf("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#222\"/>\n"
-            "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n", PL - 4, y, PL, y,
-            PL - 8, y + 4.5, dec, v);
-    }
-    for (int i = 0; i <= xt.n; i++) {
-        double x = px(f, i * xt.step);
-        cli_printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#222\"/>\n"
-            "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, PB, x, PB + 4,
-            x, PB + 20, compact(i * xt.step, buf));
-    }
-    outs("</g>\n");
-    cli_printf("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\">characters seen</text>\n",
-        (PL + PR) / 2, SVG_H - 22);
-    cli_printf("<text transform=\"translate(24 %d) rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">"
-        "loss (nats per character)</text>\n", (PT + PB) / 2);
-}
-
-static void svg_curve(const frame *f, const series *s, const char *colour, int dots)
-{
-    if (s->n == 0) return;
-    cli_printf("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\" stroke-linejoin=\"round\" "
-        "points=\"", colour);
-    for (size_t i = 0; i < s->n; i++)
-        cli_printf("%s%.1f,%.1f", i ? " " : "", px(f, s->x[i]), py(f, s->y[i]));
-    outs("\"/>\n");
-    if (!dots && s->n > 1) return;
-    cli_printf("<g fill=\"%s\">\n", colour);
-    for (size_t i = 0; i < s->n; i++)
-        cli_printf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"/>\n", px(f, s->x[i]), py(f, s->y[i]));
-    outs("</g>\n");
-}
-
-/* The history row of the best validation loss, or NULL. */
-static const cr_history_row *best_row(const cr_model *m)
-{
-    const cr_history_row *rows;
-    size_t n = cr_model_history(m, &rows);
-    const cr_train_progress *g = cr_model_progress(m);
-    for (size_t i = n; i-- > 0;)
-        if (rows[i].step == g->best_step && rows[i].val_loss == g->best_val) return &rows[i];
-    return NULL;
-}
-
-/* How much of s (its points and 16 places along each segment) lies in or near a box. */
-static int hits_in_box(const frame *f, const series *s, double bx, double by, double bw, double bh)
-{
-    int hits = 0;
-    for (size_t i = 0; i < s->n; i++)
-        for (int k = 0; k < (i + 1 < s->n ? 16 : 1); k++) {
-            double x = px(f, s->x[i]), y = py(f, s->y[i]);
-            if (i + 1 < s->n) {
-                x += (px(f, s->x[i + 1]) - x) * k / 16.0;
-                y += (py(f, s->y[i + 1]) - y) * k / 16.0;
-            }
-            hits += x >= bx - 8 && x <= bx + bw + 8 && y >= by - 8 && y <= by + bh + 8;
-        }
-    return hits;
-}
-
-/* The legend, in the corner of the plot where it hides least of the curves. */
-static void svg_legend(const frame *f, const series *tr, const series *va, int best)
-{
-    int w = 166, h = 12 + 22 * (1 + (va->n > 0) + best), x = PR - 12 - w, y = PT + 12, least = -1;
-    const int corners[4][2] = {{PR - 12 - w, PT + 12}, {PL + 12, PB - 12 - h},
-                               {PL + 12, PT + 12}, {PR - 12 - w, PB - 12 - h}};
-    for (int i = 0; i < 4; i++) {
-        int n = hits_in_box(f, tr, corners[i][0], corners[i][1], w, h) +
-                hits_in_box(f, va, corners[i][0], corners[i][1], w, h);
-        if (least < 0 || n < least) {
-            least = n;
-            x = corners[i][0];
-            y = corners[i][1];
-        }
-    }
-    cli_printf("<g id=\"legend\">\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"white\" "
-        "fill-opacity=\"0.9\" stroke=\"#bbb\"/>\n", x, y, w, h);
-    cli_printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f77b4\" stroke-width=\"2.2\"/>\n"
-        "<text x=\"%d\" y=\"%d\">training</text>\n", x + 12, y + 17, x + 40, y + 17, x + 48,
-        y + 22);
-    if (va->n)
-        cli_printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d95f02\" "
-            "stroke-width=\"2.2\"/>\n<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"#d95f02\"/>\n"
-            "<text x=\"%d\" y=\"%d\">validation</text>\n", x + 12, y + 39, x + 40, y + 39, x + 26,
-            y + 39, x + 48, y + 44);
-    if (best)
-        cli_printf("<circle cx=\"%d\" cy=\"%d\" r=\"7\" fill=\"none\" stroke=\"#222\" "
-            "stroke-width=\"1.5\"/>\n<text x=\"%d\" y=\"%d\">best validation</text>\n", x + 26,
-            y + 61, x + 48, y + 66);
-    outs("</g>\n");
-}
-
-static void svg(const dump *d)
-{
-    series tr, va;
-    history_series(d->m, &tr, &va);
-    frame f;
-    double lo, hi;
-    series_range(&tr, &va, &f.xmax, &lo, &hi);
-    svg_head(d);
-    if (lo > hi) {
-        cli_printf("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"16\" fill=\"#555\">"
-            "no history yet: the model has not been %s</text>\n", SVG_W / 2, SVG_H / 2,
-            cr_model_progress(d->m)->step ? "evaluated" : "trained");
-    } else {
-        f.xmax *= 1.03; /* room for the last point's marker */
-        ticks yt = ticks_around(lo, hi, 6);
-        f.y0 = yt.lo;
-        f.y1 = yt.lo + yt.n * yt.step;
-        svg_axes(&f, &yt);
-        svg_curve(&f, &tr, "#1f77b4", 0);
-        svg_curve(&f, &va, "#d95f02", va.n <= 200);
-        const cr_history_row *b = best_row(d->m);
-        if (b && fabs(b->val_loss) <= 1e6)
-            cli_printf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#222\" "
-                "stroke-width=\"1.5\"/>\n", px(&f, (double)b->chars), py(&f, b->val_loss));
-        svg_legend(&f, &tr, &va, b != NULL);
-    }
-    outs("</svg>\n");
-    series_free(&tr);
-    series_free(&va);
 }
 
 /* ---- the weights ---- */
@@ -1155,23 +598,6 @@ static void tensor_stats(const float *x, size_t n, tstats *s)
     }
 }
 
-static void histogram_bar(const dump *d, const tstats *s)
-{
-    static const char *const BLOCKS[] = {"\u2581", "\u2582", "\u2583", "\u2584",
-                                         "\u2585", "\u2586", "\u2587", "\u2588"};
-    static const char RAMP[] = ".:-=+*#%@";
-    size_t top = 0;
-    for (int b = 0; b < BINS; b++)
-        top = s->count[b] > top ? s->count[b] : top;
-    outs("|");
-    for (int b = 0; b < BINS; b++) {
-        if (!s->count[b]) outs(" ");
-        else if (d->utf8) outs(BLOCKS[(s->count[b] * 8 - 1) / top]);
-        else cli_write(&RAMP[(s->count[b] * 9 - 1) / top], 1);
-    }
-    outs("|");
-}
-
 static void stats(const dump *d, const options *o)
 {
     char what[64], shape[48];
@@ -1191,9 +617,9 @@ static void stats(const dump *d, const options *o)
         tensor_stats(w + t->offset, t->size, &s);
         cli_printf("%-*s  %-*s  %10.4g  %10.4g  %10.4g  %10.4g  %10.4g  ", (int)nw, t->name, (int)sw,
             shape_text(t, shape), s.mean, s.sd, s.min, s.max, s.l2);
-        histogram_bar(d, &s);
+        chart_histogram(s.count, BINS, d->utf8);
         if (s.nonfinite) cli_printf("  %zu not finite", s.nonfinite);
-        outs("\n");
+        cli_puts("\n");
     }
 }
 
@@ -1242,7 +668,7 @@ static void chunks(const dump *d)
     size_t n;
     cr_error err;
     if (cr_ckpt_list_chunks(d->buf, d->len, &c, &n, &err)) cli_die_err(d->name, &err);
-    outs("tag      offset      length  crc32     contents\n");
+    cli_puts("tag      offset      length  crc32     contents\n");
     for (size_t i = 0; i < n; i++)
         cli_printf("%-4s %10llu  %10lu  %08lx  %s\n", c[i].tag, (unsigned long long)c[i].offset,
             (unsigned long)c[i].length, (unsigned long)c[i].crc, chunk_meaning(c[i].tag));
@@ -1279,7 +705,7 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();
     dump d = {.path = o.ckpt, .utf8 = locale_is_utf8()};
-    d.name = strcmp(o.ckpt, "-") == 0 ? "standard input" : o.ckpt;
+    d.name = cli_file_name(o.ckpt);
     if (cr_ckpt_is_folder(o.ckpt)) {
         if (o.mode == M_CHUNKS)
             cli_die(d.name, "an ml5.js model folder has no chunks: --chunks is for checkpoints");
@@ -1293,12 +719,12 @@ int main(int argc, char **argv)
     } else {
         cr_error err;
         if (!d.m && cr_ckpt_decode(d.buf, d.len, &d.m, &err)) cli_die_err(d.name, &err);
-        if (d.buf) d.version = le32(d.buf + 8);
+        if (d.buf) d.version = format_version(d.buf);
         switch (o.mode) {
         case M_ML5: write_ml5(&d, &o); break;
         case M_JSON: json(&d); break;
         case M_HISTORY: history(&d); break;
-        case M_SVG: svg(&d); break;
+        case M_SVG: chart_loss_svg(d.m, d.path); break;
         case M_STATS: stats(&d, &o); break;
         case M_TENSOR: tensor(&d, &o); break;
         default: summary(&d); break;

@@ -1,5 +1,6 @@
 /* sample.c: sample, which generates text from a checkpoint, streaming it to standard output. */
 #include "cli.h"
+#include "show.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -82,21 +83,15 @@ static void parse_options(int argc, char **argv, options *o)
         case O_LAST: o->so.use_last = 1; break;
         case O_THREADS: o->so.threads = (int)cli_int("--threads", a, 1, 256); break;
         case O_BF16: o->so.bf16 = 1; break;
-        case 'h':
-            fputs(USAGE, stdout);
-            cli_close_stdout();
-            exit(0);
-        case O_VERSION:
-            printf("sample (charrnn) %s\n", CR_VERSION);
-            cli_close_stdout();
-            exit(0);
+        case 'h': cli_help(USAGE);
+        case O_VERSION: cli_version();
         default: cli_bad_option(argc, argv, ch);
         }
     }
     if (o->prime && o->prime_file) cli_usage("give --prime or --prime-file, not both");
     if (argc - optind > 1) cli_usage("one checkpoint at a time (got %d)", argc - optind);
     o->ckpt = optind < argc ? argv[optind] : "-";
-    if (strcmp(o->ckpt, "-") == 0 && isatty(0))
+    if (cli_is_stdin(o->ckpt) && isatty(0))
         cli_usage("no checkpoint: give CKPT, or pipe one into standard input");
     if (!o->seeded) {
         struct timespec ts;
@@ -145,7 +140,7 @@ int main(int argc, char **argv)
     cli_quiet_on_closed_pipe();
     cr_model *m;
     cr_error err;
-    const char *ck_name = strcmp(o.ckpt, "-") == 0 ? "standard input" : o.ckpt;
+    const char *ck_name = cli_file_name(o.ckpt);
     m = cli_read_model(o.ckpt, ck_name, NULL);
     const cr_vocab *v = cr_model_vocab(m);
     if (o.so.top_k > (int)v->size) o.so.top_k = 0; /* larger than the vocabulary: no limit */

@@ -1,5 +1,6 @@
 /* train_charrnn.c: train-charrnn, which trains a character-level model on a corpus. */
 #include "cli.h"
+#include "show.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -149,14 +150,8 @@ static void parse_options(int argc, char **argv, options *o)
         case O_CKEVERY: o->checkpoint_every = cli_double("--checkpoint-every", a, 0, 1, 1e9); break;
         case 'o': o->output = a; break;
         case 'q': o->quiet = 1; break;
-        case 'h':
-            fputs(USAGE, stdout);
-            cli_close_stdout();
-            exit(0);
-        case O_VERSION:
-            printf("train-charrnn (charrnn) %s\n", CR_VERSION);
-            cli_close_stdout();
-            exit(0);
+        case 'h': cli_help(USAGE);
+        case O_VERSION: cli_version();
         default: cli_bad_option(argc, argv, ch);
         }
     }
@@ -164,7 +159,7 @@ static void parse_options(int argc, char **argv, options *o)
         cli_usage("--resume %s: an ml5.js model folder is not saved back into; give -o FILE",
                   o->resume);
     /* without -o, a resumed run writes back to the file it resumed */
-    if (!o->output && o->resume && strcmp(o->resume, "-") != 0) o->output = o->resume;
+    if (!o->output && o->resume && !cli_is_stdin(o->resume)) o->output = o->resume;
     if (o->output && strcmp(o->output, "-") == 0) o->output = NULL;
     if (o->checkpoint_every > 0 && !o->output) cli_usage("--checkpoint-every needs -o FILE");
     if (!o->time_limit && !o->steps && !o->epochs) o->time_limit = 300;
@@ -179,47 +174,41 @@ typedef struct corpus {
     uint32_t n;
 } corpus;
 
+/* Each file, before it joins the corpus: no NUL byte (UTF-16, or binary data); its size and
+ * SHA-256 for the lineage. */
+static void check_source(void *ctx, int i, const char *path, const unsigned char *t, size_t n)
+{
+    corpus *cp = ctx;
+    const unsigned char *nul = memchr(t, 0, n);
+    const char *name = cli_file_name(path);
+    const char *utf16 = nul ? cli_utf16_name(t, n) : NULL;
+    if (utf16)
+        cli_die(name, "a NUL byte at byte %zu: it looks like %s, not UTF-8; convert it "
+                "first (iconv -f %s -t utf-8)", (size_t)(nul - t), utf16, utf16);
+    if (nul)
+        cli_die(name, "a NUL byte at byte %zu: this looks like binary data, not text (clean "
+                "can remove stray control characters)", (size_t)(nul - t));
+    cr_source *s = &cp->sources[i];
+    s->bytes = n;
+    cr_sha256 h;
+    cr_sha256_init(&h);
+    cr_sha256_update(&h, t, n);
+    cr_sha256_final(&h, s->sha256);
+}
+
 static void read_corpus(int nfiles, char **files, corpus *cp)
 {
-    static char *stdin_only[] = {"-"};
-    if (nfiles == 0) {
-        if (isatty(0)) cli_usage("no corpus: give a FILE, or pipe text into standard input");
-        files = stdin_only;
-        nfiles = 1;
-    }
+    files = cli_files_or_stdin(files, &nfiles,
+                               "no corpus: give a FILE, or pipe text into standard input");
     cp->sources = calloc((size_t)nfiles, sizeof *cp->sources);
-    cp->starts = calloc((size_t)nfiles, sizeof *cp->starts);
-    if (!cp->sources || !cp->starts) cli_die(NULL, "out of memory");
-    cp->text = NULL;
-    cp->len = 0;
-    for (int i = 0; i < nfiles; i++) {
-        size_t n;
-        unsigned char *t = cli_read_all(files[i], &n);
-        cli_require_utf8(files[i], t, n);
-        const unsigned char *nul = memchr(t, 0, n);
-        const char *name = strcmp(files[i], "-") == 0 ? "standard input" : files[i];
-        const char *utf16 = nul ? cli_utf16_name(t, n) : NULL;
-        if (utf16)
-            cli_die(name, "a NUL byte at byte %zu: it looks like %s, not UTF-8; convert it "
-                    "first (iconv -f %s -t utf-8)", (size_t)(nul - t), utf16, utf16);
-        if (nul)
-            cli_die(name, "a NUL byte at byte %zu: this looks like binary data, not text (clean "
-                    "can remove stray control characters)", (size_t)(nul - t));
-        unsigned char *all = realloc(cp->text, cp->len + n + 1);
-        if (!all) cli_die(files[i], "out of memory");
-        memcpy(all + cp->len, t, n);
-        cp->text = all;
-        cp->starts[i] = cp->len;
-        cp->len += n;
-        cr_source *s = &cp->sources[i];
-        s->name = files[i];
-        s->bytes = n;
-        cr_sha256 h;
-        cr_sha256_init(&h);
-        cr_sha256_update(&h, t, n);
-        cr_sha256_final(&h, s->sha256);
-        free(t);
-    }
+    if (!cp->sources) cli_die(NULL, "out of memory");
+    for (int i = 0; i < nfiles; i++)
+        cp->sources[i].name = files[i];
+    cli_text t;
+    cli_read_text(files, nfiles, &t, check_source, cp);
+    cp->text = t.bytes;
+    cp->len = t.len;
+    cp->starts = t.starts;
     cp->n = (uint32_t)nfiles;
     if (cp->len == 0) cli_die(nfiles == 1 ? files[0] : NULL, "the corpus is empty");
 }
@@ -231,12 +220,12 @@ static const char *where_in_corpus(const corpus *cp, size_t offset, size_t *loca
     while (i + 1 < cp->n && cp->starts[i + 1] <= offset)
         i++;
     *local = offset - cp->starts[i];
-    return strcmp(cp->sources[i].name, "-") == 0 ? "standard input" : cp->sources[i].name;
+    return cli_file_name(cp->sources[i].name);
 }
 
 static const char *corpus_name(const corpus *cp)
 {
-    if (cp->n == 1) return strcmp(cp->sources[0].name, "-") == 0 ? "standard input" : cp->sources[0].name;
+    if (cp->n == 1) return cli_file_name(cp->sources[0].name);
     return "corpus";
 }
 
