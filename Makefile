@@ -17,11 +17,11 @@ LIB_OBJ   = $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
 LIB       = $(BUILD)/libcharrnn.a
 # The tools. Each is its main source, src/tools/NAME.c with '_' for the '-' of its name (so
 # src/tools/train_charrnn.c for train-charrnn), linked with the shared tool objects below.
-TOOLS     = clean tokenize train-charrnn sample dump
+TOOLS     = clean tokenize train-charrnn sample dump charrnn
 TOOL_BINS = $(TOOLS:%=bin/%)
 tool_main = $(BUILD)/tools/$(subst -,_,$(1)).o
 # What the tools share, one object per src/tools/NAME.c named here; fuzz targets link it too.
-CLI_NAMES = cli chart json show
+CLI_NAMES = cli chart json_writer show
 CLI_OBJ   = $(CLI_NAMES:%=$(BUILD)/tools/%.o)
 TEST_SRC  = $(wildcard tests/unit/*.c)
 TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)

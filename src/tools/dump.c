@@ -1,7 +1,7 @@
 /* dump.c: dump, which shows what a checkpoint holds: a summary, the history, charts, weights. */
 #include "chart.h"
 #include "cli.h"
-#include "json.h"
+#include "json_writer.h"
 #include "show.h"
 
 #include <getopt.h>
@@ -143,13 +143,6 @@ static const char *clock_text(double s, char buf[32])
     return buf;
 }
 
-/* The checkpoint's format version: bytes 8..11, little-endian. */
-static uint32_t format_version(const unsigned char *buf)
-{
-    const unsigned char *b = buf + 8;
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 static int locale_is_utf8(void)
 {
     const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
@@ -176,25 +169,11 @@ static const cr_history_row *latest_val(const cr_model *m)
     return n ? &rows[n - 1] : NULL;
 }
 
-/* Steps per epoch as the trainer computes them, for the corpus the vocabulary was counted on
- * (the first session's); 0 if that cannot be known. */
-static uint64_t steps_per_epoch(const cr_model *m)
-{
-    const cr_config *c = cr_model_config(m);
-    const cr_vocab *v = cr_model_vocab(m);
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < v->size; i++)
-        n += v->counts[i];
-    uint64_t ntrain = n - (uint64_t)floor((double)n * c->val_frac);
-    uint64_t stripe = ntrain / (uint64_t)c->batch;
-    return stripe > 0 ? (stripe - 1) / (uint64_t)c->seq_len : 0;
-}
-
 /* The epochs done as a fraction, or NaN when the steps per epoch are unknown. */
 static double epochs_done(const cr_model *m, uint64_t *spe)
 {
     const cr_train_progress *g = cr_model_progress(m);
-    *spe = steps_per_epoch(m);
+    *spe = cr_model_steps_per_epoch(m); /* 0 when unknown */
     if (*spe == 0 || g->epoch_pos >= *spe) return NAN;
     return (double)g->epoch + (double)g->epoch_pos / (double)*spe;
 }
@@ -649,17 +628,8 @@ static void tensor(const dump *d, const options *o)
 /* ---- the chunks ---- */
 static const char *chunk_meaning(const char *tag)
 {
-    static const char *const KNOWN[][2] = {
-        {"HEAD", "shape and training settings"}, {"VOCB", "vocabulary"},
-        {"VSTR", "ids that stand for strings (ml5.js imports)"},
-        {"WLST", "latest weights"}, {"WBST", "best weights"},
-        {"OPT1", "optimizer: first moments or velocity"}, {"OPT2", "optimizer: second moments"},
-        {"CARY", "state carried between training chunks"},
-        {"STAT", "progress and random generator"}, {"HIST", "history"}, {"LINE", "lineage"},
-        {"IEND", "end"}};
-    for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)
-        if (strcmp(tag, KNOWN[i][0]) == 0) return KNOWN[i][1];
-    return "unknown to this version (skipped)";
+    const cr_chunk_kind *k = cr_ckpt_chunk_find(tag);
+    return k ? k->meaning : "unknown to this version (skipped)";
 }
 
 static void chunks(const dump *d)
@@ -719,7 +689,7 @@ int main(int argc, char **argv)
     } else {
         cr_error err;
         if (!d.m && cr_ckpt_decode(d.buf, d.len, &d.m, &err)) cli_die_err(d.name, &err);
-        if (d.buf) d.version = format_version(d.buf);
+        if (d.buf) d.version = cr_ckpt_version(d.buf, d.len);
         switch (o.mode) {
         case M_ML5: write_ml5(&d, &o); break;
         case M_JSON: json(&d); break;

@@ -1,6 +1,6 @@
 /* tokenize.c: tokenize, which shows a text as a model sees it: its vocabulary, or its ids. */
 #include "cli.h"
-#include "json.h"
+#include "json_writer.h"
 #include "show.h"
 
 #include <getopt.h>

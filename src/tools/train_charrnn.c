@@ -259,14 +259,6 @@ static char *command_line(int argc, char **argv)
     return s;
 }
 
-static void iso_date(char out[32])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* ---- the model ---- */
 /* An option that fixes the model's shape may be repeated when resuming (scripts keep one set
  * of options), but not changed: "--hidden 64, but the checkpoint has 48". */
@@ -399,13 +391,6 @@ typedef struct progress {
     double last_val;
 } progress;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void clock_text(double s, char out[32])
 {
     long t = (long)(s + 0.5);
@@ -442,7 +427,7 @@ static void show(const options *o, progress *p, const cr_model *m, const cr_step
 {
     if (p->quiet) return;
     const cr_train_progress *g = cr_model_progress(m);
-    double t = now_s(), elapsed = t - p->start;
+    double t = cr_clock_s(), elapsed = t - p->start;
     double epoch = (double)g->epoch + (double)g->epoch_pos / (double)p->spe;
     double cps = elapsed > 0 ? (double)(g->step - p->steps0) * cr_model_config(m)->seq_len *
                                    cr_model_config(m)->batch / elapsed : 0;
@@ -523,7 +508,7 @@ int main(int argc, char **argv)
 
     cr_error err;
     char date[32], *cmd = command_line(argc, argv);
-    iso_date(date);
+    cr_utc_date(date);
     if (cr_model_add_session(m, cmd, CR_VERSION, date, cp.sources, cp.n, &err))
         cli_die_err(NULL, &err);
     free(cmd);
@@ -542,7 +527,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    progress p = {.tty = isatty(2), .quiet = o.quiet, .start = now_s(),
+    progress p = {.tty = isatty(2), .quiet = o.quiet, .start = cr_clock_s(),
                   .steps0 = cr_model_progress(m)->step, .spe = cr_trainer_steps_per_epoch(t),
                   .last_val = NAN};
     /* a position past the epoch's end (a shorter corpus) restarts at 0: see cr_trainer_step */
@@ -559,7 +544,7 @@ int main(int argc, char **argv)
             why = stop_signal == SIGINT ? "interrupted" : "terminated";
             break;
         }
-        double elapsed = now_s() - p.start;
+        double elapsed = cr_clock_s() - p.start;
         if (o.time_limit && elapsed + p.time_kept >= o.time_limit) {
             why = "time limit reached";
             break;
@@ -576,16 +561,16 @@ int main(int argc, char **argv)
         }
         if (rc) cli_die_err(NULL, &err);
         /* the last step that validated took this long: kept back for the closing validation */
-        if (r.evaluated) p.time_kept = now_s() - p.start - elapsed;
+        if (r.evaluated) p.time_kept = cr_clock_s() - p.start - elapsed;
         evaluated_last = r.evaluated;
         show(&o, &p, m, &r, 0);
         if (r.evaluated && o.patience && g->evals_since_best >= (uint32_t)o.patience) {
             why = "no improvement (patience)";
             break;
         }
-        if (o.checkpoint_every && now_s() - last_save >= o.checkpoint_every) {
+        if (o.checkpoint_every && cr_clock_s() - last_save >= o.checkpoint_every) {
             save_periodically(&o, m, p.tty && !p.quiet);
-            last_save = now_s();
+            last_save = cr_clock_s();
         }
     }
     if (!evaluated_last) { /* the best weights and the history include the last step */

@@ -83,13 +83,6 @@ static double parse_pos(const char *opt, const char *s)
     return v;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* User plus system CPU seconds of the whole process, all threads. */
 static double cpu_s(void)
 {
@@ -292,12 +285,12 @@ static int cmd_train(int argc, char **argv)
     cr_step_result r;
     for (int i = 0; i < o.warmup; i++)
         if (cr_trainer_step(t, &r, &err) != CR_OK) die("warm-up: %s", err.message);
-    double b0 = machine_busy_s(), c0 = cpu_s(), t0 = now_s(), loss = 0;
+    double b0 = machine_busy_s(), c0 = cpu_s(), t0 = cr_clock_s(), loss = 0;
     for (int i = 0; i < o.steps; i++) {
         if (cr_trainer_step(t, &r, &err) != CR_OK) die("step %d: %s", i + 1, err.message);
         loss += r.loss;
     }
-    double dt = now_s() - t0, cpu = cpu_s() - c0;
+    double dt = cr_clock_s() - t0, cpu = cpu_s() - c0;
     double others = others_cpu(b0, machine_busy_s(), cpu, dt);
     uint32_t V = cr_model_vocab(m)->size;
     flop_count f = count_flops(&o.cfg, V);
@@ -347,7 +340,7 @@ static int cmd_phases(int argc, char **argv)
     if (!grads || !m1 || !m2 || !state || !in || !tgt) die("out of memory");
     double ph[PH_N] = {0}, b0 = 0, c0 = 0, w0 = 0;
     for (int s = 0; s < o.warmup + o.steps; s++) {
-        if (s == o.warmup) b0 = machine_busy_s(), c0 = cpu_s(), w0 = now_s();
+        if (s == o.warmup) b0 = machine_busy_s(), c0 = cpu_s(), w0 = cr_clock_s();
         size_t pos = (size_t)s % chunks;
         for (int b = 0; b < B; b++)
             for (int i = 0; i < T; i++) {
@@ -355,25 +348,25 @@ static int cmd_phases(int argc, char **argv)
                 tgt[i * B + b] = ids[(size_t)b * stripe + pos * (size_t)T + (size_t)i + 1];
             }
         double tp[PH_N + 1];
-        tp[0] = now_s();
+        tp[0] = cr_clock_s();
         memset(grads, 0, np * sizeof *grads);
         size_t cnt;
         cr_net_forward(net, m->params, in, tgt, T, B, state, NULL, &cnt);
-        tp[1] = now_s();
+        tp[1] = cr_clock_s();
         cr_net_backward(net, m->params, grads, NULL);
-        tp[2] = now_s();
+        tp[2] = cr_clock_s();
         double norm = cr_grad_norm(pool, grads, np);
         float gscale = norm > c->clip ? (float)(c->clip / norm) : 1.0f;
-        tp[3] = now_s();
+        tp[3] = cr_clock_s();
         cr_optim_update(pool, c, m->params, grads, m1, m2, np, (uint64_t)s, 1e-3, gscale, NULL);
-        tp[4] = now_s();
+        tp[4] = cr_clock_s();
         cr_net_weights_changed(net, m->params);
-        tp[5] = now_s();
+        tp[5] = cr_clock_s();
         if (s >= o.warmup)
             for (int k = 0; k < PH_N; k++)
                 ph[k] += tp[k + 1] - tp[k];
     }
-    double wall = now_s() - w0, cpu = cpu_s() - c0;
+    double wall = cr_clock_s() - w0, cpu = cpu_s() - c0;
     double others = others_cpu(b0, machine_busy_s(), cpu, wall);
     double total = 0;
     for (int k = 0; k < PH_N; k++)
@@ -410,10 +403,10 @@ typedef struct product {
  * weights once per step */
 static double product_once(cr_pool *p, const product *q, const float *A, const float *Bm, float *C)
 {
-    double t0 = now_s();
+    double t0 = cr_clock_s();
     if (q->tn) cr_mm_tn_acc(p, q->M, q->N, q->K, A, q->M, Bm, q->N, C, q->N);
     else cr_mm_nn_packed(p, q->M, q->N, q->K, A, q->K, Bm, C, q->N, 0);
-    return now_s() - t0;
+    return cr_clock_s() - t0;
 }
 
 /* Seconds per call: the median of 15 batches of calls, each batch at least 2 ms. */
@@ -426,10 +419,10 @@ static double product_time(cr_pool *p, const product *q, const float *A, const f
         reps *= 2;
     double t[15];
     for (int i = 0; i < 15; i++) {
-        double t0 = now_s();
+        double t0 = cr_clock_s();
         for (long r = 0; r < reps; r++)
             product_once(p, q, A, Bm, C);
-        t[i] = (now_s() - t0) / (double)reps;
+        t[i] = (cr_clock_s() - t0) / (double)reps;
     }
     for (int i = 1; i < 15; i++) /* insertion sort */
         for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
@@ -522,10 +515,10 @@ static int cmd_sample(int argc, char **argv)
     int warm = o.chars / 10 < 200 ? o.chars / 10 : 200;
     for (int i = 0; i < warm; i++)
         sum += cr_sampler_next(s);
-    double b0 = machine_busy_s(), c0 = cpu_s(), t0 = now_s();
+    double b0 = machine_busy_s(), c0 = cpu_s(), t0 = cr_clock_s();
     for (int i = 0; i < o.chars; i++)
         sum += cr_sampler_next(s);
-    double dt = now_s() - t0, cpu = cpu_s() - c0;
+    double dt = cr_clock_s() - t0, cpu = cpu_s() - c0;
     double others = others_cpu(b0, machine_busy_s(), cpu, dt);
     uint32_t V = cr_model_vocab(m)->size;
     flop_count f = count_flops(&o.cfg, V);
@@ -619,9 +612,9 @@ static void *probe_thread(void *arg)
 {
     probe *p = arg;
     pthread_barrier_wait(p->start);
-    p->t0 = now_s();
+    p->t0 = cr_clock_s();
     p->sink = p->fn(p->iters);
-    p->t1 = now_s();
+    p->t1 = cr_clock_s();
     return NULL;
 }
 
@@ -680,12 +673,12 @@ static int cmd_peak(int argc, char **argv)
         }
         iters *= 4;
     }
-    double best = 1e300, b0 = machine_busy_s(), c0 = cpu_s(), t0 = now_s();
+    double best = 1e300, b0 = machine_busy_s(), c0 = cpu_s(), t0 = cr_clock_s();
     for (int r = 0; r < 5; r++) {
         double dt = probe_run(fn, iters, o.threads, &sink);
         best = dt < best ? dt : best;
     }
-    double wall = now_s() - t0, others = others_cpu(b0, machine_busy_s(), cpu_s() - c0, wall);
+    double wall = cr_clock_s() - t0, others = others_cpu(b0, machine_busy_s(), cpu_s() - c0, wall);
     double gf = (double)iters * flops_per_iter * o.threads / best * 1e-9;
     printf("peak threads=%d kind=%s gflops=%.2f gflops_per_thread=%.2f cores=%d others_cpu=%.2f "
            "sink=%.3g\n", o.threads, cr_kernel_name(kind), gf, gf / o.threads, cores(), others,
@@ -708,8 +701,8 @@ static int cmd_quality(int argc, char **argv)
     if (cr_trainer_new(m, text, len, threads, &t, &err) != CR_OK)
         die("%s: %s", o.corpus, err.message);
     cr_step_result r = {.evaluated = 1};
-    double t0 = now_s();
-    while (now_s() - t0 < o.seconds)
+    double t0 = cr_clock_s();
+    while (cr_clock_s() - t0 < o.seconds)
         if (cr_trainer_step(t, &r, &err) != CR_OK) die("%s", err.message);
     if (!r.evaluated && cr_trainer_evaluate(t, &r.val_loss, &r.improved, &err) != CR_OK)
         die("%s", err.message);
@@ -717,7 +710,7 @@ static int cmd_quality(int argc, char **argv)
     o.cfg = *cr_model_config(m);
     print_shape("quality", &o, cr_model_vocab(m)->size);
     printf(" threads=%d seconds=%.1f steps=%llu best_val=%.4f best_val_bits=%.4f best_step=%llu\n",
-           threads, now_s() - t0, (unsigned long long)g->step, g->best_val,
+           threads, cr_clock_s() - t0, (unsigned long long)g->step, g->best_val,
            g->best_val / log(2.0), (unsigned long long)g->best_step);
     cr_trainer_free(t);
     cr_model_free(m);

@@ -1,5 +1,5 @@
-/* json.c: the tools' JSON writer: strings, numbers, and indented objects and arrays. */
-#include "json.h"
+/* json_writer.c: the tools' JSON writer: strings, numbers, and indented objects and arrays. */
+#include "json_writer.h"
 
 #include "cli.h"
 #include "show.h"

@@ -1,6 +1,6 @@
-/* json.h: the tools' JSON writer: strings, numbers, and indented objects and arrays. */
-#ifndef CR_JSON_H
-#define CR_JSON_H
+/* json_writer.h: the tools' JSON writer: strings, numbers, and indented objects and arrays. */
+#ifndef CR_JSON_WRITER_H
+#define CR_JSON_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
