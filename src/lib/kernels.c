@@ -285,8 +285,9 @@ typedef struct pack_job {
 static void pack_task(void *ctx, int task, int ntasks)
 {
     const pack_job *j = ctx;
-    int panels = (j->N + 31) / 32;
-    for (int p = panels * task / ntasks; p < panels * (task + 1) / ntasks; p++)
+    int p0, p1;
+    cr_split((j->N + 31) / 32, task, ntasks, &p0, &p1); /* panels of 32 columns */
+    for (int p = p0; p < p1; p++)
         pack_panel(j->B, j->K, j->N, j->ldb, j->transposed, p, j->out + (size_t)p * 32 * j->K);
 }
 
