@@ -431,6 +431,31 @@ void cr_cleaner_stats(const cr_cleaner *c, cr_clean_stats *s);
 int cr_clean_text(const cr_clean_options *o, const unsigned char *in, size_t len,
                   unsigned char **out, size_t *out_len, cr_clean_stats *stats, cr_error *err);
 
+/* ---- saving files safely (save.c) ---- */
+/*
+ * Every file the tools write goes through these. A regular file, or a path that does not exist
+ * yet, is written to a temporary file beside it (FILE.tmp-PID-XXXXXX) and replaces it only when
+ * the save commits, so that a failed or interrupted save leaves the old file whole. A path that
+ * names something else (a terminal, a pipe, a FIFO, /dev/null, or a link to one of these, such
+ * as /dev/stdout) is opened and written in place, never replaced. A symbolic link to a regular
+ * file stays a link: the file it points to is replaced. A save removes the temporary files of
+ * earlier saves to the same file whose process is gone.
+ */
+typedef struct cr_save cr_save;
+int cr_save_begin(const char *path, cr_save **out, cr_error *err);
+int cr_save_write(cr_save *s, const void *p, size_t n, cr_error *err);
+/* Makes the save final (and frees s, as cr_save_abort does on either result). */
+int cr_save_commit(cr_save *s, cr_error *err);
+/* Gives up: the temporary file goes, the old file stays. Accepts NULL. */
+void cr_save_abort(cr_save *s);
+/* The whole save of one buffer. */
+int cr_save_file(const char *path, const void *data, size_t n, cr_error *err);
+/* Checks, before long work, that a save to path can succeed: the temporary file is created and
+ * removed (or, for a target that is not a regular file, that it is writable). */
+int cr_save_check(const char *path, cr_error *err);
+/* 1 if a save to path replaces a file (a regular file, or none yet), 0 if it writes in place. */
+int cr_save_is_regular(const char *path);
+
 /* ---- what a file of text holds, and other encodings read as UTF-8 (textin.c) ---- */
 /*
  * Before text is used, its first bytes tell whether it is text at all (a PDF, a Word file, a

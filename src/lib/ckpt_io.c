@@ -1,4 +1,4 @@
-/* ckpt_io.c: checkpoints to and from files and streams; files are replaced atomically. */
+/* ckpt_io.c: checkpoints to and from files and streams; files are saved through save.c. */
 #include "internal.h"
 
 #include <errno.h>
@@ -27,67 +27,14 @@ int cr_ckpt_write_fd(const cr_model *m, int fd, cr_error *err)
     return rc;
 }
 
-/* The folder holding path, for the temporary file and the fsync after rename. */
-static char *folder_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path) : 1;
-    char *d = malloc(n + 1);
-    if (!d) return NULL;
-    if (!slash) memcpy(d, ".", 2);
-    else if (n == 0) memcpy(d, "/", 2);
-    else {
-        memcpy(d, path, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
 int cr_ckpt_write_file(const cr_model *m, const char *path, cr_error *err)
 {
     unsigned char *buf;
     size_t len;
     int rc = cr_ckpt_encode(m, &buf, &len, err);
     if (rc) return rc;
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    char *dir = folder_of(path);
-    if (!tmp || !dir) {
-        free(buf);
-        free(tmp);
-        free(dir);
-        return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
-    }
-    snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = cr_fail(err, CR_EIO, -1, NULL, "cannot create a temporary file beside it: %s",
-                     strerror(errno));
-        goto done;
-    }
-    struct stat st;
-    fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644);
-    rc = write_bytes(fd, buf, len, err);
-    if (rc == CR_OK && fsync(fd) != 0)
-        rc = cr_fail(err, CR_EIO, -1, NULL, "fsync failed: %s", strerror(errno));
-    if (close(fd) != 0 && rc == CR_OK)
-        rc = cr_fail(err, CR_EIO, -1, NULL, "close failed: %s", strerror(errno));
-    if (rc == CR_OK && rename(tmp, path) != 0)
-        rc = cr_fail(err, CR_EIO, -1, NULL, "cannot rename the temporary file into place: %s",
-                     strerror(errno));
-    if (rc != CR_OK) {
-        unlink(tmp);
-        goto done;
-    }
-    int dfd = open(dir, O_RDONLY);
-    if (dfd >= 0) { /* makes the rename durable; some file systems refuse, which is harmless */
-        fsync(dfd);
-        close(dfd);
-    }
-done:
+    rc = cr_save_file(path, buf, len, err); /* save.c: atomic, never over a device */
     free(buf);
-    free(tmp);
-    free(dir);
     return rc;
 }
 

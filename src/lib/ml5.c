@@ -619,31 +619,17 @@ typedef struct writer {
 /* Writes dir/name atomically: a temporary file beside it, fsync, rename. */
 static int put_file(writer *w, const char *name, const void *data, size_t n)
 {
-    char *path = join(w->dir, name), *tmp = path ? malloc(strlen(path) + 16) : NULL;
-    if (!tmp) {
+    char *path = join(w->dir, name);
+    if (!path) return cr_fail(w->err, CR_ENOMEM, -1, NULL, "out of memory");
+    cr_error e;
+    int rc = cr_save_file(path, data, n, &e); /* save.c: atomic, never over a device */
+    if (rc) {
+        cr_fail(w->err, rc, -1, NULL, "%s: %s", name, e.message);
         free(path);
-        return cr_fail(w->err, CR_ENOMEM, -1, NULL, "out of memory");
+        return rc;
     }
-    snprintf(tmp, strlen(path) + 16, "%s.tmp-XXXXXX", path);
-    int rc = CR_OK, fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = cr_fail(w->err, CR_EIO, -1, NULL, "cannot create a file in the folder: %s",
-                     strerror(errno));
-    } else {
-        fchmod(fd, 0644);
-        if (cr_write_all(fd, data, n) != 0 || fsync(fd) != 0)
-            rc = cr_fail(w->err, CR_EIO, -1, NULL, "%s: write failed: %s", name, strerror(errno));
-        if (close(fd) != 0 && !rc)
-            rc = cr_fail(w->err, CR_EIO, -1, NULL, "%s: close failed: %s", name, strerror(errno));
-        if (!rc && rename(tmp, path) != 0)
-            rc = cr_fail(w->err, CR_EIO, -1, NULL, "%s: cannot rename the temporary file into "
-                         "place: %s", name, strerror(errno));
-        if (rc) unlink(tmp);
-    }
-    free(tmp);
-    if (rc) free(path);
-    else w->written[w->nwritten++] = path;
-    return rc;
+    w->written[w->nwritten++] = path;
+    return CR_OK;
 }
 
 /* x (n) as little-endian float32 into dir/name. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char USAGE[] =
@@ -380,6 +381,27 @@ static void save_periodically(const options *o, const cr_model *m, int tty)
              err.message);
 }
 
+/* Before any work: -o must be somewhere a save can succeed (a mistyped folder would lose the
+ * run), and must not be one of the corpus files (the checkpoint would replace the text). */
+static void check_output(const options *o, char **files, int nfiles)
+{
+    struct stat out, in;
+    if (stat(o->output, &out) == 0) {
+        for (int i = 0; i < nfiles; i++)
+            if (!cli_is_stdin(files[i]) && stat(files[i], &in) == 0 && in.st_dev == out.st_dev &&
+                in.st_ino == out.st_ino)
+                cli_usage("-o %s is one of the corpus files: saving would replace your text; "
+                          "give the checkpoint another name, such as bot.ckpt", o->output);
+        if (isatty(1) && fstat(1, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            cli_usage("will not write a binary checkpoint to a terminal; give -o FILE or a pipe");
+    }
+    if (o->checkpoint_every > 0 && !cr_save_is_regular(o->output))
+        cli_usage("--checkpoint-every needs -o to name a file, and %s is not one", o->output);
+    cr_error err;
+    if (cr_save_check(o->output, &err) != CR_OK)
+        cli_die(o->output, "%s; nothing was trained", err.message);
+}
+
 /* ---- progress ---- */
 typedef struct progress {
     int tty, quiet;
@@ -502,6 +524,7 @@ int main(int argc, char **argv)
     int to_stdout = !o.output;
     if (to_stdout && isatty(1))
         cli_usage("will not write a binary checkpoint to a terminal; give -o FILE or a pipe");
+    if (o.output) check_output(&o, argv + optind, argc - optind);
     corpus cp;
     read_corpus(argc - optind, argv + optind, &cp);
     cr_model *m = o.resume ? load_for_resume(&o, &cp) : new_model(&o, &cp);
