@@ -30,6 +30,7 @@ static const char USAGE[] =
     "The text is written with its copies marked, then a summary. On a terminal a copy\n"
     "is in reverse video; otherwise it is written between [[ and ]], and the text's\n"
     "own [, ] and \\ as \\[, \\] and \\\\, so that the marks are never ambiguous.\n"
+    "Copies that overlap or touch are marked as one.\n"
     "\n"
     "Examples:\n"
     "  sample -n 2000 bot.ckpt | trace corpus.txt\n"
@@ -242,6 +243,26 @@ typedef struct report {
     source_tally *sources;   /* (nfiles) by characters copied, most first */
 } report;
 
+/* The pieces to mark: the spans in order, each from where the one before it ended. */
+typedef struct piece {
+    size_t start, end, span;
+} piece;
+
+static piece *pieces(const report *r, size_t *n)
+{
+    piece *p = malloc((r->nspans + 1) * sizeof *p);
+    if (!p) cli_die(NULL, "out of memory");
+    size_t done = 0;
+    *n = 0;
+    for (size_t i = 0; i < r->nspans; i++) {
+        size_t a = r->spans[i].start > done ? r->spans[i].start : done;
+        size_t b = r->spans[i].start + r->spans[i].length;
+        if (a < b) p[(*n)++] = (piece){a, b, i};
+        done = b;
+    }
+    return p;
+}
+
 static int by_chars(const void *a, const void *b)
 {
     const source_tally *x = a, *y = b;
@@ -268,8 +289,12 @@ static void tally(const cr_corpus_index *ix, const text *t, report *r)
         done = end;
         if (s->length > r->spans[r->longest].length) r->longest = i;
         r->sources[s->first.file].spans++;
-        r->sources[s->first.file].chars += s->length;
     }
+    size_t np;
+    piece *p = pieces(r, &np);
+    for (size_t k = 0; k < np; k++) /* each copied character counts once, for one source */
+        r->sources[r->spans[p[k].span].first.file].chars += p[k].end - p[k].start;
+    free(p);
     qsort(r->sources, nf, sizeof *r->sources, by_chars);
     /* the text's lines: each span's line and column, and the lines copied whole */
     size_t line = 1, start = 0, k = 0, j = 0;
@@ -296,61 +321,40 @@ static void tally(const cr_corpus_index *ix, const text *t, report *r)
     }
 }
 
-/* The pieces to mark: the spans in order, each from where the one before it ended. */
-typedef struct piece {
-    size_t start, end, span;
-} piece;
-
-static piece *pieces(const report *r, size_t *n)
-{
-    piece *p = malloc((r->nspans + 1) * sizeof *p);
-    if (!p) cli_die(NULL, "out of memory");
-    size_t done = 0;
-    *n = 0;
-    for (size_t i = 0; i < r->nspans; i++) {
-        size_t a = r->spans[i].start > done ? r->spans[i].start : done;
-        size_t b = r->spans[i].start + r->spans[i].length;
-        if (a < b) p[(*n)++] = (piece){a, b, i};
-        done = b;
-    }
-    return p;
-}
-
 /* ---- plain and coloured text ---- */
+/* The text with each copied region marked: overlapping or touching spans make one region. */
 static void write_marked(const text *t, const report *r, int color)
 {
     size_t np;
     piece *p = pieces(r, &np);
-    static const char *const ON[2] = {"\033[7m", "\033[4;7m"}; /* neighbours alternate */
-    size_t k = 0;
-    int in = 0;
+    size_t k = 0, end = 0; /* the region being written ends before end */
     for (size_t i = 0; i < t->n; i++) {
         if (k < np && i == p[k].start) {
-            outs(color ? ON[k & 1] : "[[");
-            in = 1;
+            for (end = p[k].end; k + 1 < np && p[k + 1].start == end; k++)
+                end = p[k + 1].end;
+            k++;
+            outs(color ? "\033[7m" : "[[");
         }
         const unsigned char *c = t->bytes + t->at[i];
         size_t len = t->at[i + 1] - t->at[i];
-        if (color && in && (t->cp[i] == '\n' || t->cp[i] == '\r')) {
+        int brk = t->cp[i] == '\n' || t->cp[i] == '\r';
+        if (color && i < end && brk) {
             outs("\033[0m"); /* a line end in colour would paint the rest of the line */
             cli_write(c, len);
-            if (i + 1 < p[k].end) outs(ON[k & 1]);
+            if (i + 1 < end) outs("\033[7m");
         } else if (!color && (t->cp[i] == '[' || t->cp[i] == ']' || t->cp[i] == '\\')) {
             outs("\\");
             cli_write(c, len);
         } else {
             cli_write(c, len);
         }
-        if (k < np && i + 1 == p[k].end) {
+        if (i + 1 == end) {
             if (!color) outs("]]");
-            else if (t->cp[i] != '\n' && t->cp[i] != '\r') outs("\033[0m");
-            in = 0;
-            k++;
+            else if (!brk) outs("\033[0m");
         }
     }
     /* the summary starts on a line of its own, after a blank line */
-    int at_line_start = t->n == 0 || (line_end(t->cp, t->n, t->n - 1) && !(np && !color &&
-                                                                         p[np - 1].end == t->n));
+    int at_line_start = t->n == 0 || (line_end(t->cp, t->n, t->n - 1) && !(!color && end == t->n));
     outs(at_line_start ? "\n" : "\n\n");
     free(p);
 }
@@ -676,9 +680,10 @@ static char *check_lineage(const char *ckpt, char **names, const corpus *c, int 
             cli_warn("%s is not among the files %s was trained on", names[k], shown(ckpt));
     if (n == 0)
         cli_warn("%s records no training files to check the corpus against", shown(ckpt));
+    else if (bad == 0 && n == 1)
+        cli_warn("the corpus files given include the one file %s was trained on", shown(ckpt));
     else if (bad == 0)
-        cli_warn("the corpus files given include all %zu %s %s was trained on", n,
-                 plural(n, "file", "files"), shown(ckpt));
+        cli_warn("the corpus files given include all %zu files %s was trained on", n, shown(ckpt));
     put(&j, "", 1);
     free(used);
     free(src);

@@ -230,6 +230,25 @@ expect_err "^trace: nope.ckpt: No such file or directory$"
 wrun trace --html . one.txt < "$work/gen.txt"
 expect_status 1
 expect_err "^trace: .: cannot write the page: "
+if [ -w /dev/full ]; then
+    (cd "$work" && trace one.txt < gen.txt > /dev/full 2> err)
+    [ $? -eq 1 ] || fail "writing to /dev/full did not fail"
+    expect_err "^trace: standard output: write failed: No space left on device$"
+fi
+end
+
+begin trace_terminal_input
+# standard input a terminal: no text to wait for, but the lineage alone can be checked
+if command -v script > /dev/null 2>&1 && command -v timeout > /dev/null 2>&1; then
+    timeout 20 script -qec "cd '$work' && trace one.txt" /dev/null < /dev/null > "$work/out" 2>&1
+    [ $? -eq 2 ] || fail "status with a terminal: $(cat "$work/out")"
+    expect_out "^trace: no text to trace: pipe it into standard input, or give --text FILE"
+    timeout 20 script -qec "cd '$work' && trace --ckpt x.ckpt one.txt" /dev/null < /dev/null > "$work/out" 2>&1
+    [ $? -eq 0 ] || fail "lineage check with a terminal: $(cat "$work/out")"
+    expect_out "^trace: x.ckpt was trained on almanac.txt (121589 bytes), which is not among"
+else
+    skip trace_terminal_input "script or timeout missing"
+fi
 end
 
 begin trace_usage_errors_exit_2_with_hint
@@ -258,4 +277,22 @@ begin trace_closed_pipe_is_quiet
 awk 'BEGIN { for (i = 0; i < 20000; i++) print "|Salt wind on the harbour wall|" }' > "$work/long.txt"
 (cd "$work" && trace one.txt < long.txt | head -n 1 > /dev/null) 2> "$work/err"
 [ -s "$work/err" ] && fail "stderr: $(cat "$work/err")"
+end
+
+begin trace_man_page
+if command -v groff >/dev/null 2>&1; then
+    groff -man -Tutf8 -ww -z docs/trace.1 > "$work/groff" 2>&1 || fail "groff failed"
+    [ -s "$work/groff" ] && fail "groff warnings: $(head -5 "$work/groff")"
+    for s in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+        grep -q "^\.SH \"*$s" docs/trace.1 || fail "no $s section"
+    done
+    # every option of --help is in the man page
+    for opt in $(trace --help | grep -o -- '--[a-z]*' | sort -u); do
+        pat=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+        awk '/^\.TP/ { getline; print }' docs/trace.1 | grep -q "$pat\( \|\"\|\$\)" ||
+            fail "$opt has no entry in trace.1"
+    done
+else
+    echo "  (groff missing: the man page is not checked)"
+fi
 end
