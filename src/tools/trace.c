@@ -722,6 +722,10 @@ int main(int argc, char **argv)
     char *lineage_json = o.ckpt ? check_lineage(o.ckpt, o.corpus, c, o.ncorpus) : NULL;
     if (check_only) {
         free(lineage_json);
+        for (int i = 0; i < o.ncorpus; i++)
+            free(c[i].bytes);
+        free(c);
+        free(cf);
         cli_close_stdout();
         return 0;
     }
