@@ -600,7 +600,7 @@ static void list_lineage(const char *ckpt, int json)
     cr_model *m = cli_read_model(ckpt, shown(ckpt), NULL);
     const cr_source **src;
     size_t n = lineage(m, &src);
-    if (json) outs("{\"sources\": [");
+    if (json) outs("{\"trained_on\": [");
     for (size_t i = 0; i < n; i++) {
         char h[65];
         hex(src[i]->sha256, h);

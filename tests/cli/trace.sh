@@ -185,6 +185,7 @@ printf 'almanac.txt\none.txt\n' > "$work/want"
 cmp -s "$work/out" "$work/want" || fail "lineage list: $(cat "$work/out")"
 expect_err "^trace: x.ckpt was trained on the 2 files above"
 wrun trace --ckpt x.ckpt --json
+expect_out '^{"trained_on": \[$'
 expect_out '^  {"file": "one.txt", "bytes": 236, "sha256": "[0-9a-f]\{64\}"}$'
 wrun trace --ckpt x.ckpt almanac.txt one.txt < "$work/gen.txt"
 expect_status 0
