@@ -506,6 +506,100 @@ int cr_recoder_push(cr_recoder *r, const unsigned char *in, size_t n, const unsi
 /* Ends the input: CR_EUTF8 if it ends inside a character. */
 int cr_recoder_finish(cr_recoder *r, const unsigned char **out, size_t *outn, cr_error *err);
 
+/* ---- what a text copies from a corpus (corpus_index.c) ---- */
+/*
+ * An index over one or more corpus files finds the spans of a text that occur verbatim in them,
+ * and where. Every length and position is in code points (not bytes). Lines are counted as an
+ * editor counts them: from 1, ended by \n, \r\n or a lone \r; columns from 1, in code points.
+ * A match never runs from one file into the next.
+ *
+ *     cr_corpus_file f[2] = {{"a.txt", text_a, len_a}, {"b.txt", text_b, len_b}};
+ *     cr_corpus_index *ix;
+ *     if (cr_corpus_index_build(f, 2, &ix, &err) != CR_OK) ...
+ *     cr_corpus_span *spans;
+ *     size_t n;
+ *     if (cr_corpus_match(ix, cps, ncps, 20, &spans, &n, &err) != CR_OK) ...
+ *     ... spans[i].start, .length, .first.file, .first.line, .first.column, .others
+ *     free(spans);
+ *     cr_corpus_index_free(ix);
+ *
+ * The index is a suffix array (built by SA-IS in time linear in the corpus) with its inverse, its
+ * LCP array and minimum tables: about 18 bytes per code point of the corpus. Matching takes a
+ * time about proportional to the text (O(log N) per code point of it).
+ */
+typedef struct cr_corpus_file {
+    const char *name;           /* how the caller names the file (copied), or NULL */
+    const unsigned char *text;  /* valid UTF-8 */
+    size_t len;                 /* bytes */
+} cr_corpus_file;
+
+typedef struct cr_corpus_index cr_corpus_index;
+
+/* Indexes the files, in this order. CR_EUTF8 (err->offset the byte) for text that is not
+ * UTF-8, CR_EINVAL for no files or more than 2^31 - 3 code points in all. Empty files are fine. */
+int cr_corpus_index_build(const cr_corpus_file *files, size_t nfiles, cr_corpus_index **out,
+                          cr_error *err);
+void cr_corpus_index_free(cr_corpus_index *ix);
+size_t cr_corpus_index_files(const cr_corpus_index *ix);
+/* The name file was given (as given, "" for NULL), or NULL for no such file. */
+const char *cr_corpus_index_name(const cr_corpus_index *ix, size_t file);
+/* The code points of a file. */
+size_t cr_corpus_index_chars(const cr_corpus_index *ix, size_t file);
+
+/* A place in the corpus. */
+typedef struct cr_corpus_place {
+    uint32_t file;       /* index into the files given to cr_corpus_index_build */
+    uint64_t offset;     /* code points from the start of the file */
+    uint64_t line;       /* from 1 */
+    uint64_t column;     /* from 1, in code points */
+} cr_corpus_place;
+
+/* A span of the text that occurs verbatim in the corpus and is maximal: one more code point of
+ * the text on either side and it does not. Two spans may overlap. */
+typedef struct cr_corpus_span {
+    size_t start;        /* code points from the start of the text */
+    size_t length;       /* code points */
+    cr_corpus_place first; /* its first occurrence: the lowest file, then the lowest offset */
+    uint64_t others;     /* how many more times it occurs in the corpus, in any file */
+} cr_corpus_span;
+
+/* Every maximal span of text (n code points) of at least min (>= 1) code points that occurs in
+ * the corpus, in order of start (and of end). *spans is allocated (NULL when *nspans is 0); the
+ * caller frees it. Code points the corpus does not hold, invalid ones too, simply match nothing. */
+int cr_corpus_match(const cr_corpus_index *ix, const uint32_t *text, size_t n, size_t min,
+                    cr_corpus_span **spans, size_t *nspans, cr_error *err);
+
+/*
+ * A cursor follows a text being written, one code point at a time, and knows the longest end
+ * of it (a suffix) that occurs in the corpus: to keep a generator from copying more than N code
+ * points in a row. Feeding costs O(log N) amortised: the cursor holds the range of suffixes of
+ * the corpus that start with the match, and when the match must lose its first code point, it
+ * moves through the inverse suffix array and the LCP table instead of searching again.
+ *
+ *     cr_corpus_cursor c;
+ *     cr_corpus_cursor_init(&c, ix);
+ *     for each code point cp written: cr_corpus_cursor_feed(&c, cp);
+ *     before writing cp: if (cr_corpus_cursor_would_copy(&c, cp, N)) draw another
+ *
+ * A cursor is a plain value: copy it to try something, keep the original to go back. It holds a
+ * pointer to the index, which must outlive it; any number of cursors may share one index, from
+ * any number of threads.
+ */
+typedef struct cr_corpus_cursor {
+    const cr_corpus_index *ix;
+    size_t lo, hi;       /* private: the ranks of the corpus suffixes that start with the match */
+    size_t len;          /* the match: this many of the last code points fed occur in the corpus */
+} cr_corpus_cursor;
+
+void cr_corpus_cursor_init(cr_corpus_cursor *c, const cr_corpus_index *ix);
+/* Appends cp to the text; returns the new length of the longest end of it found in the corpus. */
+size_t cr_corpus_cursor_feed(cr_corpus_cursor *c, uint32_t cp);
+/* 1 if feeding cp would make that length more than n, else 0 (the cursor does not change). */
+int cr_corpus_cursor_would_copy(const cr_corpus_cursor *c, uint32_t cp, size_t n);
+/* Where the current match first occurs in the corpus (*first), and how many times it occurs in
+ * all; 0 (and *first untouched) when the match is empty. */
+uint64_t cr_corpus_cursor_where(const cr_corpus_cursor *c, cr_corpus_place *first);
+
 /* ---- ml5.js model folders (ml5.c) ---- */
 /*
  * ml5.js 0.12.2, the last release with CharRNN, loads a model from a folder: manifest.json
