@@ -17,7 +17,7 @@ LIB_OBJ   = $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
 LIB       = $(BUILD)/libcharrnn.a
 # The tools. Each is its main source, src/tools/NAME.c with '_' for the '-' of its name (so
 # src/tools/train_charrnn.c for train-charrnn), linked with the shared tool objects below.
-TOOLS     = clean tokenize train-charrnn sample dump charrnn
+TOOLS     = clean tokenize train-charrnn sample dump trace charrnn
 TOOL_BINS = $(TOOLS:%=bin/%)
 tool_main = $(BUILD)/tools/$(subst -,_,$(1)).o
 # What the tools share, one object per src/tools/NAME.c named here; fuzz targets link it too.
@@ -160,13 +160,30 @@ demo: all
 	@echo "Sampling 600 characters from demo.ckpt (try: bin/sample -t 0.5 demo.ckpt):" >&2
 	bin/sample -n 600 -t 0.7 demo.ckpt
 
-install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
-	for t in $(TOOLS); do cp bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
-	for t in $(TOOLS); do cp docs/$$t.1 $(DESTDIR)$(MANDIR)/$$t.1; done
+# Installed names must not clash with other programs (Debian's dump(8), tc-sample(8)): each tool
+# is installed as charrnn-NAME (train-charrnn as charrnn-train), with its man page under that
+# name, beside the charrnn front command; the library goes with its header and a pkg-config file.
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+installed = $(if $(filter charrnn,$(1)),charrnn,charrnn-$(patsubst %-charrnn,%,$(1)))
+# the man page of tool $(1) as installed: its title, NAME line and cross-references renamed
+MAN_RENAME = $(foreach t,$(TOOLS),-e 's/^\.TH $(shell echo $(t) | tr a-z A-Z) /.TH $(shell echo $(call installed,$(t)) | tr a-z A-Z) /' \
+  -e 's/^$(subst -,\\-,$(t)) \\-/$(subst -,\\-,$(call installed,$(t))) \\-/' \
+  -e 's/^$(t) \\-/$(subst -,\\-,$(call installed,$(t))) \\-/' \
+  -e 's/^\.BR $(subst -,\\-,$(t)) (1)/.BR $(subst -,\\-,$(call installed,$(t))) (1)/')
+install: $(TOOLS:%=$(BUILD)/bin/%) $(LIB)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
+	$(foreach t,$(TOOLS),cp $(BUILD)/bin/$(t) $(DESTDIR)$(BINDIR)/$(call installed,$(t)) &&) true
+	$(foreach t,$(TOOLS),sed $(MAN_RENAME) docs/$(t).1 > $(DESTDIR)$(MANDIR)/$(call installed,$(t)).1 &&) true
+	cp $(LIB) $(DESTDIR)$(LIBDIR)/libcharrnn.a
+	cp include/charrnn.h $(DESTDIR)$(INCDIR)/charrnn.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	  -e 's|@VERSION@|$(shell sed -n 's/^\#define CR_VERSION "\(.*\)"/\1/p' include/charrnn.h)|' \
+	  charrnn.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/charrnn.pc
 
 uninstall:
-	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/$$t.1; done
+	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(BINDIR)/$(call installed,$(t)) $(DESTDIR)$(MANDIR)/$(call installed,$(t)).1 &&) true
+	rm -f $(DESTDIR)$(LIBDIR)/libcharrnn.a $(DESTDIR)$(INCDIR)/charrnn.h $(DESTDIR)$(LIBDIR)/pkgconfig/charrnn.pc
 
 clean:
 	rm -rf build bin demo.ckpt

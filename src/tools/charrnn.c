@@ -24,6 +24,7 @@ static const command COMMANDS[] = {
     {"train", "train-charrnn", "train a bot on your text and save it as a checkpoint"},
     {"sample", "sample", "write text with a trained bot"},
     {"dump", "dump", "show what a checkpoint holds; export it for ml5.js"},
+    {"trace", "trace", "find what a text copies word for word from a corpus, and from where"},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -501,57 +501,13 @@ static void build_page(buf *b, const cr_corpus_index *ix, const text *t, const r
     free(p);
 }
 
-static void write_all(int fd, const char *path, const char *p, size_t n, const char *tmp)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            int e = k < 0 ? errno : EIO;
-            close(fd);
-            if (tmp) unlink(tmp);
-            cli_die(path, "cannot write the page: %s", strerror(e));
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-}
-
-/* Writes the page: a regular file (or a new one) is replaced atomically, through a temporary
- * file beside it and rename; anything else (a FIFO, a device, a symbolic link) is written in
- * place, never replaced. */
+/* Writes the page through the library's safe save (save.c): a regular file is replaced
+ * atomically, anything else is written in place, a link stays a link. */
 static void write_page(const char *path, const buf *b)
 {
-    struct stat st;
-    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        int fd = open(path, O_WRONLY | (S_ISLNK(st.st_mode) ? O_TRUNC : 0));
-        if (fd < 0) cli_die(path, "cannot write the page: %s", strerror(errno));
-        write_all(fd, path, b->p, b->len, NULL);
-        if (close(fd) != 0) cli_die(path, "cannot write the page: %s", strerror(errno));
-        return;
-    }
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) cli_die(NULL, "out of memory");
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp-XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) cli_die(path, "cannot write the page: %s", strerror(errno));
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) { /* mkstemp makes it private; a page is for sharing */
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        cli_die(path, "cannot write the page: %s", strerror(e));
-    }
-    write_all(fd, path, b->p, b->len, tmp);
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        cli_die(path, "cannot write the page: %s", strerror(e));
-    }
-    free(tmp);
+    cr_error err;
+    if (cr_save_file(path, b->p, b->len, &err) != CR_OK)
+        cli_die(path, "cannot write the page: %s", err.message);
 }
 
 /* ---- the checkpoint's lineage ---- */

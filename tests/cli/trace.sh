@@ -142,16 +142,20 @@ grep -q '<!DOCTYPE html>' "$work/keep.html" || fail "the page was not replaced"
 [ "$(ls "$work" | grep -c 'keep.html')" -eq 1 ] || fail "a temporary file was left"
 # a FIFO is written into, never replaced
 mkfifo "$work/fifo.html"
-cat "$work/fifo.html" > "$work/from-fifo" &
+timeout 60 cat "$work/fifo.html" > "$work/from-fifo" &
 reader=$!
 (cd "$work" && trace --min 10 --html fifo.html evil.txt < evil-gen.txt > /dev/null)
 wait $reader
 [ -p "$work/fifo.html" ] || fail "the FIFO was replaced"
 grep -q '</html>' "$work/from-fifo" || fail "the page did not go through the FIFO"
+# a link to a page stays a link; the page it points to is replaced
+ln -s keep.html "$work/link.html"
+(cd "$work" && trace --min 10 --html link.html evil.txt < evil-gen.txt > /dev/null)
+[ -L "$work/link.html" ] || fail "the link to the page became a file"
 # a page cannot be written into a folder that is not there
 wrun trace --html no/such/dir/p.html evil.txt < "$work/evil-gen.txt"
 expect_status 1
-expect_err "^trace: no/such/dir/p.html: cannot write the page: No such file or directory$"
+expect_err "^trace: no/such/dir/p.html: cannot write the page: cannot save there: the folder 'no/such/dir' does not exist$"
 expect_one_line_err
 end
 
