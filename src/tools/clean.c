@@ -15,11 +15,15 @@ static const char USAGE[] =
     "Tidy text into a UTF-8 corpus for training: read the FILEs (or standard\n"
     "input) and write the cleaned text to standard output.\n"
     "\n"
-    "Always: strip byte-order marks, repair invalid UTF-8 (as U+FFFD), turn CRLF\n"
+    "Always: read UTF-16 and UTF-32 as text, strip byte-order marks, turn CRLF\n"
     "and CR into LF, remove control characters but newline and tab, trim trailing\n"
-    "spaces, collapse runs of blank lines to one, and end with a newline.\n"
+    "spaces, collapse runs of blank lines to one, and end with a newline. Binary\n"
+    "files (PDF, Word, images) and text that is not UTF-8 are refused, with why.\n"
     "\n"
-    "      --drop-invalid  drop invalid UTF-8 instead of writing U+FFFD\n"
+    "      --from-encoding NAME  read the FILEs in this encoding (WINDOWS-1252,\n"
+    "                      LATIN1, KOI8-R, GB18030, SHIFT_JIS: 'iconv -l' lists them)\n"
+    "      --repair        write U+FFFD for each invalid UTF-8 sequence, and go on\n"
+    "      --drop-invalid  drop invalid UTF-8 sequences, and go on\n"
     "      --html          remove tags, scripts, styles and comments; decode\n"
     "                      entities; paragraphs, breaks and list items become lines\n"
     "      --gutenberg     remove Project Gutenberg headers, footers and licences\n"
@@ -37,12 +41,13 @@ static const char USAGE[] =
     "  clean --gutenberg --unwrap --report pg1342.txt > austen.txt\n";
 
 enum {
-    O_DROP = 256, O_HTML, O_GUTENBERG, O_ASCII, O_LOWER, O_UNWRAP, O_DEDUPE, O_MINCOUNT, O_RARE,
+    O_DROP = 256, O_REPAIR, O_ENCODING, O_HTML, O_GUTENBERG, O_ASCII, O_LOWER, O_UNWRAP, O_DEDUPE, O_MINCOUNT, O_RARE,
     O_REPORT, O_VERSION
 };
 
 static const struct option LONG_OPTS[] = {
-    {"drop-invalid", 0, 0, O_DROP}, {"html", 0, 0, O_HTML}, {"gutenberg", 0, 0, O_GUTENBERG},
+    {"drop-invalid", 0, 0, O_DROP}, {"repair", 0, 0, O_REPAIR},
+    {"from-encoding", 1, 0, O_ENCODING}, {"html", 0, 0, O_HTML}, {"gutenberg", 0, 0, O_GUTENBERG},
     {"ascii", 0, 0, O_ASCII}, {"lower", 0, 0, O_LOWER}, {"unwrap", 0, 0, O_UNWRAP},
     {"dedupe", 0, 0, O_DEDUPE}, {"min-count", 1, 0, O_MINCOUNT}, {"rare", 1, 0, O_RARE},
     {"report", 0, 0, O_REPORT}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION},
@@ -51,6 +56,7 @@ static const struct option LONG_OPTS[] = {
 typedef struct options {
     cr_clean_options co;
     int report;
+    int repair;        /* --repair or --drop-invalid: invalid UTF-8 is mended, not refused */
     char **files;
     int nfiles;
 } options;
@@ -75,7 +81,9 @@ static void parse_options(int argc, char **argv, options *o)
     opterr = 0; /* our own messages, in our own form */
     while ((ch = getopt_long(argc, argv, ":h", LONG_OPTS, NULL)) != -1) {
         switch (ch) {
-        case O_DROP: o->co.drop_invalid = 1; break;
+        case O_DROP: o->co.drop_invalid = o->repair = 1; break;
+        case O_REPAIR: o->repair = 1; break;
+        case O_ENCODING: cli_from_encoding = optarg; break;
         case O_HTML: o->co.html = 1; break;
         case O_GUTENBERG: o->co.gutenberg = 1; break;
         case O_ASCII: o->co.ascii = 1; break;
@@ -119,25 +127,28 @@ static int write_out(void *ctx, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Streams one file (or standard input, "-") through the cleaner. */
-static void clean_file(cr_cleaner *c, const char *path)
+/* An input read whole and decoded to UTF-8 before anything is written. */
+typedef struct input {
+    unsigned char *bytes, *text; /* as read; as UTF-8 (bytes itself when it was UTF-8) */
+    size_t len;                  /* of text */
+} input;
+
+static void read_input(const options *o, const char *path, input *in)
 {
-    static unsigned char buf[1 << 16];
-    int in = cli_is_stdin(path);
-    const char *name = cli_file_name(path);
-    int fd = in ? 0 : open(path, O_RDONLY);
+    size_t n;
+    in->bytes = cli_read_all(path, &n);
+    in->text = cli_decode_text(path, in->bytes, n, o->repair, &in->len);
+}
+
+/* Pushes one input through the cleaner, in pieces as a stream would come. */
+static void clean_input(cr_cleaner *c, const char *path, const input *in)
+{
     cr_error err;
-    if (fd < 0) cli_die(path, "%s", strerror(errno));
-    for (;;) {
-        ssize_t k = read(fd, buf, sizeof buf);
-        if (k == 0) break;
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            cli_die(name, "read failed: %s", strerror(errno));
-        }
-        if (cr_cleaner_push(c, buf, (size_t)k, &err) != CR_OK) cli_die_err(name, &err);
+    const char *name = cli_file_name(path);
+    for (size_t at = 0; at < in->len; at += 1 << 16) {
+        size_t n = in->len - at < (1 << 16) ? in->len - at : (1 << 16);
+        if (cr_cleaner_push(c, in->text + at, n, &err) != CR_OK) cli_die_err(name, &err);
     }
-    if (!in) close(fd);
     if (cr_cleaner_end_file(c, &err) != CR_OK) cli_die_err(name, &err);
 }
 
@@ -173,6 +184,7 @@ static void report(const cr_clean_options *o, const cr_clean_stats *s)
 int main(int argc, char **argv)
 {
     cli_prog = "clean";
+    cli_not_utf8_hint = "; or write U+FFFD for each bad sequence with --repair";
     options o;
     parse_options(argc, argv, &o);
     check_files(&o);
@@ -180,9 +192,19 @@ int main(int argc, char **argv)
     cr_cleaner *c;
     cr_error err;
     if (cr_cleaner_new(&o.co, write_out, NULL, &c, &err) != CR_OK) cli_die_err(NULL, &err);
-    if (o.nfiles == 0) clean_file(c, "-");
-    for (int i = 0; i < o.nfiles; i++)
-        clean_file(c, o.files[i]);
+    char *stdin_only[] = {"-"};
+    char **files = o.nfiles ? o.files : stdin_only;
+    int nfiles = o.nfiles ? o.nfiles : 1;
+    input *in = calloc((size_t)nfiles, sizeof *in);
+    if (!in) cli_die(NULL, "out of memory");
+    for (int i = 0; i < nfiles; i++) /* every input is known to be text before any is written */
+        read_input(&o, files[i], &in[i]);
+    for (int i = 0; i < nfiles; i++) {
+        clean_input(c, files[i], &in[i]);
+        if (in[i].text != in[i].bytes) free(in[i].text);
+        free(in[i].bytes);
+    }
+    free(in);
     if (cr_cleaner_finish(c, &err) != CR_OK) cli_die_err(NULL, &err);
     cr_clean_stats s;
     cr_cleaner_stats(c, &s);

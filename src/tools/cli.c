@@ -175,10 +175,72 @@ double cli_double(const char *opt, const char *s, double min, int min_open, doub
     double v = 0;
     char a[200];
     cli_num r = cli_parse_double(s, min, min_open, max, &v);
+    if (r == CLI_NUM_SYNTAX && strchr(s, ',') && strlen(s) < 64) { /* a decimal comma */
+        char dot[64], *c;
+        snprintf(dot, sizeof dot, "%s", s);
+        while ((c = strchr(dot, ',')) != NULL)
+            *c = '.';
+        double w;
+        if (cli_parse_double(dot, -HUGE_VAL, 0, HUGE_VAL, &w) == CLI_NUM_OK)
+            cli_usage("%s: '%s' is not a number: use a dot for decimals, as in %s", opt,
+                      shown_arg(s, a), dot);
+    }
     if (r == CLI_NUM_SYNTAX) cli_usage("%s: '%s' is not a number", opt, shown_arg(s, a));
     if (r == CLI_NUM_RANGE)
         cli_usage("%s: %s is out of range (%s%g to %g)", opt, shown_arg(s, a),
                   min_open ? "above " : "", min, max);
+    return v;
+}
+
+/* ---- durations ---- */
+
+cli_num cli_parse_seconds(const char *s, double min, double max, double *out)
+{
+    double v;
+    cli_num r = cli_parse_double(s, min, 1, max, &v); /* plain seconds */
+    if (r != CLI_NUM_SYNTAX) {
+        if (r == CLI_NUM_OK) *out = v;
+        return r;
+    }
+    static const char UNITS[] = "hms";
+    static const double SECONDS[] = {3600, 60, 1};
+    double total = 0;
+    int next = 0; /* units must come in the order h, m, s, each at most once */
+    const char *p = s;
+    if (!*p) return CLI_NUM_SYNTAX;
+    while (*p) {
+        const char *u = p;
+        while (*u && !strchr(UNITS, *u))
+            u++;
+        if (!*u || u == p || u - p >= 32) return CLI_NUM_SYNTAX;
+        char num[32];
+        memcpy(num, p, (size_t)(u - p));
+        num[u - p] = 0;
+        int k = (int)(strchr(UNITS, *u) - UNITS);
+        double x;
+        if (k < next || num[0] == '-' || num[0] == '+' ||
+            cli_parse_double(num, 0, 0, 1e9, &x) != CLI_NUM_OK)
+            return CLI_NUM_SYNTAX;
+        total += x * SECONDS[k];
+        next = k + 1;
+        p = u + 1;
+    }
+    if (!(total > min && total <= max)) return CLI_NUM_RANGE;
+    *out = total;
+    return CLI_NUM_OK;
+}
+
+double cli_seconds(const char *opt, const char *s, double min, double max)
+{
+    double v = 0;
+    char a[200];
+    cli_num r = cli_parse_seconds(s, min, max, &v);
+    if (r == CLI_NUM_SYNTAX)
+        cli_usage("%s: '%s' is not a duration: give seconds (90), or hours, minutes and "
+                  "seconds (2m, 90s, 1h30m)", opt, shown_arg(s, a));
+    if (r == CLI_NUM_RANGE)
+        cli_usage("%s: %s is out of range (above %g to %g seconds)", opt, shown_arg(s, a), min,
+                  max);
     return v;
 }
 
@@ -263,10 +325,7 @@ char **cli_files_or_stdin(char **files, int *n, const char *none)
     return stdin_only;
 }
 
-void cli_read_text(char **paths, int n, cli_text *t,
-                   void (*check)(void *ctx, int i, const char *path, const unsigned char *b,
-                                 size_t len),
-                   void *ctx)
+void cli_read_text(char **paths, int n, cli_text *t, cli_text_check check, void *ctx)
 {
     t->names = paths;
     t->n = n;
@@ -277,14 +336,16 @@ void cli_read_text(char **paths, int n, cli_text *t,
     for (int i = 0; i < n; i++) {
         size_t len;
         unsigned char *b = cli_read_all(paths[i], &len);
-        cli_require_utf8(paths[i], b, len);
-        if (check) check(ctx, i, paths[i], b, len);
-        unsigned char *all = realloc(t->bytes, t->len + len + 1);
+        size_t tlen;
+        unsigned char *text = cli_decode_text(paths[i], b, len, 0, &tlen);
+        if (check) check(ctx, i, paths[i], b, len, text, tlen);
+        unsigned char *all = realloc(t->bytes, t->len + tlen + 1);
         if (!all) cli_die(cli_file_name(paths[i]), "out of memory");
-        memcpy(all + t->len, b, len);
+        memcpy(all + t->len, text, tlen);
         t->bytes = all;
         t->starts[i] = t->len;
-        t->len += len;
+        t->len += tlen;
+        if (text != b) free(text);
         free(b);
     }
 }
@@ -310,6 +371,34 @@ static const char *quote(const char *text, char out[128])
     return out;
 }
 
+void cli_explain_not_checkpoint(const char *path, const unsigned char *head, size_t n)
+{
+    const char *name = cli_file_name(path);
+    if (n > 4096) n = 4096;
+    cr_text_kind k;
+    cr_text_sniff(head, n, &k);
+    if (k.kind == CR_TEXT_BINARY)
+        cli_die(name, "this is %s, not a checkpoint (a trained bot)", k.what);
+    size_t bad;
+    int text = n > 0 && (k.kind != CR_TEXT_UTF8 || cr_utf8_valid(head, n, &bad) ||
+                         bad + 4 > n); /* a character cut by the end of what was read */
+    if (text)
+        cli_die(name, "this is text, not a checkpoint (a trained bot): train one on it first, "
+                "for example 'train-charrnn --time 120 -o bot.ckpt %s', then use bot.ckpt",
+                cli_is_stdin(path) ? "corpus.txt" : path);
+}
+
+/* cli_explain_not_checkpoint for a file named by path, from its first bytes. */
+static void not_a_checkpoint(const char *path)
+{
+    unsigned char head[4096];
+    int fd = cli_is_stdin(path) ? -1 : open(path, O_RDONLY);
+    if (fd < 0) return;
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    if (n > 0) cli_explain_not_checkpoint(path, head, (size_t)n);
+}
+
 cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *report)
 {
     cr_model *m;
@@ -317,7 +406,11 @@ cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *repo
     cr_ml5_report rep;
     memset(&rep, 0, sizeof rep);
     if (!cr_ckpt_is_folder(path)) {
-        if (cr_ckpt_read_file(path, &m, &err)) cli_die_err(name, &err);
+        if (cr_ckpt_read_file(path, &m, &err)) {
+            if (err.code == CR_EFORMAT && strncmp(err.message, "not a charrnn checkpoint", 24) == 0)
+                not_a_checkpoint(path);
+            cli_die_err(name, &err);
+        }
     } else {
         if (cr_ml5_read(path, &m, &rep, &err)) cli_die_err(name, &err);
         const cr_vocab *v = cr_model_vocab(m);
@@ -337,36 +430,100 @@ cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *repo
     return m;
 }
 
-const char *cli_utf16_name(const unsigned char *text, size_t len)
+
+/* ---- text in any encoding ---- */
+
+const char *cli_from_encoding; /* --from-encoding, or NULL */
+const char *cli_not_utf8_hint = "";
+
+/* The user's file name in place of FILE in advice. */
+static void advise(const char *advice, const char *name, char *out, size_t cap)
 {
-    if (len >= 2 && ((text[0] == 0xFF && text[1] == 0xFE) || (text[0] == 0xFE && text[1] == 0xFF)))
-        return "utf-16";
-    size_t n = len < 4096 ? len : 4096, zeros[2] = {0, 0};
-    for (size_t i = 0; i < n; i++)
-        zeros[i & 1] += text[i] == 0;
-    if (zeros[0] == 0 && zeros[1] > 0 && zeros[1] >= n / 8) return "utf-16le";
-    if (zeros[1] == 0 && zeros[0] > 0 && zeros[0] >= n / 8) return "utf-16be";
-    return NULL;
+    const char *at = strstr(advice, "FILE");
+    if (!at || strcmp(name, "standard input") == 0) {
+        snprintf(out, cap, "%s", advice);
+        return;
+    }
+    snprintf(out, cap, "%.*s%s%s", (int)(at - advice), advice, name, at + 4);
+}
+
+_Noreturn static void die_binary(const char *name, const unsigned char *t, size_t len,
+                                 const cr_text_kind *k)
+{
+    const unsigned char *nul = memchr(t, 0, len < 4096 ? len : 4096);
+    if (strncmp(k->what, "binary data", 11) == 0 && nul)
+        cli_die(name, "a NUL byte at byte %zu: this looks like binary data, not text (clean "
+                "--repair can remove stray control characters)", (size_t)(nul - t));
+    char advice[256];
+    advise(k->advice, name, advice, sizeof advice);
+    cli_die(name, "this is %s, not text: %s", k->what, advice);
+}
+
+void cli_die_not_utf8(const char *path, const unsigned char *t, size_t len, size_t bad,
+                      const char *also)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < bad; i++)
+        line += t[i] == '\n';
+    cr_legacy_guess g;
+    cr_text_guess_legacy(t, len, &g);
+    const char *name = cli_file_name(path);
+    if (g.encoding)
+        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like %s; read it with "
+                "--from-encoding %s%s", bad, line, g.description, g.encoding, also);
+    if (g.description)
+        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like %s; give its name "
+                "with --from-encoding NAME ('iconv -l' lists them)%s", bad, line, g.description,
+                also);
+    cli_die(name, "invalid UTF-8 at byte %zu (line %zu)%s", bad, line, also);
+}
+
+/* bytes (len) converted from the encoding from into a new buffer; dies naming the byte. */
+static unsigned char *recode(const char *name, const unsigned char *bytes, size_t len,
+                             const char *from, size_t *out_len)
+{
+    cr_recoder *r;
+    cr_error err;
+    if (cr_recoder_new(from, &r, &err) != CR_OK) cli_usage("--from-encoding: %s", err.message);
+    const unsigned char *piece;
+    size_t n, m;
+    if (cr_recoder_push(r, bytes, len, &piece, &n, &err) != CR_OK) cli_die_err(name, &err);
+    unsigned char *out = malloc(n + 1);
+    if (!out) cli_die(name, "out of memory");
+    memcpy(out, piece, n);
+    if (cr_recoder_finish(r, &piece, &m, &err) != CR_OK) cli_die_err(name, &err);
+    if (m) {
+        unsigned char *more = realloc(out, n + m + 1);
+        if (!more) cli_die(name, "out of memory");
+        out = more;
+        memcpy(out + n, piece, m);
+    }
+    cr_recoder_free(r);
+    *out_len = n + m;
+    return out;
+}
+
+unsigned char *cli_decode_text(const char *path, unsigned char *bytes, size_t len, int repair,
+                               size_t *out_len)
+{
+    const char *name = cli_file_name(path);
+    cr_text_kind k;
+    cr_text_sniff(bytes, len, &k);
+    int nul_only = k.kind == CR_TEXT_BINARY && strncmp(k.what, "binary data", 11) == 0;
+    if (k.kind == CR_TEXT_BINARY && !(repair && nul_only)) die_binary(name, bytes, len, &k);
+    if (cli_from_encoding) return recode(name, bytes, len, cli_from_encoding, out_len);
+    if (k.encoding) return recode(name, bytes + k.bom, len - k.bom, k.encoding, out_len);
+    size_t bad;
+    if (!repair && !cr_utf8_valid(bytes, len, &bad))
+        cli_die_not_utf8(path, bytes, len, bad, cli_not_utf8_hint);
+    *out_len = len;
+    return bytes;
 }
 
 void cli_require_utf8(const char *path, const unsigned char *text, size_t len)
 {
     size_t bad;
-    if (cr_utf8_valid(text, len, &bad)) return;
-    size_t line = 1;
-    for (size_t i = 0; i < bad; i++)
-        line += text[i] == '\n';
-    const char *name = cli_file_name(path);
-    const char *utf16 = cli_utf16_name(text, len);
-    if (utf16)
-        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like UTF-16; convert it "
-                "with 'iconv -f %s -t utf-8', then tidy it with 'clean'", bad, line, utf16);
-    if (memchr(text, 0, len < 4096 ? len : 4096))
-        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it has NUL bytes: binary data, not "
-                "text", bad, line);
-    cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it may be Latin-1 or another legacy "
-            "encoding; convert it with 'iconv -f latin1 -t utf-8', or repair it with 'clean'",
-            bad, line);
+    if (!cr_utf8_valid(text, len, &bad)) cli_die_not_utf8(path, text, len, bad, "");
 }
 
 void cli_help(const char *usage)

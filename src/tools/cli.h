@@ -34,10 +34,15 @@ cli_num cli_parse_int(const char *s, long min, long max, long *out);
 cli_num cli_parse_u64(const char *s, uint64_t *out);
 cli_num cli_parse_double(const char *s, double min, int min_open, double max, double *out);
 
+/* A duration in seconds, above min and at most max: a real number of seconds ("90", "2.5"),
+ * or hours, minutes and seconds with their units, in that order, each at most once ("2m",
+ * "90s", "1h30m", "1.5h", "1m30s"). */
+cli_num cli_parse_seconds(const char *s, double min, double max, double *out);
 /* The same for the tools: anything else is a usage error naming the option (exit 2). */
 long cli_int(const char *opt, const char *s, long min, long max);
 uint64_t cli_u64(const char *opt, const char *s);
 double cli_double(const char *opt, const char *s, double min, int min_open, double max);
+double cli_seconds(const char *opt, const char *s, double min, double max);
 
 /* An id list (tokenize --decode): decimal ids below limit, separated by ASCII white space. */
 typedef enum cli_ids_status {
@@ -60,6 +65,10 @@ cli_ids_status cli_parse_ids(const unsigned char *s, size_t len, uint32_t limit,
  * that are not one character); dies naming the file on failure. name is how messages call it;
  * report (may be NULL) receives what a folder import found, zeroed for a checkpoint. */
 cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *report);
+/* For bytes that are not a checkpoint (the library said so): when their first bytes (head, n)
+ * are text, or a known file format, dies saying so (and, for text, how to train a bot on it);
+ * returns when it cannot tell. */
+void cli_explain_not_checkpoint(const char *path, const unsigned char *head, size_t n);
 /* Whether path, a file to read, is "-": standard input. */
 int cli_is_stdin(const char *path);
 /* A file's name for messages: path, or "standard input" for "-". */
@@ -80,19 +89,33 @@ typedef struct cli_text {
     size_t *starts;        /* (n) the byte offset of each file in bytes */
     int n;
 } cli_text;
-/* Reads the n files with cli_read_all, each in turn checked to be UTF-8 (cli_require_utf8),
- * then given to check, if not NULL, before it is added; dies naming the file on failure. */
-void cli_read_text(char **paths, int n, cli_text *t,
-                   void (*check)(void *ctx, int i, const char *path, const unsigned char *b,
-                                 size_t len),
-                   void *ctx);
+/* Called for each file read: its bytes as they are on disk (b, len: for its SHA-256), and its
+ * text as UTF-8 (text, n: the same pointer when the file was UTF-8). */
+typedef void (*cli_text_check)(void *ctx, int i, const char *path, const unsigned char *b,
+                               size_t len, const unsigned char *text, size_t n);
+/* Reads the n files with cli_read_all, each decoded to UTF-8 (cli_decode_text), then given to
+ * check, if not NULL, before it is added; dies naming the file on failure. */
+void cli_read_text(char **paths, int n, cli_text *t, cli_text_check check, void *ctx);
 void cli_text_free(cli_text *t);
-/* Checks that text is UTF-8; dies naming the file, byte and line, with a hint (iconv for
- * UTF-16 and legacy encodings, clean to repair). */
+
+/* --from-encoding NAME of the tools that read text (an iconv name), or NULL. */
+extern const char *cli_from_encoding;
+/* What else a tool offers for text that is not UTF-8 (clean: "; or ... --repair"), or "". */
+extern const char *cli_not_utf8_hint;
+/* A file's bytes (len) as UTF-8 text, *out_len bytes: bytes itself when it is UTF-8, else a new
+ * buffer, converted from cli_from_encoding when set, or from UTF-16 or UTF-32 (told by a
+ * byte-order mark or by NUL bytes). Dies naming the file for a binary format (a PDF, a photo, a
+ * Word file: what it is and what to do), and for text that is not UTF-8 (which legacy encoding
+ * it looks like, and the --from-encoding that reads it). With repair, invalid UTF-8 and stray
+ * NUL bytes pass, for the cleaner to repair; known binary formats never do. */
+unsigned char *cli_decode_text(const char *path, unsigned char *bytes, size_t len, int repair,
+                               size_t *out_len);
+/* Checks that text is UTF-8; dies as cli_decode_text does. */
 void cli_require_utf8(const char *path, const unsigned char *text, size_t len);
-/* The iconv name of the UTF-16 that text looks like ("utf-16" with a byte-order mark, else
- * "utf-16le" or "utf-16be" when NUL bytes sit at one parity only, as in ASCII text), or NULL. */
-const char *cli_utf16_name(const unsigned char *text, size_t len);
+/* Dies for text that is not UTF-8 at byte bad: where (byte and line), the legacy encoding it
+ * looks like and the --from-encoding that reads it; also is appended (e.g. "; or ..."). */
+_Noreturn void cli_die_not_utf8(const char *path, const unsigned char *t, size_t len, size_t bad,
+                                const char *also);
 
 /* --help: usage to stdout, exit 0. --version: "tool (charrnn) VERSION" to stdout, exit 0. */
 _Noreturn void cli_help(const char *usage);

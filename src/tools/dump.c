@@ -688,7 +688,11 @@ int main(int argc, char **argv)
         chunks(&d);
     } else {
         cr_error err;
-        if (!d.m && cr_ckpt_decode(d.buf, d.len, &d.m, &err)) cli_die_err(d.name, &err);
+        if (!d.m && cr_ckpt_decode(d.buf, d.len, &d.m, &err)) {
+            if (err.code == CR_EFORMAT && strncmp(err.message, "not a charrnn checkpoint", 24) == 0)
+                cli_explain_not_checkpoint(d.path, d.buf, d.len);
+            cli_die_err(d.name, &err);
+        }
         if (d.buf) d.version = cr_ckpt_version(d.buf, d.len);
         switch (o.mode) {
         case M_ML5: write_ml5(&d, &o); break;

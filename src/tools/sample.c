@@ -53,6 +53,32 @@ typedef struct options {
     int seeded;
 } options;
 
+/* -t X: above 0; 0 itself means "always the likeliest", which is --argmax. */
+static double temperature(const char *a)
+{
+    double t;
+    if (cli_parse_double(a, 0, 0, 100, &t) == CLI_NUM_OK && t == 0)
+        cli_usage("--temperature: 0 would always take the likeliest character: use --argmax "
+                  "for that, or a small temperature such as 0.2");
+    return cli_double("--temperature", a, 0, 1, 100);
+}
+
+/* A prime such as "-n" or "--seed" was probably meant as an option: say so (a prime that
+ * really starts with a dash is fine; the warning does not stop anything). */
+static void warn_prime_like_option(const char *prime)
+{
+    if (prime[0] != '-' || !prime[1] || strchr(prime, ' ')) return;
+    const char *name = prime + 1 + (prime[1] == '-');
+    size_t n = strcspn(name, "=");
+    int known = prime[1] != '-' && strchr("nth", name[0]) && !name[1];
+    for (const struct option *op = LONG_OPTS; !known && op->name; op++)
+        known = prime[1] == '-' && strlen(op->name) == n && strncmp(op->name, name, n) == 0;
+    if (known)
+        cli_warn("--prime '%s': the prime text looks like an option; if you meant the option, "
+                 "--prime needs its text first (--prime \"Once upon a time\" %s ...)", prime,
+                 prime);
+}
+
 static void parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
@@ -66,7 +92,7 @@ static void parse_options(int argc, char **argv, options *o)
         const char *a = optarg;
         switch (ch) {
         case 'n': o->length = cli_int("--length", a, 0, 1000000000); break;
-        case 't': o->so.temperature = cli_double("--temperature", a, 0, 1, 100); break;
+        case 't': o->so.temperature = temperature(a); break;
         case O_TOPK: o->so.top_k = (int)cli_int("--top-k", a, 1, 2000000); break;
         case O_TOPP: o->so.top_p = cli_double("--top-p", a, 0, 1, 1); break;
         case O_ARGMAX: o->so.argmax = 1; break;
@@ -89,6 +115,7 @@ static void parse_options(int argc, char **argv, options *o)
         }
     }
     if (o->prime && o->prime_file) cli_usage("give --prime or --prime-file, not both");
+    if (o->prime) warn_prime_like_option(o->prime);
     if (argc - optind > 1) cli_usage("one checkpoint at a time (got %d)", argc - optind);
     o->ckpt = optind < argc ? argv[optind] : "-";
     if (cli_is_stdin(o->ckpt) && isatty(0))
@@ -151,7 +178,10 @@ int main(int argc, char **argv)
     if (o.prime_file) {
         size_t len;
         unsigned char *t = cli_read_all(o.prime_file, &len);
-        prime(s, v, o.prime_file, t, len);
+        size_t n;
+        unsigned char *u = cli_decode_text(o.prime_file, t, len, 0, &n); /* UTF-16 too */
+        prime(s, v, o.prime_file, u, n);
+        if (u != t) free(u);
         free(t);
     }
     size_t stop_len = o.stop ? strlen(o.stop) : 0, have = 0;

@@ -27,6 +27,7 @@ static const char USAGE[] =
     "                   sees the text; characters it lacks are listed in the\n"
     "                   table, or with --ids reported and written as '?'\n"
     "      --json       write the table, or the ids, as JSON for scripts\n"
+    "      --from-encoding NAME  the text's encoding if not UTF-8 (WINDOWS-1252...)\n"
     "  -h, --help       show this help;  --version  show the version\n"
     "\n"
     "Examples:\n"
@@ -34,11 +35,12 @@ static const char USAGE[] =
     "  tokenize --from bot.ckpt --ids poem.txt > poem.ids\n"
     "  tokenize --from bot.ckpt --decode poem.ids\n";
 
-enum { O_IDS = 256, O_DECODE, O_FROM, O_JSON, O_VERSION };
+enum { O_IDS = 256, O_DECODE, O_FROM, O_JSON, O_ENCODING, O_VERSION };
 
 static const struct option LONG_OPTS[] = {
     {"ids", 0, 0, O_IDS}, {"decode", 0, 0, O_DECODE}, {"from", 1, 0, O_FROM},
-    {"json", 0, 0, O_JSON}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+    {"json", 0, 0, O_JSON}, {"from-encoding", 1, 0, O_ENCODING}, {"help", 0, 0, 'h'},
+    {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
     int ids, decode, json;
@@ -58,6 +60,7 @@ static void parse_options(int argc, char **argv, options *o)
         case O_DECODE: o->decode = 1; break;
         case O_FROM: o->from = optarg; break;
         case O_JSON: o->json = 1; break;
+        case O_ENCODING: cli_from_encoding = optarg; break;
         case 'h': cli_help(USAGE);
         case O_VERSION: cli_version();
         default: cli_bad_option(argc, argv, ch);

@@ -38,11 +38,12 @@ static const char USAGE[] =
     "  --seed N              random seed [1]\n"
     "  --threads N           threads [all cores]\n"
     "Stopping (the first to come wins; with none, --time 300):\n"
-    "  --time SECONDS        wall time of this run\n"
+    "  --time SECONDS        wall time of this run (also 90s, 2m, 1h30m)\n"
     "  --steps N             optimizer steps in this run\n"
     "  --epochs N            passes over the training split in this run\n"
     "  --patience N          stop after N validations without improvement\n"
     "Files:\n"
+    "  --from-encoding NAME  the FILEs' encoding if not UTF-8 (WINDOWS-1252, ...)\n"
     "  -o, --output FILE     write the checkpoint here, atomically (- = stdout)\n"
     "  --resume CKPT         continue training CKPT exactly where it stopped, saving\n"
     "                        back into it unless -o says otherwise\n"
@@ -56,7 +57,7 @@ static const char USAGE[] =
 enum {
     O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_DROPOUT, O_SEQ, O_BATCH, O_LR, O_DECAY,
     O_WARMUP, O_OPT, O_CLIP, O_VAL, O_EVAL, O_SEED, O_THREADS, O_TIME, O_STEPS, O_EPOCHS,
-    O_PATIENCE, O_ANNEAL, O_RESUME, O_CKEVERY, O_VERSION, O_LAST
+    O_PATIENCE, O_ANNEAL, O_RESUME, O_CKEVERY, O_ENCODING, O_VERSION, O_LAST
 };
 
 static const struct option LONG_OPTS[] = {
@@ -68,6 +69,7 @@ static const struct option LONG_OPTS[] = {
     {"threads", 1, 0, O_THREADS}, {"time", 1, 0, O_TIME}, {"steps", 1, 0, O_STEPS},
     {"epochs", 1, 0, O_EPOCHS}, {"patience", 1, 0, O_PATIENCE}, {"anneal", 1, 0, O_ANNEAL},
     {"resume", 1, 0, O_RESUME}, {"checkpoint-every", 1, 0, O_CKEVERY}, {"output", 1, 0, 'o'},
+    {"from-encoding", 1, 0, O_ENCODING},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
@@ -142,13 +144,14 @@ static void parse_options(int argc, char **argv, options *o)
         case O_EVAL: c->eval_every = (int)cli_int("--eval-every", a, 1, 100000000); break;
         case O_SEED: c->seed = cli_u64("--seed", a); break;
         case O_THREADS: o->threads = (int)cli_int("--threads", a, 1, 256); break;
-        case O_TIME: o->time_limit = cli_double("--time", a, 0, 1, 1e9); break;
+        case O_TIME: o->time_limit = cli_seconds("--time", a, 0, 1e9); break;
         case O_STEPS: o->steps = (uint64_t)cli_int("--steps", a, 1, 2000000000); break;
         case O_EPOCHS: o->epochs = (uint64_t)cli_int("--epochs", a, 1, 1000000); break;
         case O_PATIENCE: o->patience = cli_int("--patience", a, 1, 1000000); break;
         case O_ANNEAL: o->anneal = cli_double("--anneal", a, 0, 0, 1); break;
         case O_RESUME: o->resume = a; break;
-        case O_CKEVERY: o->checkpoint_every = cli_double("--checkpoint-every", a, 0, 1, 1e9); break;
+        case O_ENCODING: cli_from_encoding = a; break;
+        case O_CKEVERY: o->checkpoint_every = cli_seconds("--checkpoint-every", a, 0, 1e9); break;
         case 'o': o->output = a; break;
         case 'q': o->quiet = 1; break;
         case 'h': cli_help(USAGE);
@@ -175,25 +178,22 @@ typedef struct corpus {
     uint32_t n;
 } corpus;
 
-/* Each file, before it joins the corpus: no NUL byte (UTF-16, or binary data); its size and
- * SHA-256 for the lineage. */
-static void check_source(void *ctx, int i, const char *path, const unsigned char *t, size_t n)
+/* Each file, before it joins the corpus: no NUL byte in its text (binary data); the size and
+ * SHA-256 of its bytes on disk, for the lineage. */
+static void check_source(void *ctx, int i, const char *path, const unsigned char *b, size_t len,
+                         const unsigned char *text, size_t n)
 {
     corpus *cp = ctx;
-    const unsigned char *nul = memchr(t, 0, n);
-    const char *name = cli_file_name(path);
-    const char *utf16 = nul ? cli_utf16_name(t, n) : NULL;
-    if (utf16)
-        cli_die(name, "a NUL byte at byte %zu: it looks like %s, not UTF-8; convert it "
-                "first (iconv -f %s -t utf-8)", (size_t)(nul - t), utf16, utf16);
+    const unsigned char *nul = memchr(text, 0, n);
     if (nul)
-        cli_die(name, "a NUL byte at byte %zu: this looks like binary data, not text (clean "
-                "can remove stray control characters)", (size_t)(nul - t));
+        cli_die(cli_file_name(path), "a NUL byte at byte %zu: this looks like binary data, not "
+                "text (clean --repair can remove stray control characters)",
+                (size_t)(nul - text));
     cr_source *s = &cp->sources[i];
-    s->bytes = n;
+    s->bytes = len;
     cr_sha256 h;
     cr_sha256_init(&h);
-    cr_sha256_update(&h, t, n);
+    cr_sha256_update(&h, b, len);
     cr_sha256_final(&h, s->sha256);
 }
 
@@ -411,6 +411,7 @@ typedef struct progress {
     uint64_t pos0;         /* steps of its epoch the run started into (a resumed run) */
     double time_kept;      /* seconds of --time kept back for the closing validation */
     double last_val;
+    int said_memorising;   /* the memorising notice was given */
 } progress;
 
 static void clock_text(double s, char out[32])
@@ -479,6 +480,22 @@ static void show(const options *o, progress *p, const cr_model *m, const cr_step
     }
 }
 
+/* Once a run: when the history shows the bot memorising its text, say so (over the live line
+ * on a terminal, as a log line otherwise) and what to do. */
+static void notice_memorising(const options *o, progress *p, const cr_model *m)
+{
+    const cr_history_row *rows;
+    size_t n = cr_model_history(m, &rows);
+    if (p->quiet || p->said_memorising || !cr_history_memorising(rows, n, 3)) return;
+    p->said_memorising = 1;
+    if (p->tty) fputs("\r\033[K", stderr);
+    fprintf(stderr, "train-charrnn: the bot has started to learn the text by heart (the "
+            "validation loss rose 3 times in a row while the training loss fell); the best "
+            "weights, from step %llu, are kept.%s\n",
+            (unsigned long long)cr_model_progress(m)->best_step,
+            o->patience ? "" : " --patience 3 would stop such a run by itself");
+}
+
 static void end_line(const progress *p)
 {
     if (p->tty && !p->quiet) fputs("\r\033[K", stderr);
@@ -542,6 +559,10 @@ int main(int argc, char **argv)
         const char *file = where_in_corpus(&cp, (size_t)err.offset, &local);
         cli_die(file, "%s", err.message);
     }
+    if (rc == CR_ESMALL) /* the library says what would fit; the person needs more than that */
+        cli_die(corpus_name(&cp), "%s. A bot needs text to learn from: about 50 KB (some 10,000 "
+                "words, a short book) gives it a voice of its own, and a few pages only a "
+                "murmur; this corpus has %zu bytes", err.message, cp.len);
     if (rc) cli_die_err(corpus_name(&cp), &err);
 
     struct sigaction sa;
@@ -587,6 +608,7 @@ int main(int argc, char **argv)
         if (r.evaluated) p.time_kept = cr_clock_s() - p.start - elapsed;
         evaluated_last = r.evaluated;
         show(&o, &p, m, &r, 0);
+        if (r.evaluated) notice_memorising(&o, &p, m);
         if (r.evaluated && o.patience && g->evals_since_best >= (uint32_t)o.patience) {
             why = "no improvement (patience)";
             break;

@@ -176,7 +176,7 @@ expect_one_line_err
 printf 'hello world' > "$work/text.ckpt"
 run dump "$work/text.ckpt"
 expect_status 1
-expect_err "not a charrnn checkpoint"
+expect_err "this is text, not a checkpoint"
 run dump "$work/missing.ckpt"
 expect_status 1
 expect_err "^dump: $work/missing.ckpt: No such file or directory$"

@@ -55,7 +55,7 @@ expect_one_line_err
 printf '\377\376h\000i\000' > "$work/utf16.txt"
 run train-charrnn $TINY -o "$work/x.ckpt" "$work/utf16.txt"
 expect_status 1
-expect_err "UTF-16"
+expect_err "too few" # read as the text "hi": UTF-16 is text
 end
 
 begin train_empty_and_tiny_corpora
@@ -68,6 +68,8 @@ run train-charrnn --quiet -o "$work/x.ckpt" "$work/tiny.txt"
 expect_status 1
 expect_err "too few"
 expect_err "try --"
+expect_err "A bot needs text to learn from: about 50 KB"
+expect_err "this corpus has [0-9]* bytes$"
 expect_one_line_err
 head -c 1500 $CORPUS > "$work/small.txt"
 run train-charrnn --quiet -o "$work/x.ckpt" "$work/small.txt"
@@ -115,7 +117,7 @@ expect_err "text"
 printf 'hello world' > "$work/text.ckpt"
 run sample -n 5 "$work/text.ckpt"
 expect_status 1
-expect_err "not a charrnn checkpoint"
+expect_err "this is text, not a checkpoint"
 run sample -n 5 "$work/missing.ckpt"
 expect_status 1
 expect_err "^sample: $work/missing.ckpt: No such file or directory$"

@@ -209,29 +209,34 @@ end
 
 # ---- hostile corpora ----
 
-begin corpus_latin1_points_to_clean
+begin corpus_latin1_points_to_from_encoding
 printf 'good text\nand then \351t\351 in Latin-1\n' > "$work/latin1.txt"
 run train-charrnn $TINY -o "$work/x.ckpt" "$work/latin1.txt"
 expect_status 1
 one_error_line "train-charrnn: $work/latin1.txt: invalid UTF-8 at byte 19 (line 2): "
-expect_err "Latin-1"
-expect_err "iconv -f latin1 -t utf-8"
-expect_err "clean"
+expect_err "Windows-1252 or Latin-1"
+expect_err "read it with --from-encoding WINDOWS-1252$"
 run tokenize "$work/latin1.txt"
 expect_status 1
-expect_err "clean"
+expect_err "from-encoding WINDOWS-1252"
+run tokenize --from-encoding LATIN1 "$work/latin1.txt"
+expect_status 0
+expect_out "é"
 end
 
-begin corpus_utf16_says_utf16
+# UTF-16 and UTF-32, with or without a byte-order mark, are text: read, not refused.
+begin corpus_utf16_and_utf32_are_read
 printf '\377\376h\000i\000\n\000' > "$work/utf16le.txt"
 printf '\376\377\000h\000i\000\n' > "$work/utf16be.txt"
-printf 'h\000\351\000l\000l\000o\000\n\000' > "$work/utf16nobom.txt"
-for f in utf16le utf16be utf16nobom; do
-    run train-charrnn $TINY -o "$work/x.ckpt" "$work/$f.txt"
-    expect_status 1
-    one_error_line "train-charrnn: $work/$f.txt: invalid UTF-8 at byte [0-9]* (line 1): "
-    expect_err "UTF-16"
-    expect_err "iconv -f utf-16[lbe]* -t utf-8"
+printf 'h\000i\000\n\000' > "$work/utf16nobom.txt"
+printf '\377\376\000\000h\000\000\000i\000\000\000\n\000\000\000' > "$work/utf32le.txt"
+for f in utf16le utf16be utf16nobom utf32le; do
+    run tokenize --ids --from "$work/m.ckpt" "$work/$f.txt"
+    expect_status 0
+    run tokenize "$work/$f.txt"
+    expect_status 0
+    [ "$(grep -c . "$work/out")" -ge 3 ] || fail "$f: the vocabulary has too few rows: $(cat "$work/out")"
+    grep -q '\\0\|U+0000' "$work/out" && fail "$f: NUL bytes reached the vocabulary"
 done
 end
 

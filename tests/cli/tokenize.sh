@@ -234,7 +234,7 @@ expect_status 1
 expect_err "^tokenize: $work/flip.ckpt: chunk [A-Z0-9]* at byte [0-9]* is damaged"
 run tokenize --from "$work/abc.txt" "$work/abc.txt"
 expect_status 1
-expect_err "not a charrnn checkpoint"
+expect_err "this is text, not a checkpoint"
 run tokenize --from "$work/nope.ckpt" "$work/abc.txt"
 expect_status 1
 expect_err "^tokenize: $work/nope.ckpt: No such file or directory$"

@@ -141,3 +141,23 @@ run train-charrnn --quiet --threads 1 --resume "$work/back.ckpt" --steps 1 -o - 
 expect_status 0
 head -c 4 "$work/out" | od -An -c | grep -q "C   R   N" || fail "-o - did not write to standard output"
 end
+
+# A small text and a big model: the validation loss soon rises while the training loss falls.
+begin train_says_once_when_the_bot_memorises
+head -c 4000 $CORPUS > "$work/small.txt"
+mem="--hidden 128 --layers 1 --batch 4 --seq-len 32 --lr 1e-2 --lr-decay 1 --warmup 5 --eval-every 20 --val-frac 0.2 --threads 1 --steps 800"
+run train-charrnn $mem -o "$work/mem.ckpt" "$work/small.txt"
+expect_status 0
+[ "$(grep -c 'by heart' "$work/err")" -eq 1 ] || fail "expected the notice once: $(grep -c 'by heart' "$work/err") times"
+expect_err "^train-charrnn: the bot has started to learn the text by heart (the validation loss rose 3 times in a row while the training loss fell); the best weights, from step [0-9]*, are kept. --patience 3 would stop such a run by itself$"
+said=$(sed -n 's/.*from step \([0-9]*\), are kept.*/\1/p' "$work/err")
+best=$(dump --json "$work/mem.ckpt" | sed -n 's/.*"best_step": \([0-9]*\).*/\1/p' | head -1)
+[ "$said" -le "$best" ] || fail "the notice named step $said, after the final best $best"
+# on a terminal the notice replaces the live line, once
+if command -v script > /dev/null 2>&1; then
+    script -qec "train-charrnn $mem -o $work/mem2.ckpt $work/small.txt" /dev/null > "$work/tty" 2>&1
+    [ "$(grep -c 'by heart' "$work/tty")" -eq 1 ] || fail "on a terminal: $(grep -c 'by heart' "$work/tty") notices"
+fi
+run train-charrnn $mem -q -o "$work/mem3.ckpt" "$work/small.txt"
+[ -s "$work/err" ] && fail "--quiet printed: $(cat "$work/err")"
+end
