@@ -32,7 +32,7 @@ FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY = $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all test asan bench fuzz fuzz-run valgrind demo install uninstall clean
+.PHONY: all test asan bench fuzz fuzz-run valgrind demo install uninstall dist clean
 all: $(TOOL_BINS) $(LIB)
 
 $(BUILD)/lib/%.o: src/lib/%.c
@@ -152,6 +152,24 @@ valgrind: $(TOOLS:%=$(BUILD)/bin/%)
 	if [ $$bad -eq 0 ]; then echo "valgrind: $$n processes, no errors, no leaks" >&2; \
 	else echo "make valgrind: failed (logs in $$W)" >&2; exit 1; fi
 
+# A release folder that runs on any x86-64 Linux with nothing installed: the tools linked
+# statically against musl (Debian's musl-tools), the man pages, the corpora and the docs, and
+# its tarball. CI runs the README's examples with these binaries (tests/dist.sh).
+VERSION   = $(shell sed -n 's/^\#define CR_VERSION "\(.*\)"/\1/p' include/charrnn.h)
+DIST_NAME = charrnn-$(VERSION)-$(shell uname -m)-linux
+DIST      = dist/$(DIST_NAME)
+dist:
+	@command -v musl-gcc > /dev/null || { echo "make dist: musl-gcc is missing (apt-get install -y musl-tools)" >&2; exit 2; }
+	$(MAKE) $(TOOLS:%=build/dist/bin/%) BUILD=build/dist CC=musl-gcc LDFLAGS=-static
+	rm -rf $(DIST) && mkdir -p $(DIST)/bin $(DIST)/man/man1 $(DIST)/docs $(DIST)/corpora
+	cp $(TOOLS:%=build/dist/bin/%) $(DIST)/bin/
+	cp docs/*.1 $(DIST)/man/man1/
+	cp docs/*.md $(DIST)/docs/
+	cp corpora/*.txt corpora/*.md corpora/*.tsv $(DIST)/corpora/
+	cp README.md LICENSE $(DIST)/
+	tar czf $(DIST).tar.gz -C dist $(DIST_NAME)
+	@echo "make dist: $(DIST) and $(DIST).tar.gz" >&2
+
 DEMO_CORPUS = corpora/harbour-almanac.txt
 # A small, quick model with a brisk learning rate: a fun bot in about a minute.
 demo: all
@@ -186,7 +204,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libcharrnn.a $(DESTDIR)$(INCDIR)/charrnn.h $(DESTDIR)$(LIBDIR)/pkgconfig/charrnn.pc
 
 clean:
-	rm -rf build bin demo.ckpt
+	rm -rf build bin dist demo.ckpt
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tools/*.d $(BUILD)/test-tools/*.d \
   $(BUILD)/fuzz-replay/*.d $(BUILD)/*.d)
