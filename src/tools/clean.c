@@ -41,7 +41,8 @@ static const char USAGE[] =
     "  clean --gutenberg --unwrap --report pg1342.txt > austen.txt\n";
 
 enum {
-    O_DROP = 256, O_REPAIR, O_ENCODING, O_HTML, O_GUTENBERG, O_ASCII, O_LOWER, O_UNWRAP, O_DEDUPE, O_MINCOUNT, O_RARE,
+    O_DROP = 256, O_REPAIR, O_ENCODING, O_HTML, O_GUTENBERG, O_ASCII, O_LOWER, O_UNWRAP,
+    O_DEDUPE, O_MINCOUNT, O_RARE,
     O_REPORT, O_VERSION
 };
 
@@ -183,7 +184,7 @@ static void report(const cr_clean_options *o, const cr_clean_stats *s)
 
 int main(int argc, char **argv)
 {
-    cli_prog = "clean";
+    cli_set_prog("clean", argv[0]);
     cli_not_utf8_hint = "; or write U+FFFD for each bad sequence with --repair";
     options o;
     parse_options(argc, argv, &o);

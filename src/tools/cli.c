@@ -15,6 +15,13 @@
 
 const char *cli_prog = "charrnn";
 
+void cli_set_prog(const char *name, const char *argv0)
+{
+    const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+    base = base ? base + 1 : argv0;
+    cli_prog = base && strncmp(base, "charrnn-", 8) == 0 ? base : name;
+}
+
 void cli_usage(const char *fmt, ...)
 {
     va_list ap;
@@ -511,7 +518,17 @@ unsigned char *cli_decode_text(const char *path, unsigned char *bytes, size_t le
     cr_text_sniff(bytes, len, &k);
     int nul_only = k.kind == CR_TEXT_BINARY && strncmp(k.what, "binary data", 11) == 0;
     if (k.kind == CR_TEXT_BINARY && !(repair && nul_only)) die_binary(name, bytes, len, &k);
-    if (cli_from_encoding) return recode(name, bytes, len, cli_from_encoding, out_len);
+    if (cli_from_encoding) {
+        size_t bad_at;
+        int ascii = 1;
+        for (size_t i = 0; i < len && ascii; i++)
+            ascii = bytes[i] < 0x80;
+        if (!ascii && k.kind == CR_TEXT_UTF8 && cr_utf8_valid(bytes, len, &bad_at))
+            cli_warn("%s: this text is already valid UTF-8; --from-encoding %s reads it as %s "
+                     "all the same, which garbles its accents if it was not", name,
+                     cli_from_encoding, cli_from_encoding);
+        return recode(name, bytes, len, cli_from_encoding, out_len);
+    }
     if (k.encoding) return recode(name, bytes + k.bom, len - k.bom, k.encoding, out_len);
     size_t bad;
     if (!repair && !cr_utf8_valid(bytes, len, &bad))

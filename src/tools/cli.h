@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 extern const char *cli_prog; /* the tool's name, for messages */
+/* Sets cli_prog to name, or to the name it was run by when installed as charrnn-NAME. */
+void cli_set_prog(const char *name, const char *argv0);
 
 /* Bad usage: "tool: message" and "Try 'tool --help'." on stderr, exit 2. */
 _Noreturn void cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

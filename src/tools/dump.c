@@ -670,7 +670,7 @@ static void write_ml5(const dump *d, const options *o)
 
 int main(int argc, char **argv)
 {
-    cli_prog = "dump";
+    cli_set_prog("dump", argv[0]);
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();

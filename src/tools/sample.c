@@ -65,15 +65,20 @@ static double temperature(const char *a)
 
 /* A prime such as "-n" or "--seed" was probably meant as an option: say so (a prime that
  * really starts with a dash is fine; the warning does not stop anything). */
-static void warn_prime_like_option(const char *prime)
+static int prime_like_option(const char *prime)
 {
-    if (prime[0] != '-' || !prime[1] || strchr(prime, ' ')) return;
+    if (prime[0] != '-' || !prime[1] || strchr(prime, ' ')) return 0;
     const char *name = prime + 1 + (prime[1] == '-');
     size_t n = strcspn(name, "=");
     int known = prime[1] != '-' && strchr("nth", name[0]) && !name[1];
     for (const struct option *op = LONG_OPTS; !known && op->name; op++)
         known = prime[1] == '-' && strlen(op->name) == n && strncmp(op->name, name, n) == 0;
-    if (known)
+    return known;
+}
+
+static void warn_prime_like_option(const char *prime)
+{
+    if (prime_like_option(prime))
         cli_warn("--prime '%s': the prime text looks like an option; if you meant the option, "
                  "--prime needs its text first (--prime \"Once upon a time\" %s ...)", prime,
                  prime);
@@ -115,6 +120,10 @@ static void parse_options(int argc, char **argv, options *o)
         }
     }
     if (o->prime && o->prime_file) cli_usage("give --prime or --prime-file, not both");
+    if (o->prime && argc - optind > 1 && prime_like_option(o->prime))
+        cli_usage("--prime '%s': the prime text looks like an option, and '%s' was then taken "
+                  "for a second checkpoint; give --prime its text first (--prime \"Once upon a "
+                  "time\" %s ...)", o->prime, argv[optind], o->prime);
     if (o->prime) warn_prime_like_option(o->prime);
     if (argc - optind > 1) cli_usage("one checkpoint at a time (got %d)", argc - optind);
     o->ckpt = optind < argc ? argv[optind] : "-";
@@ -161,7 +170,7 @@ static void prime(cr_sampler *s, const cr_vocab *v, const char *what, const unsi
 
 int main(int argc, char **argv)
 {
-    cli_prog = "sample";
+    cli_set_prog("sample", argv[0]);
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();

@@ -403,7 +403,7 @@ static void decode(const options *o, const cr_vocab *v)
 
 int main(int argc, char **argv)
 {
-    cli_prog = "tokenize";
+    cli_set_prog("tokenize", argv[0]);
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();

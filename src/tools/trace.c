@@ -649,7 +649,7 @@ static char *check_lineage(const char *ckpt, char **names, const corpus *c, int 
 
 int main(int argc, char **argv)
 {
-    cli_prog = "trace";
+    cli_set_prog("trace", argv[0]);
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();

@@ -151,7 +151,9 @@ static void parse_options(int argc, char **argv, options *o)
         case O_ANNEAL: o->anneal = cli_double("--anneal", a, 0, 0, 1); break;
         case O_RESUME: o->resume = a; break;
         case O_ENCODING: cli_from_encoding = a; break;
-        case O_CKEVERY: o->checkpoint_every = cli_seconds("--checkpoint-every", a, 0, 1e9); break;
+        case O_CKEVERY:
+            o->checkpoint_every = cli_seconds("--checkpoint-every", a, 0, 1e9);
+            break;
         case 'o': o->output = a; break;
         case 'q': o->quiet = 1; break;
         case 'h': cli_help(USAGE);
@@ -176,6 +178,7 @@ typedef struct corpus {
     cr_source *sources;
     size_t *starts;     /* (nsources) byte offset of each source in text */
     uint32_t n;
+    int warned_crlf;    /* a file with CR LF line ends was named */
 } corpus;
 
 /* Each file, before it joins the corpus: no NUL byte in its text (binary data); the size and
@@ -189,6 +192,13 @@ static void check_source(void *ctx, int i, const char *path, const unsigned char
         cli_die(cli_file_name(path), "a NUL byte at byte %zu: this looks like binary data, not "
                 "text (clean --repair can remove stray control characters)",
                 (size_t)(nul - text));
+    const unsigned char *cr = memchr(text, '\r', n);
+    if (cr && cr + 1 < text + n && cr[1] == '\n' && !cp->warned_crlf) { /* Windows line ends */
+        cp->warned_crlf = 1;
+        cli_warn("%s: the text has Windows line ends (CR LF); the bot will learn the CRs as "
+                 "characters: 'clean %s > corpus.txt' makes them plain line ends",
+                 cli_file_name(path), cli_is_stdin(path) ? "FILE" : path);
+    }
     cr_source *s = &cp->sources[i];
     s->bytes = len;
     cr_sha256 h;
@@ -211,6 +221,10 @@ static void read_corpus(int nfiles, char **files, corpus *cp)
     cp->len = t.len;
     cp->starts = t.starts;
     cp->n = (uint32_t)nfiles;
+    if (cp->len == 0 && nfiles == 1 && cli_is_stdin(files[0]))
+        cli_die(NULL, "no corpus: standard input was empty; give the corpus FILE after the "
+                "options, as in 'train-charrnn --time 120 -o bot.ckpt corpus.txt' (the same "
+                "when resuming)");
     if (cp->len == 0) cli_die(nfiles == 1 ? files[0] : NULL, "the corpus is empty");
 }
 
@@ -343,6 +357,11 @@ static cr_model *new_model(const options *o, const corpus *cp)
     cr_error err;
     if (cr_model_new_from_text(&o->cfg, cp->text, cp->len, &m, &err))
         cli_die_err(corpus_name(cp), &err);
+    double gb = 3.0 * 4 * (double)cr_model_param_count(m) / 1e9; /* weights, best, moments */
+    if (gb >= 1)
+        cli_warn("a model of %zu parameters: its checkpoint will take about %.1f GB and each "
+                 "step a long time; bots on a laptop do well with --hidden 128 to 512",
+                 cr_model_param_count(m), gb);
     return m;
 }
 
@@ -524,8 +543,8 @@ static void finish_message(const options *o, const cr_model *m, int to_stdout, c
     const cr_train_progress *g = cr_model_progress(m);
     char el[32];
     clock_text(g->wall_s, el);
-    fprintf(stderr, "train-charrnn: %s after %llu steps (%s of training in all)", why,
-            (unsigned long long)g->step, el);
+    fprintf(stderr, "train-charrnn: %s after %llu step%s (%s of training in all)", why,
+            (unsigned long long)g->step, g->step == 1 ? "" : "s", el);
     if (!isnan(g->best_val))
         fprintf(stderr, "; best validation loss %.4f nats (%.3f bits) per character at step %llu",
                 g->best_val, g->best_val / log(2.0), (unsigned long long)g->best_step);
@@ -534,7 +553,7 @@ static void finish_message(const options *o, const cr_model *m, int to_stdout, c
 
 int main(int argc, char **argv)
 {
-    cli_prog = "train-charrnn";
+    cli_set_prog("train-charrnn", argv[0]);
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();

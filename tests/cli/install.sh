@@ -30,6 +30,10 @@ PATH=/usr/bin:/bin "$b/charrnn" smaple > /dev/null 2> "$work/err"
 [ $? -eq 2 ] || fail "an unknown command did not exit 2"
 expect_err "did you mean 'charrnn sample'"
 "$b/charrnn" --help | grep -q '^  trace ' || fail "charrnn --help does not list trace"
+# an installed tool calls itself by its installed name
+"$b/charrnn-sample" -t 1,5 x > /dev/null 2> "$work/err"
+expect_err "^charrnn-sample: --temperature"
+expect_err "^Try 'charrnn-sample --help'"
 end
 
 begin install_library_compiles_a_program

@@ -156,10 +156,30 @@ run train-charrnn $TINY --steps 1 -o "$work/m.ckpt" $CORPUS
 # the text was forgotten: "-n" became the prime and 50 a second checkpoint; the warning says why
 run sample --prime -n 50 --seed 1 "$work/m.ckpt"
 expect_status 2
-expect_err "^sample: --prime '-n': the prime text looks like an option"
+expect_err "^sample: --prime '-n': the prime text looks like an option, and '50' was then taken for a second checkpoint"
+expect_one_line_err
 run sample --prime --argmax -n 5 "$work/m.ckpt"
 expect_status 0
 expect_err "^sample: --prime '--argmax': the prime text looks like an option"
 run sample --prime "-- a dash and a space" -n 5 --seed 1 "$work/m.ckpt"
 [ -s "$work/err" ] && fail "a prime with spaces was warned about: $(cat "$work/err")"
+end
+
+begin intake_warnings_that_save_a_run
+# Windows line ends reach the vocabulary unless cleaned: say so, once
+{ printf 'one line\r\n'; head -c 20000 $CORPUS | sed 's/$/\r/'; } > "$work/crlf.txt"
+run train-charrnn $TINY --steps 1 -o "$work/c.ckpt" "$work/crlf.txt" "$work/crlf.txt"
+expect_status 0
+[ "$(grep -c 'Windows line ends' "$work/err")" -eq 1 ] || fail "the CR LF warning: $(cat "$work/err")"
+expect_err "'clean $work/crlf.txt > corpus.txt'"
+# --from-encoding on text that is already UTF-8 garbles it: warn
+printf 'El ni\303\261o\n' > "$work/u8.txt"
+run clean --from-encoding WINDOWS-1252 "$work/u8.txt"
+expect_status 0
+expect_err "this text is already valid UTF-8"
+# resuming with the corpus forgotten, in a script
+train-charrnn $TINY --steps 1 -o "$work/r.ckpt" $CORPUS 2> /dev/null
+run train-charrnn --resume "$work/r.ckpt" --steps 1 < /dev/null
+expect_status 1
+expect_err "^train-charrnn: no corpus: standard input was empty; give the corpus FILE after the options"
 end
