@@ -561,7 +561,7 @@ int main(int argc, char **argv)
     if (to_stdout && isatty(1))
         cli_usage("will not write a binary checkpoint to a terminal; give -o FILE or a pipe");
     if (o.output) check_output(&o, argv + optind, argc - optind);
-    corpus cp;
+    corpus cp = {0};
     read_corpus(argc - optind, argv + optind, &cp);
     cr_model *m = o.resume ? load_for_resume(&o, &cp) : new_model(&o, &cp);
 
