@@ -184,11 +184,15 @@ demo: all
 LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 installed = $(if $(filter charrnn,$(1)),charrnn,charrnn-$(patsubst %-charrnn,%,$(1)))
-# the man page of tool $(1) as installed: its title, NAME line and cross-references renamed
+# the man pages as installed: each tool's name in titles, NAME lines, cross-references, its own
+# lines (.B NAME) and the command lines of examples, as installed
 MAN_RENAME = $(foreach t,$(TOOLS),-e 's/^\.TH $(shell echo $(t) | tr a-z A-Z) /.TH $(shell echo $(call installed,$(t)) | tr a-z A-Z) /' \
   -e 's/^$(subst -,\\-,$(t)) \\-/$(subst -,\\-,$(call installed,$(t))) \\-/' \
   -e 's/^$(t) \\-/$(subst -,\\-,$(call installed,$(t))) \\-/' \
-  -e 's/^\.BR $(subst -,\\-,$(t)) (1)/.BR $(subst -,\\-,$(call installed,$(t))) (1)/')
+  -e 's/^\.BR $(subst -,\\-,$(t)) (1)/.BR $(subst -,\\-,$(call installed,$(t))) (1)/' \
+  -e 's/^\.B $(subst -,\\-,$(t))$$/.B $(subst -,\\-,$(call installed,$(t)))/' \
+  -e 's/^$(subst -,\\-,$(t)) /$(subst -,\\-,$(call installed,$(t))) /' \
+  -e 's/| $(subst -,\\-,$(t))\( \|$$\)/| $(subst -,\\-,$(call installed,$(t)))\1/g')
 install: $(TOOLS:%=$(BUILD)/bin/%) $(LIB)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
 	$(foreach t,$(TOOLS),cp $(BUILD)/bin/$(t) $(DESTDIR)$(BINDIR)/$(call installed,$(t)) &&) true

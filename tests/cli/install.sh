@@ -20,6 +20,9 @@ done
 if command -v man > /dev/null 2>&1; then
     man -l "$root/usr/local/share/man/man1/charrnn-sample.1" 2> /dev/null | grep -q 'charrnn-sample - generate text' ||
         fail "charrnn-sample(1) does not name itself"
+    man -l "$root/usr/local/share/man/man1/charrnn-sample.1" 2> /dev/null |
+        grep -q 'charrnn-train --time 20 < corpus.txt | charrnn-sample -n 200' ||
+        fail "charrnn-sample(1)'s examples use names that are not installed"
 fi
 # the front command runs the installed programs, whatever the PATH says
 cd "$work" && PATH=/usr/bin:/bin "$b/charrnn" train --hidden 8 --layers 1 --batch 4 --steps 2 -q \
