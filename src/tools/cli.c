@@ -517,7 +517,10 @@ unsigned char *cli_decode_text(const char *path, unsigned char *bytes, size_t le
     cr_text_kind k;
     cr_text_sniff(bytes, len, &k);
     int nul_only = k.kind == CR_TEXT_BINARY && strncmp(k.what, "binary data", 11) == 0;
-    if (k.kind == CR_TEXT_BINARY && !(repair && nul_only)) die_binary(name, bytes, len, &k);
+    /* NUL bytes alone do not make a file binary when the user named its encoding (UTF-16 of
+     * a non-Latin script has few) or asked for repair; a known file format always does */
+    if (k.kind == CR_TEXT_BINARY && !((repair || cli_from_encoding) && nul_only))
+        die_binary(name, bytes, len, &k);
     if (cli_from_encoding) {
         size_t bad_at;
         int ascii = 1;
