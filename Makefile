@@ -20,8 +20,9 @@ LIB       = $(BUILD)/libcharrnn.a
 TOOLS     = clean tokenize train-charrnn sample dump trace charrnn
 TOOL_BINS = $(TOOLS:%=bin/%)
 tool_main = $(BUILD)/tools/$(subst -,_,$(1)).o
-# What the tools share, one object per src/tools/NAME.c named here; fuzz targets link it too.
-CLI_NAMES = cli chart json_writer show
+# What the tools share: cli.c, and the files of src/tools/common/ (pictures, JSON, how a
+# character is shown), one object per file named here; fuzz targets link them too.
+CLI_NAMES = cli common/chart common/json_writer common/show
 CLI_OBJ   = $(CLI_NAMES:%=$(BUILD)/tools/%.o)
 TEST_SRC  = $(wildcard tests/unit/*.c)
 TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
@@ -210,5 +211,5 @@ uninstall:
 clean:
 	rm -rf build bin dist demo.ckpt
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tools/*.d $(BUILD)/test-tools/*.d \
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tools/*.d $(BUILD)/tools/common/*.d $(BUILD)/test-tools/*.d \
   $(BUILD)/fuzz-replay/*.d $(BUILD)/*.d)

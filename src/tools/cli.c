@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *cli_prog = "charrnn";
@@ -378,8 +379,16 @@ static const char *quote(const char *text, char out[128])
     return out;
 }
 
-void cli_explain_not_checkpoint(const char *path, const unsigned char *head, size_t n)
+static int no_signature(const cr_error *err)
 {
+    return err->code == CR_EFORMAT && strncmp(err->message, "not a charrnn checkpoint", 24) == 0;
+}
+
+void cli_explain_not_checkpoint(const char *path, const cr_error *err, const unsigned char *head,
+                                size_t n)
+{
+    /* only for bytes without a checkpoint's signature, not for a damaged checkpoint */
+    if (!no_signature(err)) return;
     const char *name = cli_file_name(path);
     if (n > 4096) n = 4096;
     cr_text_kind k;
@@ -396,14 +405,20 @@ void cli_explain_not_checkpoint(const char *path, const unsigned char *head, siz
 }
 
 /* cli_explain_not_checkpoint for a file named by path, from its first bytes. */
-static void not_a_checkpoint(const char *path)
+
+/* cli_explain_not_checkpoint for a regular file named by path, from its first bytes (a FIFO
+ * or standard input cannot be read twice). */
+static void not_a_checkpoint(const char *path, const cr_error *err)
 {
     unsigned char head[4096];
-    int fd = cli_is_stdin(path) ? -1 : open(path, O_RDONLY);
+    struct stat st;
+    if (!no_signature(err) || cli_is_stdin(path) || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    int fd = open(path, O_RDONLY);
     if (fd < 0) return;
     ssize_t n = read(fd, head, sizeof head);
     close(fd);
-    if (n > 0) cli_explain_not_checkpoint(path, head, (size_t)n);
+    if (n > 0) cli_explain_not_checkpoint(path, err, head, (size_t)n);
 }
 
 cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *report)
@@ -414,8 +429,7 @@ cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *repo
     memset(&rep, 0, sizeof rep);
     if (!cr_ckpt_is_folder(path)) {
         if (cr_ckpt_read_file(path, &m, &err)) {
-            if (err.code == CR_EFORMAT && strncmp(err.message, "not a charrnn checkpoint", 24) == 0)
-                not_a_checkpoint(path);
+            not_a_checkpoint(path, &err);
             cli_die_err(name, &err);
         }
     } else {
@@ -581,24 +595,35 @@ void cli_write_char(uint32_t cp)
     cli_write(b, cr_utf8_encode(cp, b));
 }
 
+const char *cli_vformat(char *small, size_t cap, char **big, size_t *n, const char *fmt,
+                        va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int k = vsnprintf(small, cap, fmt, ap);
+    *big = NULL;
+    if (k < 0) cli_die(NULL, "cannot format a text");
+    *n = (size_t)k;
+    if (*n < cap) {
+        va_end(again);
+        return small;
+    }
+    *big = malloc(*n + 1);
+    if (!*big) cli_die(NULL, "out of memory");
+    vsnprintf(*big, *n + 1, fmt, again);
+    va_end(again);
+    return *big;
+}
+
 void cli_printf(const char *fmt, ...)
 {
-    char small[512];
+    char small[512], *big;
+    size_t n;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    const char *text = cli_vformat(small, sizeof small, &big, &n, fmt, ap);
     va_end(ap);
-    if (n < 0) cli_die("standard output", "cannot format the output");
-    if ((size_t)n < sizeof small) {
-        cli_write(small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) cli_die(NULL, "out of memory");
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    cli_write(big, (size_t)n);
+    cli_write(text, n);
     free(big);
 }
 

@@ -4,6 +4,7 @@
 
 #include "charrnn.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,10 +68,11 @@ cli_ids_status cli_parse_ids(const unsigned char *s, size_t len, uint32_t limit,
  * that are not one character); dies naming the file on failure. name is how messages call it;
  * report (may be NULL) receives what a folder import found, zeroed for a checkpoint. */
 cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *report);
-/* For bytes that are not a checkpoint (the library said so): when their first bytes (head, n)
- * are text, or a known file format, dies saying so (and, for text, how to train a bot on it);
- * returns when it cannot tell. */
-void cli_explain_not_checkpoint(const char *path, const unsigned char *head, size_t n);
+/* After the library's err for bytes without a checkpoint's signature: when their first bytes
+ * (head, n) are text, or a known file format, dies saying so (and, for text, how to train a
+ * bot on it); returns for any other error, or when it cannot tell. */
+void cli_explain_not_checkpoint(const char *path, const cr_error *err, const unsigned char *head,
+                                size_t n);
 /* Whether path, a file to read, is "-": standard input. */
 int cli_is_stdin(const char *path);
 /* A file's name for messages: path, or "standard input" for "-". */
@@ -128,6 +130,10 @@ void cli_quiet_on_closed_pipe(void);
 /* A string, or one character as UTF-8, to stdout through cli_write. */
 void cli_puts(const char *s);
 void cli_write_char(uint32_t cp);
+/* fmt formatted with ap, *n bytes: in small (cap bytes) when it fits, else in a new *big, which
+ * the caller frees (NULL when small was used). */
+const char *cli_vformat(char *small, size_t cap, char **big, size_t *n, const char *fmt,
+                        va_list ap);
 /* printf to stdout through cli_write, any length. */
 void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes to stdout; a closed pipe exits 0, other errors die. */

@@ -1,8 +1,8 @@
 /* dump.c: dump, which shows what a checkpoint holds: a summary, the history, charts, weights. */
-#include "chart.h"
+#include "common/chart.h"
 #include "cli.h"
-#include "json_writer.h"
-#include "show.h"
+#include "common/json_writer.h"
+#include "common/show.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -689,8 +689,7 @@ int main(int argc, char **argv)
     } else {
         cr_error err;
         if (!d.m && cr_ckpt_decode(d.buf, d.len, &d.m, &err)) {
-            if (err.code == CR_EFORMAT && strncmp(err.message, "not a charrnn checkpoint", 24) == 0)
-                cli_explain_not_checkpoint(d.path, d.buf, d.len);
+            cli_explain_not_checkpoint(d.path, &err, d.buf, d.len);
             cli_die_err(d.name, &err);
         }
         if (d.buf) d.version = cr_ckpt_version(d.buf, d.len);

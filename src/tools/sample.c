@@ -1,6 +1,6 @@
 /* sample.c: sample, which generates text from a checkpoint, streaming it to standard output. */
 #include "cli.h"
-#include "show.h"
+#include "common/show.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* tokenize.c: tokenize, which shows a text as a model sees it: its vocabulary, or its ids. */
 #include "cli.h"
-#include "json_writer.h"
-#include "show.h"
+#include "common/json_writer.h"
+#include "common/show.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -135,22 +135,13 @@ static void putf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 static void putf(buf *b, const char *fmt, ...)
 {
-    char small[512];
+    char small[512], *big;
+    size_t n;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    const char *text = cli_vformat(small, sizeof small, &big, &n, fmt, ap);
     va_end(ap);
-    if (n < 0) cli_die(NULL, "cannot format the page");
-    if ((size_t)n < sizeof small) {
-        put(b, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) cli_die(NULL, "out of memory");
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    put(b, big, (size_t)n);
+    put(b, text, n);
     free(big);
 }
 
@@ -647,6 +638,14 @@ static char *check_lineage(const char *ckpt, char **names, const corpus *c, int 
     return j.p;
 }
 
+static void free_corpus(corpus *c, cr_corpus_file *cf, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(c[i].bytes);
+    free(c);
+    free(cf);
+}
+
 int main(int argc, char **argv)
 {
     cli_set_prog("trace", argv[0]);
@@ -678,10 +677,7 @@ int main(int argc, char **argv)
     char *lineage_json = o.ckpt ? check_lineage(o.ckpt, o.corpus, c, o.ncorpus) : NULL;
     if (check_only) {
         free(lineage_json);
-        for (int i = 0; i < o.ncorpus; i++)
-            free(c[i].bytes);
-        free(c);
-        free(cf);
+        free_corpus(c, cf, o.ncorpus);
         cli_close_stdout();
         return 0;
     }
@@ -720,10 +716,7 @@ int main(int argc, char **argv)
     free(t.bytes);
     free(t.cp);
     free(t.at);
-    for (int i = 0; i < o.ncorpus; i++)
-        free(c[i].bytes);
-    free(c);
-    free(cf);
+    free_corpus(c, cf, o.ncorpus);
     cli_close_stdout();
     return 0;
 }

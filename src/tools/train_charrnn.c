@@ -1,6 +1,6 @@
 /* train_charrnn.c: train-charrnn, which trains a character-level model on a corpus. */
 #include "cli.h"
-#include "show.h"
+#include "common/show.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* show.c: how the tools show a character to a person: as itself, or escaped when invisible. */
 #include "show.h"
 
-#include "cli.h"
+#include "../cli.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* json_writer.c: the tools' JSON writer: strings, numbers, and indented objects and arrays. */
 #include "json_writer.h"
 
-#include "cli.h"
+#include "../cli.h"
 #include "show.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* chart.c: dump's pictures: the loss curves as terminal text or as SVG, and histograms. */
 #include "chart.h"
 
-#include "cli.h"
+#include "../cli.h"
 
 #include <math.h>
 #include <stdio.h>
