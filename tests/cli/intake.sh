@@ -84,11 +84,14 @@ run clean --from-encoding KOI8-R "$work/koi8.txt"
 [ "$(cat "$work/out")" = "привет мир" ] || fail "KOI8-R: got '$(cat "$work/out")'"
 # Shift-JIS and GB18030, through iconv
 printf '\223\372\226\173\n' > "$work/sjis.txt"
-# UTF-16 without a mark, of a script with few NUL bytes: named, it is read
+# UTF-16 without a mark, of a script with few NUL bytes: it is read, named or not
 printf '\037\004@\004 \0008\0042\0045\004B\004\n\000' > "$work/ru16.txt"
 run clean --from-encoding UTF-16LE "$work/ru16.txt"
 expect_status 0
 [ "$(cat "$work/out")" = "Пр ивет" ] || fail "UTF-16LE named: got '$(cat "$work/out")'"
+run clean "$work/ru16.txt"
+expect_status 0
+[ "$(cat "$work/out")" = "Пр ивет" ] || fail "UTF-16LE unnamed: got '$(cat "$work/out")'"
 run clean --from-encoding SHIFT_JIS "$work/sjis.txt"
 [ "$(cat "$work/out")" = "日本" ] || fail "Shift-JIS: got '$(cat "$work/out")'"
 printf '\304\343\272\303\n' > "$work/gb.txt"
