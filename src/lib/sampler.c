@@ -151,24 +151,17 @@ static void sort_by_weight(uint32_t *x, size_t n, const double *w)
     }
 }
 
-uint32_t cr_sampler_next(cr_sampler *s)
+/* One draw from the weights w (V, sum > 0, zero for a character put aside), by top-k and top-p
+ * if set: one random number. */
+static uint32_t draw(cr_sampler *s, const double *w, double sum)
 {
     size_t V = s->m->vocab.size;
-    const float *z = current_logits(s);
     uint32_t pick = 0;
-    if (s->o.argmax) {
-        for (size_t i = 1; i < V; i++)
-            if (z[i] > z[pick]) pick = (uint32_t)i;
-        cr_sampler_feed(s, pick);
-        return pick;
-    }
-    double *w = s->weights;
-    double sum = softmax_weights(z, V, s->o.temperature, w);
     size_t keep = V;
     if ((s->o.top_k > 0 && (size_t)s->o.top_k < V) || s->o.top_p < 1) {
         for (size_t i = 0; i < V; i++)
             s->order[i] = (uint32_t)i;
-        sort_by_weight(s->order, V, w);
+        sort_by_weight(s->order, V, w); /* weights put aside (0) come last */
         if (s->o.top_k > 0 && (size_t)s->o.top_k < V) keep = (size_t)s->o.top_k;
         if (s->o.top_p < 1) {
             double cum = 0;
@@ -202,6 +195,53 @@ uint32_t cr_sampler_next(cr_sampler *s)
         }
         pick = last;
     }
-    cr_sampler_feed(s, pick);
     return pick;
+}
+
+/* The likeliest character not put aside (w > 0), ties by lower id; V if none is left. */
+static uint32_t likeliest(const float *z, const double *w, size_t V)
+{
+    uint32_t pick = (uint32_t)V;
+    for (size_t i = 0; i < V; i++)
+        if (w[i] > 0 && (pick == V || z[i] > z[pick])) pick = (uint32_t)i;
+    return pick;
+}
+
+int cr_sampler_next_filtered(cr_sampler *s, cr_sample_filter allow, void *ctx, uint32_t *id,
+                             size_t *refused)
+{
+    size_t V = s->m->vocab.size, nrefused = 0;
+    const float *z = current_logits(s);
+    double *w = s->weights;
+    double sum = 0;
+    if (s->o.argmax) {
+        for (size_t i = 0; i < V; i++)
+            w[i] = 1; /* w marks what is not put aside */
+    } else {
+        sum = softmax_weights(z, V, s->o.temperature, w);
+    }
+    for (;;) {
+        uint32_t pick = s->o.argmax ? likeliest(z, w, V) : sum > 0 ? draw(s, w, sum) : (uint32_t)V;
+        if (pick == V || !(w[pick] > 0)) break; /* nothing possible is left */
+        if (!allow || allow(ctx, pick)) {
+            if (refused) *refused = nrefused;
+            cr_sampler_feed(s, pick);
+            *id = pick;
+            return 1;
+        }
+        nrefused++;
+        w[pick] = 0;
+        sum = 0; /* summed again, not subtracted: the same sum for the same set, always */
+        for (size_t i = 0; i < V; i++)
+            sum += w[i];
+    }
+    if (refused) *refused = nrefused;
+    return 0;
+}
+
+uint32_t cr_sampler_next(cr_sampler *s)
+{
+    uint32_t id = 0;
+    cr_sampler_next_filtered(s, NULL, NULL, &id, NULL); /* with no filter, always draws */
+    return id;
 }
