@@ -619,12 +619,13 @@ uint64_t cr_corpus_cursor_where(const cr_corpus_cursor *c, cr_corpus_place *firs
 /* Nonzero if the sampler may draw id, 0 to refuse it. */
 typedef int (*cr_sample_filter)(void *ctx, uint32_t id);
 /* cr_sampler_next with a filter (NULL accepts everything): a character drawn and refused is put
- * aside, and the draw is made again with a new random number from the characters left, their
- * probabilities renormalised; top-k and top-p then apply to what is left, and argmax takes the
- * likeliest left. Until a refusal, the draw (and the random numbers used) are cr_sampler_next's,
- * so a filter that refuses nothing changes nothing. Returns 1 with the character fed and in
- * *id; 0 when every character of nonzero probability was refused (nothing fed, *id untouched).
- * *refused (may be NULL) gets the number of refusals. */
+ * aside, and the draw is made again with a new random number from the others that top-k and
+ * top-p kept, renormalised; when none of them is left, top-k and top-p choose again from all
+ * the characters not refused. argmax takes the likeliest not refused. Until a refusal, the draw
+ * (and the random numbers used) are cr_sampler_next's, so a filter that refuses nothing changes
+ * nothing. Returns 1 with the character fed and in *id; 0 when every character of nonzero
+ * probability was refused (nothing fed, *id untouched). *refused (may be NULL) gets the number
+ * of refusals. */
 int cr_sampler_next_filtered(cr_sampler *s, cr_sample_filter allow, void *ctx, uint32_t *id,
                              size_t *refused);
 
