@@ -165,7 +165,8 @@ static void check_lists_and_novel(const options *o)
                   LIST_NAME[which]);
     if (o->novel && !o->ncorpus)
         cli_usage("--novel %zu needs the corpus it must not copy: --corpus FILE (trace --ckpt "
-                  "%s names the files the bot was trained on)", o->novel, o->ckpt);
+                  "%s names the files the bot was trained on)", o->novel,
+                  cli_is_stdin(o->ckpt) ? "CKPT" : o->ckpt);
     if (o->ncorpus && !o->novel)
         cli_usage("--corpus is for --novel N (the longest copy allowed); to see what a text "
                   "copies, use trace");
@@ -343,10 +344,12 @@ static void write_label(const label *l, int first, int tty)
     }
 }
 
-/* --novel's report on standard error, after a sample: how often it drew again; and, when it
- * had to stop, why. */
+static const char *chars(uint64_t n) { return n == 1 ? "character" : "characters"; }
+
+/* --novel's report on standard error, after a sample: how often it drew again (refusals, at
+ * places); and, when it had to stop, why. */
 static void novel_report(const options *o, const cr_novel *g, const cr_corpus_index *ix,
-                         const label *l, long written, int blocked)
+                         const label *l, long written, long places, int blocked)
 {
     fflush(stdout); /* a terminal shows the text, then the report */
     char where[64] = "";
@@ -358,15 +361,21 @@ static void novel_report(const options *o, const cr_novel *g, const cr_corpus_in
             snprintf(from, sizeof from, " (it is copying %s, line %llu)",
                      cr_corpus_index_name(ix, at.file), (unsigned long long)at.line);
         cli_warn("%s--novel %zu: stopped after %ld of %ld characters: every character the bot "
-                 "could write next would copy more than %zu characters in a row%s; a larger "
-                 "--novel or a higher temperature lets it go on", where, o->novel, written,
-                 o->length, o->novel, from);
+                 "could write next would copy more than %zu %s in a row%s; a larger --novel or "
+                 "a higher temperature lets it go on", where, o->novel, written, o->length,
+                 o->novel, chars(o->novel), from);
     }
     uint64_t r = cr_novel_refused(g);
-    cli_warn("%s--novel %zu: %llu %s drawn again so as not to copy more than %zu characters in "
-             "a row; the longest copy is %zu %s", where, o->novel, (unsigned long long)r,
-             r == 1 ? "character was" : "characters were", o->novel, cr_novel_longest(g),
-             cr_novel_longest(g) == 1 ? "character" : "characters");
+    size_t longest = cr_novel_longest(g);
+    if (r == 0)
+        cli_warn("%s--novel %zu: nothing needed drawing again; the longest copy is %zu %s",
+                 where, o->novel, longest, chars(longest));
+    else
+        cli_warn("%s--novel %zu: drew again %llu %s in %ld %s, so that no more than %zu %s in a "
+                 "row copy the corpus; the longest copy is %zu %s", where, o->novel,
+                 (unsigned long long)r, r == 1 ? "time" : "times", places,
+                 places == 1 ? "place" : "places", o->novel, chars(o->novel), longest,
+                 chars(longest));
 }
 
 /* One sample: a fresh sampler with options so, the prime, then the text, streamed. */
@@ -385,17 +394,17 @@ static void sample_one(const options *o, const cr_model *m, const char *ck_name,
     size_t stop_len = o->stop ? strlen(o->stop) : 0, have = 0;
     char *tail = o->stop ? calloc(stop_len + 4, 1) : NULL; /* the last bytes generated */
     char last = p->len ? (char)p->text[p->len - 1] : 0;
-    long i = 0;
+    long i = 0, places = 0;
     int blocked = 0;
     for (; i < o->length; i++) {
         char buf[4];
         const char *text;
         uint32_t id;
+        size_t refused = 0;
         if (!g) id = cr_sampler_next(s);
-        else if (!cr_novel_next(g, s, &id, NULL)) {
-            blocked = 1;
-            break;
-        }
+        else blocked = !cr_novel_next(g, s, &id, &refused);
+        places += refused > 0;
+        if (blocked) break;
         size_t k = cr_vocab_text(v, id, buf, &text);
         cli_write(text, k);
         if (k) last = text[k - 1];
@@ -410,7 +419,7 @@ static void sample_one(const options *o, const cr_model *m, const char *ck_name,
     }
     /* a terminal's prompt, or the next label, starts on a line of its own */
     if ((tty || l->name) && last != '\n' && (i > 0 || p->len)) cli_write("\n", 1);
-    if (g) novel_report(o, g, ix, l, i, blocked);
+    if (g) novel_report(o, g, ix, l, i, places, blocked);
     free(tail);
     cr_novel_free(g);
     cr_sampler_free(s);
