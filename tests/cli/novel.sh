@@ -200,3 +200,20 @@ else
     grep -q "^DONE" "$work/pane.txt" || fail "the last sample did not end its line"
 fi
 end
+
+begin novel_ml5_model_with_two_character_keys
+# the shakespeare folder's "  " key is two characters: each is checked against the corpus
+# (with --novel 5 and this seed, checking only the first would let a copy of 6 through)
+m=$SHARED/ml5-models/shakespeare
+c=$SHARED/corpora/tinyshakespeare.txt
+if [ ! -d "$m" ] || [ ! -r "$c" ]; then
+    skip novel_ml5_model_with_two_character_keys "../shared/ml5-models or ../shared/corpora missing"
+else
+    run sample -n 1500 --seed 3 -t 0.5 --novel 5 --corpus "$c" "$m"
+    expect_status 0
+    grep -q "  " "$work/out" || fail "no two-space key written: the test proves little"
+    n=$(longest "$work/out" "$c")
+    [ "$n" -le 5 ] || fail "trace finds a copy of $n characters"
+    expect_err "the longest copy is $n characters"
+    end
+fi
