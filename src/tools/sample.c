@@ -104,7 +104,10 @@ static double values(int kind, const char *a, value_list *l)
     free(l->x);
     free(l->text);
     memset(l, 0, sizeof *l);
-    if (!strchr(a, ',')) return one_value(kind, a);
+    /* "1,5" is more likely a decimal comma than two values: its own message says so */
+    size_t d1 = strspn(a, "0123456789"), d2 = a[d1] == ',' ? strspn(a + d1 + 1, "0123456789") : 0;
+    int decimal_comma = kind != L_TOPK && d1 && d2 && !a[d1 + 1 + d2];
+    if (!strchr(a, ',') || decimal_comma) return one_value(kind, a);
     size_t n = 1;
     for (const char *p = a; *p; p++)
         n += *p == ',';
@@ -114,8 +117,8 @@ static double values(int kind, const char *a, value_list *l)
     for (const char *p = a;; p++) {
         size_t k = strcspn(p, ",");
         if (k == 0)
-            cli_usage("%s '%s': an empty value in the list; separate values with single commas, "
-                      "such as 0.3,0.7,1.2", LIST_OPTION[kind], a);
+            cli_usage("%s: '%s': an empty value in the list; separate values with single "
+                      "commas, such as 0.3,0.7,1.2", LIST_OPTION[kind], a);
         l->text[l->n] = strndup(p, k);
         if (!l->text[l->n]) cli_die(NULL, "out of memory");
         l->x[l->n] = one_value(kind, l->text[l->n]);

@@ -161,10 +161,23 @@ expect_status 2
 expect_err "^sample: --argmax always takes the likeliest character, whatever the temperature"
 run sample -t 0.3,,0.7 "$work/c.ckpt"
 expect_status 2
-expect_err "^sample: --temperature '0.3,,0.7': an empty value in the list"
+expect_err "^sample: --temperature: '0.3,,0.7': an empty value in the list"
 run sample -t 0.3, "$work/c.ckpt"
 expect_status 2
 expect_err "an empty value in the list"
+# two whole numbers are a decimal comma, not a list (a list of them: 1.0,5)
+run sample -t 1,5 "$work/c.ckpt"
+expect_status 2
+expect_err "^sample: --temperature: '1,5' is not a number: use a dot for decimals, as in 1.5$"
+run sample --top-p 0,9 "$work/c.ckpt"
+expect_status 2
+expect_err "^sample: --top-p: '0,9' is not a number: use a dot for decimals, as in 0.9$"
+run sample -n 10 --seed 1 -t 1.0,5 "$work/c.ckpt"
+expect_status 0
+expect_out "^==> temperature 5 <==$"
+run sample -n 10 --seed 1 --top-k 1,5 "$work/c.ckpt"
+expect_status 0
+expect_out "^==> top-k 5 <==$"
 run sample -t 0.3,abc "$work/c.ckpt"
 expect_status 2
 expect_err "^sample: --temperature.*abc"
@@ -203,7 +216,7 @@ end
 
 begin novel_ml5_model_with_two_character_keys
 # the shakespeare folder's "  " key is two characters: each is checked against the corpus
-# (with --novel 5 and this seed, checking only the first would let a copy of 6 through)
+# (with --novel 5 and this seed, letting the key through unchecked gives a copy of 6)
 m=$SHARED/ml5-models/shakespeare
 c=$SHARED/corpora/tinyshakespeare.txt
 if [ ! -d "$m" ] || [ ! -r "$c" ]; then
