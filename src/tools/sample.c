@@ -317,10 +317,12 @@ static cr_corpus_index *read_corpus(const options *o, unsigned char ***bytes)
     *bytes = calloc((size_t)o->ncorpus, sizeof **bytes);
     if (!cf || !*bytes) cli_die(NULL, "out of memory");
     for (int i = 0; i < o->ncorpus; i++) {
-        size_t len;
-        (*bytes)[i] = cli_read_all(o->corpus[i], &len);
-        cli_require_utf8(cli_file_name(o->corpus[i]), (*bytes)[i], len);
-        cf[i] = (cr_corpus_file){cli_file_name(o->corpus[i]), (*bytes)[i], len};
+        size_t len, n;
+        unsigned char *b = cli_read_all(o->corpus[i], &len);
+        /* names a checkpoint or a PDF given by mistake; reads UTF-16 too */
+        (*bytes)[i] = cli_decode_text(o->corpus[i], b, len, 0, &n);
+        if ((*bytes)[i] != b) free(b);
+        cf[i] = (cr_corpus_file){cli_file_name(o->corpus[i]), (*bytes)[i], n};
     }
     cr_corpus_index *ix;
     cr_error err;

@@ -107,6 +107,11 @@ run sample --novel 5 --corpus "$work/latin1.txt" "$work/c.ckpt"
 expect_status 1
 expect_err "latin1.txt"
 expect_one_line_err
+# the checkpoint given as the corpus too, by mistake
+run sample --novel 5 --corpus "$work/c.ckpt" "$work/c.ckpt"
+expect_status 1
+expect_err "c.ckpt: this is a charrnn checkpoint"
+expect_one_line_err
 run sh -c "cat '$work/c.ckpt' | sample --novel 5 --corpus - -"
 expect_status 2
 expect_err "standard input can hold only one of the checkpoint, the prime file and a corpus"
