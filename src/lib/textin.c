@@ -59,7 +59,7 @@ static const signature SIGNATURES[] = {
     {0, "\xCA\xFE\xBA\xBE", 4, "a program (an executable or Java class file)", NOT_TEXT},
     {0, "SQLite format 3\0", 16, "an SQLite database",
      "export the text you want from it as a plain text file"},
-    {0, "\x89" "CRN\r\n\x1A\n", 8, "a charrnn checkpoint (a trained bot), not text",
+    {0, "\x89" "CRN\r\n\x1A\n", 8, "a charrnn checkpoint (a trained bot)",
      "give it to 'sample' or 'dump'; train on the text it was made from"},
 };
 

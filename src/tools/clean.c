@@ -200,6 +200,7 @@ static void report(const cr_clean_options *o, const cr_clean_stats *s)
 int main(int argc, char **argv)
 {
     cli_set_prog("clean", argv[0]);
+    cli_has_from_encoding = 1;
     cli_not_utf8_hint = "; or write U+FFFD for each bad sequence with --repair";
     options o;
     parse_options(argc, argv, &o);

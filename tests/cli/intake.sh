@@ -69,6 +69,11 @@ expect_err "curly quotes or dashes that Latin-1 lacks"
 expect_err "read it with --from-encoding WINDOWS-1252"
 expect_err "or write U+FFFD for each bad sequence with --repair"
 [ -s "$work/out" ] && fail "clean wrote output"
+# a tool without --from-encoding points to clean, which has it
+run trace --text "$work/cp1252.txt" "$work/cp1252.txt"
+expect_status 1
+expect_one_line_err
+expect_err "convert it first with 'clean --from-encoding WINDOWS-1252 $work/cp1252.txt > text.txt'$"
 run clean --from-encoding WINDOWS-1252 "$work/cp1252.txt"
 expect_status 0
 [ "$(cat "$work/out")" = "La niña dijo “hola” — y se fue." ] || fail "got '$(cat "$work/out")'"
