@@ -179,6 +179,14 @@ demo: all
 	@echo "Sampling 600 characters from demo.ckpt (try: bin/sample -t 0.5 demo.ckpt):" >&2
 	bin/sample -n 600 -t 0.7 demo.ckpt
 
+# The workshop lessons (docs/workshop/NN-NAME.sh): each run with its real settings (minutes of
+# training), and its commands and their output written into its page, NN-NAME.md. LESSONS names
+# some of the scripts (all without it). tests/cli/workshop.sh checks the pages and runs the
+# lessons quickly.
+.PHONY: workshop
+workshop: $(TOOLS:%=$(BUILD)/bin/%)
+	@BIN=$(abspath $(BUILD)/bin) sh tests/workshop_pages.sh $(LESSONS)
+
 # Installed names must not clash with other programs (Debian's dump(8), tc-sample(8)): each tool
 # is installed as charrnn-NAME (train-charrnn as charrnn-train), with its man page under that
 # name, beside the charrnn front command; the library goes with its header and a pkg-config file.
