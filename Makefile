@@ -166,6 +166,7 @@ dist:
 	cp $(TOOLS:%=build/dist/bin/%) $(DIST)/bin/
 	cp docs/*.1 $(DIST)/man/man1/
 	cp docs/*.md $(DIST)/docs/
+	cp -R docs/*.svg docs/workshop $(DIST)/docs/
 	cp corpora/*.txt corpora/*.md corpora/*.tsv $(DIST)/corpora/
 	cp README.md LICENSE $(DIST)/
 	tar czf $(DIST).tar.gz -C dist $(DIST_NAME)
