@@ -578,15 +578,15 @@ static void preview(progress *p, const cr_model *m, int evaluated, int force)
     double now = cr_clock_s();
     if (!evaluated && !force && !(p->tty && now - p->last_preview >= PREVIEW_EVERY)) return;
     p->last_preview = now;
-    char text[sizeof p->preview_text];
-    int cols = p->tty ? terminal_columns() - 10 : PREVIEW_COLUMNS; /* "preview: ", a margin */
+    char text[sizeof p->preview_text], head[64];
+    int live = p->tty && !force; /* drawn by show() under the progress line */
+    int n = snprintf(head, sizeof head, live ? "preview: " : "preview at step %llu: ",
+                     (unsigned long long)cr_model_progress(m)->step);
+    int cols = p->tty ? terminal_columns() - n - 1 : PREVIEW_COLUMNS; /* a margin: no wrap */
+    if (cols < 10) cols = 10;
     if (preview_line(m, cols, text, sizeof text)) snprintf(text, sizeof text, "(out of memory)");
-    if (p->tty && !force) {
-        memcpy(p->preview_text, text, sizeof text);
-        return; /* drawn by show() */
-    }
-    fprintf(stderr, "preview at step %llu: %s\n", (unsigned long long)cr_model_progress(m)->step,
-            text);
+    if (live) memcpy(p->preview_text, text, sizeof text);
+    else fprintf(stderr, "%s%s\n", head, text);
 }
 
 /* ---- the plan ---- */
@@ -815,7 +815,10 @@ int main(int argc, char **argv)
     record_plan_time(m, &p, time_up);
     save(&o, m, to_stdout);
     finish_message(&o, m, to_stdout, why);
-    if (stop_signal && !o.quiet && !to_stdout)
+    if (stop_signal && !o.quiet && !to_stdout && !cr_plan_finished(cr_model_plan(m), g->step))
+        fprintf(stderr, "train-charrnn: continue with: train-charrnn --resume %s ... (with no "
+                "--time, --steps or --epochs, it finishes this plan)\n", o.output);
+    else if (stop_signal && !o.quiet && !to_stdout)
         fprintf(stderr, "train-charrnn: continue with: train-charrnn --resume %s ...\n", o.output);
     int sig = stop_signal;
     cr_trainer_free(t);
