@@ -325,8 +325,8 @@ typedef struct cr_plan {
 } cr_plan;
 /* The model's plan, or NULL if it has none (a new model, or a checkpoint from before plans). */
 const cr_plan *cr_model_plan(const cr_model *m);
-/* Copies p into the model; CR_EINVAL (nothing changed) for an anneal outside [0, 1], a
- * negative or non-finite time, or a start after the model's step. */
+/* Copies p into the model; CR_EINVAL (nothing changed) for an anneal outside [0, 1] or a
+ * negative or non-finite time. */
 int cr_model_set_plan(cr_model *m, const cr_plan *p, cr_error *err);
 /* How far the plan has gone, 0 to 1, at step with seconds_used of its seconds used: the
  * larger of the shares of its steps and of its seconds. */

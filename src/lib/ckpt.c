@@ -496,7 +496,6 @@ static void enc_plan(wbuf *w, const cr_model *m)
     put_f64(w, p->anneal);
 }
 
-/* Decoded after STAT (the table's order), so that the start can be checked against the step. */
 static int dec_plan(rbuf *r, decoder *d)
 {
     if (r->len < PLAN_BYTES) return bad(r, "is shorter than 48 bytes");
@@ -511,7 +510,6 @@ static int dec_plan(rbuf *r, decoder *d)
     if (!(p.anneal >= 0 && p.anneal <= 1)) return bad(r, "has an anneal outside 0 to 1");
     if (!(p.seconds >= 0 && p.seconds < INFINITY && p.spent_s >= 0 && p.spent_s < INFINITY))
         return bad(r, "has a time that is negative or not finite");
-    if (p.start_step > d->m->prog.step) return bad(r, "starts after the model's step");
     return cr_model_set_plan(d->m, &p, d->err);
 }
 

@@ -180,8 +180,6 @@ int cr_model_set_plan(cr_model *m, const cr_plan *p, cr_error *err)
         return cr_fail(err, CR_EINVAL, -1, NULL, "the plan's anneal must be 0 to 1");
     if (!(p->seconds >= 0 && p->seconds < INFINITY && p->spent_s >= 0 && p->spent_s < INFINITY))
         return cr_fail(err, CR_EINVAL, -1, NULL, "the plan's seconds must be finite, not negative");
-    if (p->start_step > m->prog.step)
-        return cr_fail(err, CR_EINVAL, -1, NULL, "the plan starts after the model's step");
     m->plan = *p;
     m->has_plan = 1;
     return CR_OK;

@@ -603,7 +603,8 @@ static int make_plan(options *o, cr_model *m, progress *p)
     uint64_t step = cr_model_progress(m)->step;
     cr_plan n = {0};
     int continued = 0;
-    if (!o->time_limit && !o->steps && !o->epochs && old && !cr_plan_finished(old, step)) {
+    if (!o->time_limit && !o->steps && !o->epochs && old && old->start_step <= step &&
+        !cr_plan_finished(old, step)) {
         n = *old;
         o->steps = n.steps ? n.steps - (step - n.start_step) : 0;
         o->time_limit = n.seconds > 0 ? n.seconds - n.spent_s : 0;

@@ -186,3 +186,26 @@ TEST(optim_trainer_clips_by_global_norm)
     }
     free(text);
 }
+
+/* The plan's share: by steps from its start, by seconds, the larger of the two; the rate's
+ * factor: 1, then a straight fall to exactly 0 at the plan's end. */
+TEST(plan_fraction_scale_and_end)
+{
+    cr_plan p = {100, 50, 0, 0, 0, 0.3};
+    CHECK(cr_plan_fraction(&p, 100, 1e9) == 0); /* no time budget: seconds do not count */
+    CHECK(cr_plan_fraction(&p, 125, 0) == 0.5);
+    CHECK(cr_plan_fraction(&p, 99, 0) == 0 && cr_plan_fraction(&p, 200, 0) == 1);
+    CHECK(cr_plan_lr_scale(&p, 0.7) == 1);
+    CHECK(fabs(cr_plan_lr_scale(&p, 0.85) - 0.5) < 1e-12);
+    CHECK(cr_plan_lr_scale(&p, 1) == 0);
+    CHECK(!cr_plan_finished(&p, 149) && cr_plan_finished(&p, 150));
+    p.seconds = 10;
+    CHECK(cr_plan_fraction(&p, 101, 8) == 0.8); /* the larger share */
+    p.spent_s = 10;
+    CHECK(cr_plan_finished(&p, 101));
+    p.anneal = 0;
+    CHECK(cr_plan_lr_scale(&p, 1) == 1);
+    cr_plan t = {0, 0, 0, 60, 15, 1};
+    CHECK(cr_plan_fraction(&t, 5000, 30) == 0.5 && cr_plan_lr_scale(&t, 0.5) == 0.5);
+    CHECK(!cr_plan_finished(&t, 5000));
+}
