@@ -56,7 +56,8 @@ static const char USAGE[] =
     "  -q, --quiet           no progress on standard error\n"
     "  -h, --help            show this help;  --version  show the version\n"
     "\n"
-    "Ctrl-C saves the checkpoint and stops. Example:\n"
+    "Ctrl-C saves the checkpoint and stops; --resume with no budget then finishes the\n"
+    "plan. Example:\n"
     "  train-charrnn --time 120 -o bot.ckpt corpus.txt && sample bot.ckpt\n";
 
 enum {
@@ -591,7 +592,7 @@ static void preview(progress *p, const cr_model *m, int evaluated, int force)
 
 /* ---- the plan ---- */
 #define DEFAULT_TIME 300.0  /* seconds of a plan when no budget is given */
-#define DEFAULT_ANNEAL 0.3  /* the share measured best at three minutes (docs/performance.md) */
+#define DEFAULT_ANNEAL 0.3  /* as good as any share tried at three minutes (docs/performance.md) */
 
 /* The plan this run trains to: the rest of the checkpoint's own when resuming with no budget
  * (and its plan is not finished), else a new one from the budget given, or the default one,
@@ -675,8 +676,8 @@ static void announce_plan(const options *o, const progress *p, int continued)
         snprintf(left, sizeof left, "%llu steps or %s", (unsigned long long)o->steps, t);
     } else if (o->steps) snprintf(left, sizeof left, "%llu steps", (unsigned long long)o->steps);
     else clock_text(o->time_limit, left);
-    fprintf(stderr, "train-charrnn: finishing the plan of %s: %.0f%% done, %s left; %s\n", budget,
-            100 * p->f0, left, fall);
+    fprintf(stderr, "train-charrnn: finishing the plan of %s: %d%% done, %s left; %s\n", budget,
+            (int)(100 * p->f0), left, fall);
 }
 
 static void announce(const options *o, const cr_model *m, const cr_trainer *t, const corpus *cp)
