@@ -58,6 +58,8 @@ struct cr_model {
     size_t nhist, caphist;
     cr_session *sessions;
     size_t nsessions;
+    cr_plan plan;         /* the budget being trained to, when has_plan */
+    int has_plan;
 };
 
 int cr_gates_per_cell(int cell);          /* G of cr_cell_of(cell): 4 LSTM, 3 GRU, 1 RNN */
