@@ -765,19 +765,19 @@ int main(int argc, char **argv)
     const char *why = "stopped";
     cr_step_result r = {.val_loss = NAN};
     int evaluated_last = 1, time_up = 0;
-    for (;;) {
-        if (stop_signal) {
-            why = stop_signal == SIGINT ? "interrupted" : "terminated";
+    for (;;) { /* a plan complete when a signal comes is told as complete, not interrupted */
+        double elapsed = cr_clock_s() - p.start;
+        if (o.steps && g->step - p.steps0 >= o.steps) {
+            why = p.plan.epochs ? "epoch limit reached" : "step limit reached";
             break;
         }
-        double elapsed = cr_clock_s() - p.start;
         if (o.time_limit && elapsed + p.time_kept >= o.time_limit) {
             why = "time limit reached";
             time_up = 1;
             break;
         }
-        if (o.steps && g->step - p.steps0 >= o.steps) {
-            why = p.plan.epochs ? "epoch limit reached" : "step limit reached";
+        if (stop_signal) {
+            why = stop_signal == SIGINT ? "interrupted" : "terminated";
             break;
         }
         cr_trainer_set_lr_scale(t, cr_plan_lr_scale(&p.plan, plan_fraction(&p, g, elapsed)));
