@@ -448,11 +448,12 @@ TEST(corpus_index_saved_random_corpora_round_trip)
     }
 }
 
-static void set_crc(unsigned char *b, size_t len)
+/* The CRC-32 of the header and records, which follows them at byte at. */
+static void set_crc(unsigned char *b, size_t at)
 {
-    uint32_t c = cr_crc32(0, b, len - 4);
+    uint32_t c = cr_crc32(0, b, at);
     for (int i = 0; i < 4; i++)
-        b[len - 4 + i] = (unsigned char)(c >> (8 * i));
+        b[at + i] = (unsigned char)(c >> (8 * i));
 }
 
 TEST(corpus_index_saved_damage_is_refused)
@@ -484,32 +485,36 @@ TEST(corpus_index_saved_damage_is_refused)
     longer[len] = 0;
     CHECK(cr_corpus_index_decode(longer, len + 1, &back, &err) == CR_EFORMAT);
     free(longer);
-    /* what the CRC-32 alone would not catch: damage with a CRC made to match */
+    memcpy(b, buf, len);
+    b[28] ^= 0x20; /* the first letter of a name: "One.txt" */
+    CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
+    CHECK(strstr(err.message, "do not match their CRC-32") != NULL);
+    /* damage the CRC-32 does not cover, or made to match it */
     size_t nsa;
     cr_corpus_index_sa(ix, &nsa);
-    size_t sa_at = len - 4 - 4 * nsa;
+    size_t sa_at = len - 4 * nsa, crc_at = 24 + 2 * (4 + strlen("one.txt") + 48);
     memcpy(b, buf, len);
     for (int i = 0; i < 4; i++) { /* two suffixes swapped: a permutation, out of order */
         unsigned char t = b[sa_at + 20 + i];
         b[sa_at + 20 + i] = b[sa_at + 24 + i];
         b[sa_at + 24 + i] = t;
     }
-    set_crc(b, len);
+    set_crc(b, crc_at);
     CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
     CHECK(strstr(err.message, "suffix array is damaged") != NULL);
     memcpy(b, buf, len);
     b[sa_at + 20] = b[sa_at + 24]; /* one suffix twice: not a permutation */
     b[sa_at + 21] = b[sa_at + 25];
-    set_crc(b, len);
+    set_crc(b, crc_at);
     CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
     memcpy(b, buf, len);
     b[sa_at - 1] ^= 1; /* the last character of a text: the suffix array no longer fits it */
-    set_crc(b, len);
+    set_crc(b, crc_at);
     CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
     memcpy(b, buf, len);
-    size_t sha2 = 24 + 4 + strlen("one.txt") + 48 + 4 + strlen("two.txt") + 16;
+    size_t sha2 = crc_at - 32;
     b[sha2 + 31] ^= 1; /* the recorded SHA-256 of file two */
-    set_crc(b, len);
+    set_crc(b, crc_at);
     CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
     CHECK(strstr(err.message, "file 2 is not the one recorded (its SHA-256 differs)") != NULL);
     /* a newer version; a text-mode copy; not an index at all */
