@@ -182,6 +182,11 @@ static int read_records(const unsigned char *buf, size_t len, size_t nf, uint64_
                        len, (unsigned long long)want);
     for (size_t f = 0; f < nf; f++) {
         files[f].text = buf + at;
+        /* so that the suffix array read has exactly N entries, whatever the texts hold */
+        if (cr_utf8_count(files[f].text, files[f].len) != chars[f])
+            return cr_fail(err, CR_EFORMAT, (long long)at, NULL, "the index is damaged: the text "
+                           "of file %zu does not hold the %llu characters recorded", f + 1,
+                           (unsigned long long)chars[f]);
         at += files[f].len;
     }
     *sa = buf + at;
