@@ -1,5 +1,5 @@
-# trace.sh: what a text copies from its corpus: planted spans with known places, JSON, the page,
-# the checkpoint's lineage, errors.
+# trace.sh: what a text copies from its corpus: planted spans with known places, JSON, the page
+# (in headless Chromium too: trace_page.js), the checkpoint's lineage, a saved index, errors.
 . tests/cli/lib.sh
 have_python=0
 command -v python3 >/dev/null 2>&1 && have_python=1
@@ -178,6 +178,19 @@ else
     limit "$CHROMIUM" $flags --window-size=900,600 --screenshot="$shots/trace.png" \
         "file://$work/evil.html" > /dev/null 2>> "$work/chromium.log"
     [ -s "$shots/trace.png" ] || fail "no screenshot"
+    # through the DevTools protocol: every request, dialog and element, and the pointer on a copy
+    if command -v node > /dev/null 2>&1; then
+        limit node tests/cli/trace_page.js "$work/evil.html" "$shots/trace-hover.png" > "$work/page" 2>&1 ||
+            fail "in Chromium: $(cat "$work/page")"
+        # the same checks find a page that loads and runs what it should not
+        printf '<!DOCTYPE html><link rel=stylesheet href="http://127.0.0.1:9/x.css"><mark>x</mark><img src=x onerror=alert(1)>\n' > "$work/bad.html"
+        limit node tests/cli/trace_page.js "$work/bad.html" "$work/bad.png" > "$work/page" 2>&1 &&
+            fail "a page with an image and a style sheet to load passed"
+        grep -q 'it asked for http://127.0.0.1:9/x.css' "$work/page" && grep -q 'dialogs opened: alert' "$work/page" ||
+            fail "the bad page's requests or dialog went unseen: $(cat "$work/page")"
+    else
+        skip trace_html_in_chromium_devtools "node is not installed (apt-get install nodejs)"
+    fi
 fi
 end
 
