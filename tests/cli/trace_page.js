@@ -126,8 +126,18 @@ main()
     console.log(`${e.message}; chromium said: ${log.split('\n').slice(-3).join(' / ')}`);
     process.exitCode = 1;
   })
-  .finally(() => {
+  .finally(async () => {
     clearTimeout(timer);
+    // closed through the protocol, so that its helper processes end too; then the profile goes
+    // (a failure to remove it is no failure of the page)
+    const exited = new Promise(ok => browser.on('exit', ok));
+    await Promise.race([send('Browser.close').catch(() => {}),
+                        new Promise(ok => setTimeout(ok, 5000))]);
+    await Promise.race([exited, new Promise(ok => setTimeout(ok, 5000))]);
     browser.kill();
-    browser.on('exit', () => fs.rmSync(profile, { recursive: true, force: true }));
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      console.error(`trace_page.js: could not remove ${profile}: ${e.message}`);
+    }
   });
