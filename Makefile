@@ -143,7 +143,7 @@ valgrind: $(TOOLS:%=$(BUILD)/bin/%)
 	while IFS= read -r cmd; do \
 	  echo "valgrind: $$cmd" >&2; \
 	  vcmd=$$(printf '%s\n' "$$cmd" | sed $(VALGRIND_SED)) || exit 2; \
-	  (cd $$W/run && sh -c "$$vcmd") > $$W/out 2> $$W/err || \
+	  (cd $$W/run && sh -c "$$vcmd" < /dev/null) > $$W/out 2> $$W/err || \
 	    { echo "make valgrind: '$$cmd' exited $$?: $$(tail -2 $$W/err)" >&2; bad=1; }; \
 	done < $$W/examples; \
 	for f in $$W/vg.*; do \

@@ -570,6 +570,21 @@ size_t cr_corpus_index_files(const cr_corpus_index *ix);
 const char *cr_corpus_index_name(const cr_corpus_index *ix, size_t file);
 /* The code points of a file. */
 size_t cr_corpus_index_chars(const cr_corpus_index *ix, size_t file);
+/* The bytes of a file, and their SHA-256 (32 bytes; NULL for no such file). */
+uint64_t cr_corpus_index_bytes(const cr_corpus_index *ix, size_t file);
+const unsigned char *cr_corpus_index_sha256(const cr_corpus_index *ix, size_t file);
+
+/* A saved index (docs/index-format.md): the files' names, sizes, SHA-256 and text, and the suffix
+ * array, so that reading it skips the sort. Reading checks it as a checkpoint is checked (its
+ * signature, version, sizes and CRC-32, each file's SHA-256, and the suffix array itself):
+ * CR_EFORMAT (err->offset the byte) for a damaged or truncated index, CR_EVERSION for a newer
+ * one; a damaged index is refused, never trusted. *buf is allocated; the caller frees it. */
+int cr_corpus_index_encode(const cr_corpus_index *ix, unsigned char **buf, size_t *len,
+                           cr_error *err);
+int cr_corpus_index_decode(const unsigned char *buf, size_t len, cr_corpus_index **out,
+                           cr_error *err);
+/* Encodes and saves atomically (save.c). */
+int cr_corpus_index_write_file(const cr_corpus_index *ix, const char *path, cr_error *err);
 
 /* A place in the corpus. */
 typedef struct cr_corpus_place {
