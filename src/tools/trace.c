@@ -632,6 +632,7 @@ static void list_lineage(const char *ckpt, int json)
         }
     }
     if (json) outs(n ? "\n]}\n" : "]}\n");
+    fflush(stdout); /* the list, then the note that says "above", in one log */
     if (n == 0)
         cli_warn("%s records no training files (a model imported from ml5.js, or trained "
                  "before lineage was kept)", shown(ckpt));

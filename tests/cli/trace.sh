@@ -208,6 +208,11 @@ cmp -s "$work/out" "$work/want" || fail "lineage list: $(cat "$work/out")"
 expect_err "^trace: ../x.ckpt was trained on almanac.txt, which is not here$"
 expect_err "^trace: ../x.ckpt was trained on one.txt, which is not here$"
 expect_err "^trace: ../x.ckpt was trained on the 2 files above; to see what a text copies from them: trace --ckpt ../x.ckpt FILE... < text$"
+# in one log, the list comes before the note that calls it "above"
+(cd "$work/elsewhere" && trace --ckpt ../x.ckpt < ../gen.txt 2>&1) | tail -n 3 > "$work/out"
+expect_out "^one.txt$"
+[ "$(tail -n 1 "$work/out" | cut -c1-28)" = "trace: ../x.ckpt was trained" ] ||
+    fail "the note is not after the list: $(cat "$work/out")"
 (cd "$work/elsewhere" && trace --ckpt ../x.ckpt --json < /dev/null) > "$work/out" 2> /dev/null
 expect_out '^{"trained_on": \[$'
 expect_out '^  {"file": "one.txt", "bytes": 236, "sha256": "[0-9a-f]\{64\}"}$'
