@@ -94,7 +94,7 @@ for cell in lstm gru rnn; do
         if [ $input = embed ]; then shape="--embed 16"; else shape=""; fi
         # shellcheck disable=SC2086
         if ! "$BIN/train-charrnn" --cell $cell --layers 2 --hidden 40 $shape --seq-len 32 \
-            --batch 8 --steps 120 --eval-every 40 --lr 0.01 --threads 1 --quiet \
+            --batch 8 --steps 400 --eval-every 100 --lr 0.02 --threads 1 --quiet \
             -o "$d/bot.ckpt" "$corpus" 2> "$work/err" ||
             ! "$BIN/dump" --html "$d/page32.html" --html-precision 32 "$d/bot.ckpt" 2> "$work/err" ||
             ! "$BIN/dump" --html "$d/page16.html" "$d/bot.ckpt" 2> "$work/err"; then
