@@ -128,7 +128,7 @@ async function testModel(dir, label) {
       const k = pf.match(/\d+/)[0];
       const prime = fs.readFileSync(path.join(dir, pf), 'utf8');
       const want = fs.readFileSync(path.join(dir, `argmax-${k}.txt`), 'utf8');
-      const n_ = Array.from(want).length - Array.from(prime).length;
+      const n_ = Number(fs.readFileSync(path.join(dir, 'n.txt'), 'utf8')); // characters written
       const hash = `#prime=${encodeURIComponent(prime)}&argmax=1&n=${n_}`;
       const { page, seen } = await open(file, hash);
       const got = await writtenText(page);

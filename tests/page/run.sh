@@ -85,6 +85,22 @@ BIN=$root/bin
 corpus=$root/corpora/harbour-almanac.txt
 N=200 # characters of argmax text compared
 
+# compare NAME DIR MODEL PRIME...: for each prime, sample --argmax and probs.c into DIR, where
+# page32.html and page16.html are; then the pages against them
+compare() {
+    cname=$1 cdir=$2 cmodel=$3
+    shift 3
+    echo $N > "$cdir/n.txt"
+    k=1
+    for prime in "$@"; do
+        printf '%s' "$prime" > "$cdir/prime-$k.txt"
+        "$BIN/sample" --argmax -n $N --prime "$prime" "$cmodel" > "$cdir/argmax-$k.txt" 2> /dev/null &&
+            "$PROBS" "$cmodel" "$prime" > "$cdir/probs-$k.tsv" || bad "$cname" "sample or probs failed"
+        k=$((k + 1))
+    done
+    browser "$cname" model "$cdir" "$cname"
+}
+
 # ---- each cell, one-hot and embedded: argmax text and probabilities ----
 for cell in lstm gru rnn; do
     for input in onehot embed; do
@@ -101,17 +117,27 @@ for cell in lstm gru rnn; do
             bad "$name" "$(cat "$work/err")"
             continue
         fi
-        k=1
-        for prime in "THE FIRST OF MAY." "The tide turns
-at" "a"; do
-            printf '%s' "$prime" > "$d/prime-$k.txt"
-            "$BIN/sample" --argmax -n $N --prime "$prime" "$d/bot.ckpt" > "$d/argmax-$k.txt" &&
-                "$PROBS" "$d/bot.ckpt" "$prime" > "$d/probs-$k.tsv" || bad "$name" "sample or probs failed"
-            k=$((k + 1))
-        done
-        browser "$name" model "$d" "$name"
+        compare "$name" "$d" "$d/bot.ckpt" "THE FIRST OF MAY." "The tide turns
+at" "a"
     done
 done
+
+# ---- ml5.js models, whose vocabularies hold keys that are not one character ----
+models=${SHARED:-$(dirname "$root")/shared}/ml5-models
+if [ -d "$models/shakespeare" ]; then
+    d=$work/ml5_shakespeare
+    mkdir -p "$d"
+    if "$BIN/dump" --html "$d/page32.html" --html-precision 32 "$models/shakespeare" 2> "$work/err" &&
+        "$BIN/dump" --html "$d/page16.html" "$models/shakespeare" 2> "$work/err"; then
+        compare ml5_shakespeare "$d" "$models/shakespeare" "ROMEO:
+What light is this" "KING HENRY:
+O" "Th"
+    else
+        bad ml5_shakespeare "$(cat "$work/err")"
+    fi
+else
+    skip ml5_shakespeare "$models missing (the ml5 models to test with)"
+fi
 
 # ---- markup in the vocabulary, the model's name and the lineage ----
 x=$work/xss

@@ -289,6 +289,7 @@
     if (writing) writing.stop = true;
     const o = writeSettings(), run = { stop: false };
     writing = run;
+    remember(o);
     const s = net.newState(), rng = newRng(o.seed), out = $('output'), into = $('output-new');
     const unknown = feed(s, o.prime);
     $('prime-note').hidden = unknown.length === 0;
@@ -326,6 +327,21 @@
       if (writing === run) writing = null;
     }
     more();
+  }
+
+  // The settings into the address, so that it can be copied as a link that writes the same.
+  function remember(o) {
+    const q = new URLSearchParams();
+    q.set('prime', o.prime);
+    if (o.argmax) q.set('argmax', '1');
+    else q.set('t', String(o.temp));
+    q.set('seed', String(o.seed));
+    q.set('n', String(o.n));
+    try {
+      history.replaceState(null, '', '#' + q.toString().replace(/\+/g, '%20'));
+    } catch (e) {
+      // some browsers refuse it for pages opened from a file: the link is a comfort only
+    }
   }
 
   // Settings from the address: #prime=...&t=0.8&seed=3&n=200&argmax=1&tab=look
