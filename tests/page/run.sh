@@ -122,6 +122,23 @@ at" "a"
     done
 done
 
+# ---- the address drives the page, as chromium --dump-dom sees it (no puppeteer) ----
+d=$work/lstm_onehot
+if [ -f "$d/page32.html" ]; then
+    limit "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$work/dom-profile" \
+        --dump-dom "file://$d/page32.html#prime=THE%20FIRST%20OF%20MAY.&argmax=1&n=20" > "$work/dom.html" 2> /dev/null
+    got=$(tr '\n' '\001' < "$work/dom.html" |
+        sed -n 's|.*<span id="output-prime" class="prime">\([^<]*\)</span><span id="output-new">\([^<]*\)</span>.*|\1\2|p' |
+        tr '\001' '\n' | sed -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&quot;/"/g' -e 's/&amp;/\&/g')
+    want=$("$BIN/sample" --argmax -n 20 --prime "THE FIRST OF MAY." "$d/bot.ckpt" 2> /dev/null)
+    if [ -n "$got" ] && [ "$got" = "$want" ]; then
+        echo "ok   address_drives_dump_dom (the text of sample --argmax)"
+        npass=$((npass + 1))
+    else
+        bad address_drives_dump_dom "the page wrote '$got', sample '$want'"
+    fi
+fi
+
 # ---- ml5.js models, whose vocabularies hold keys that are not one character ----
 models=${SHARED:-$(dirname "$root")/shared}/ml5-models
 if [ -d "$models/shakespeare" ]; then
