@@ -152,8 +152,15 @@ static void meta_model(out *o, const cr_model *m, int precision, const char *nam
     const cr_train_progress *g = cr_model_progress(m);
     puts_(o, "{\"format\":1,");
     json_key(o, "charrnn", CR_VERSION);
-    const char *slash = strrchr(name, '/');
-    json_key(o, "name", slash && slash[1] ? slash + 1 : name); /* the file, without its folders */
+    /* the file (or an ml5.js folder: models/bolano/), without the folders it is in */
+    size_t n = strlen(name), start;
+    while (n > 1 && name[n - 1] == '/')
+        n--;
+    for (start = n; start > 0 && name[start - 1] != '/'; start--)
+        ;
+    printf_(o, "\"name\":");
+    json_str(o, name + (start < n ? start : 0), start < n ? n - start : n);
+    puts_(o, ",");
     json_key(o, "weights", what);
     json_key(o, "cell", cr_cell_name(c->cell));
     printf_(o, "\"layers\":%d,\"hidden\":%d,\"embed\":%d,\"precision\":%d,", c->layers, c->hidden,
