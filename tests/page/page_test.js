@@ -252,6 +252,16 @@ async function testTabs(dir) {
     }
     const turns = await page.evaluate(() => Array.from(document.querySelectorAll('#transcript > div')).map((d) => d.className));
     if (turns.filter((c) => c === 'you').length !== 2 || turns.filter((c) => c === 'bot').length !== 2) why.push(`the transcript has ${turns.join(' ')}`);
+    // the same lines after "Start over" give the same answers: the state is the conversation's
+    const said = await page.evaluate(() => document.getElementById('transcript').textContent);
+    await page.click('#talk-reset');
+    for (const line of ['Good morning.', 'What is the tide?']) {
+      await page.type('#say', line);
+      await page.keyboard.press('Enter');
+      await until(page, () => !document.getElementById('send').disabled);
+    }
+    const again2 = await page.evaluate(() => document.getElementById('transcript').textContent);
+    if (again2 !== said) why.push(`Start over and the same lines gave other answers: ${JSON.stringify(said)} then ${JSON.stringify(again2)}`);
     await shot('talk');
     await page.click('#tab-look');
     await page.click('#look-generated');

@@ -366,7 +366,10 @@
     const text = $('say').value;
     if (!text.trim() || $('send').disabled) return;
     $('say').value = '';
-    if (!talk) talk = { s: net.newState(), rng: newRng(writeSettings().seed) };
+    if (!talk) { // a new conversation starts after the Write tab's start, not shown (as sample --chat --prime)
+      talk = { s: net.newState(), rng: newRng(writeSettings().seed) };
+      feed(talk.s, $('prime').value);
+    }
     const you = $('you').value, bot = $('botname').value, t = $('transcript');
     const mine = document.createElement('div');
     mine.className = 'you';
