@@ -438,7 +438,6 @@ int main(int argc, char **argv)
     read_text(&o, cr_model_vocab(m), &x);
     result r = {.lo = 0, .hi = x.n, .recorded = NAN};
     if (o.split) {
-        check_corpus(&o, m, &x);
         if (x.oov_total) {
             char name[32];
             const oov_char *u = &x.oov[0];
@@ -448,6 +447,7 @@ int main(int argc, char **argv)
                     cli_char_name(u->cp, name), (unsigned long long)u->line,
                     (unsigned long long)u->column, o.ckpt);
         }
+        check_corpus(&o, m, &x);
         size_t nval = cr_val_chars(cr_model_config(m), x.n);
         if (o.split == SPLIT_VAL) r.lo = x.n - nval;
         else r.hi = x.n - nval;
