@@ -21,10 +21,10 @@ static const char USAGE[] =
     "  --worst N             the N lines the model finds strangest, strangest first\n"
     "  --json                everything as JSON, for scripts\n"
     "  --split val|train     only the checkpoint's validation (or training) split of\n"
-    "                        the FILEs, which must be its corpus; read as training read\n"
-    "                        it, so the validation loss is the one training recorded\n"
+    "                        the FILEs, which must be its corpus, read as training\n"
+    "                        read it: the validation loss training recorded\n"
     "  --last                use the latest weights, not the best by validation loss\n"
-    "  --streams N           parallel streams the text is cut into [the model's --batch]\n"
+    "  --streams N           streams the text is cut into [the model's --batch]\n"
     "  --window N            characters per pass [the model's --seq-len]\n"
     "  --warmup N            characters each stream reads unscored before its part\n"
     "                        [256; 0 with --split]\n"
@@ -138,6 +138,7 @@ typedef struct text {
     size_t nlines;
     oov_char *oov;        /* distinct unknown characters, in order of first appearance */
     size_t noov, oov_total;
+    size_t *slots, nslots;    /* the hash of oov: index + 1, 0 for an empty slot */
     size_t *file_chars;   /* (files) characters of each file */
     unsigned char (*sha)[32]; /* (files) of each file's bytes */
     size_t *file_bytes;   /* (files) on disk */
@@ -162,18 +163,35 @@ static void hash_file(void *ctx, int i, const char *path, const unsigned char *b
     x->file_bytes[i] = len;
 }
 
+/* Counts an unknown character: a table of distinct ones in order of first appearance, found
+ * through an open-addressing hash of their code points (slots hold index + 1). */
 static void add_oov(text *x, uint32_t cp, int file, uint64_t ln, uint64_t col)
 {
     x->oov_total++;
-    for (size_t k = 0; k < x->noov; k++)
-        if (x->oov[k].cp == cp) {
-            x->oov[k].count++;
-            return;
+    if (2 * (x->noov + 1) > x->nslots) {
+        size_t n = x->nslots ? 2 * x->nslots : 64;
+        size_t *slots = xcalloc(n, sizeof *slots);
+        for (size_t k = 0; k < x->noov; k++) {
+            size_t h = (x->oov[k].cp * 2654435761u) & (n - 1);
+            while (slots[h]) h = (h + 1) & (n - 1);
+            slots[h] = k + 1;
         }
-    oov_char *o = realloc(x->oov, (x->noov + 1) * sizeof *o);
-    if (!o) cli_die(NULL, "out of memory");
-    x->oov = o;
-    x->oov[x->noov++] = (oov_char){cp, 1, file, ln, col};
+        free(x->slots);
+        x->slots = slots;
+        x->nslots = n;
+        oov_char *o = realloc(x->oov, n / 2 * sizeof *o);
+        if (!o) cli_die(NULL, "out of memory");
+        x->oov = o;
+    }
+    size_t h = (cp * 2654435761u) & (x->nslots - 1);
+    while (x->slots[h] && x->oov[x->slots[h] - 1].cp != cp)
+        h = (h + 1) & (x->nslots - 1);
+    if (x->slots[h]) {
+        x->oov[x->slots[h] - 1].count++;
+        return;
+    }
+    x->slots[h] = ++x->noov;
+    x->oov[x->noov - 1] = (oov_char){cp, 1, file, ln, col};
 }
 
 /* Reads the files into one text, as train-charrnn reads its corpus, and turns it into ids. */
@@ -228,6 +246,7 @@ static void text_free(text *x)
     free(x->line_of);
     free(x->lines);
     free(x->oov);
+    free(x->slots);
     free(x->file_chars);
     free(x->sha);
     free(x->file_bytes);
@@ -265,6 +284,8 @@ typedef struct result {
     double recorded;      /* with --split val: the loss training recorded, or NaN */
 } result;
 
+enum { SHOW_OOV = 10 }; /* unknown characters listed in the text form */
+
 static double bits(double nats, size_t n) { return n ? nats / (double)n / log(2.0) : NAN; }
 
 static void show_line(const options *o, const text *x, const line *l)
@@ -273,6 +294,7 @@ static void show_line(const options *o, const text *x, const line *l)
     if (l->scored) cli_printf("%llu: %6.3f  ", (unsigned long long)l->number,
                               bits(l->nats, l->scored));
     else cli_printf("%llu:      -  ", (unsigned long long)l->number);
+    if (l->oov) cli_printf("(%zu unknown)  ", l->oov);
     cli_show_text((const char *)x->t.bytes + l->start, l->end - l->start, 0, 0);
     cli_puts("\n");
 }
@@ -330,7 +352,7 @@ static void print_text(const options *o, const cr_model *m, const text *x, const
     if (x->oov_total) {
         cli_printf("not in the vocabulary, left out: %zu character%s\n", x->oov_total,
                    x->oov_total == 1 ? "" : "s");
-        for (size_t k = 0; k < x->noov; k++) {
+        for (size_t k = 0; k < x->noov && k < SHOW_OOV; k++) {
             char name[32];
             const oov_char *c = &x->oov[k];
             cli_printf("  %s  %llu time%s, first at %s:%llu:%llu\n", cli_char_name(c->cp, name),
@@ -338,6 +360,9 @@ static void print_text(const options *o, const cr_model *m, const text *x, const
                        cli_file_name(o->files[c->file]), (unsigned long long)c->line,
                        (unsigned long long)c->column);
         }
+        if (x->noov > SHOW_OOV)
+            cli_printf("  and %zu more distinct characters (--json lists them all)\n",
+                       x->noov - SHOW_OOV);
     }
 }
 

@@ -77,7 +77,7 @@ grep -q '"line": 2, "scored": 8, "out_of_vocabulary": 1,' "$work/out" ||
 grep -q '"line": 6, "scored": 9, .*"text": "Last line"' "$work/out" || fail "the last line, with no line end"
 # the text form: one line per line of text, numbered as an editor numbers them
 run score --per-line "$work/m.ckpt" "$work/t.txt"
-expect_out "^2: *[0-9.]*  zzqx jjj$"
+expect_out "^2: *[0-9.]*  (1 unknown)  zzqx jjj$"
 expect_out "^4: *[0-9.]*  $"
 expect_out "^6: *[0-9.]*  Last line$"
 end
@@ -93,6 +93,14 @@ run score --json "$work/m.ckpt" "$work/u.txt"
 expect_out '"out_of_vocabulary": 3,'
 expect_out '{"char": "é", "code": "U+00E9", "count": 2, "file": ".*u.txt", "line": 1, "column": 4}'
 [ "$(num scored "$work/out")" -eq 24 ] || fail "scored $(num scored "$work/out"), expected 28 - 3 - 1"
+# many distinct ones: the first ten are named, the others counted (all in --json)
+printf 'abc ΑΒΓΔΕΖΗΘΙΚΛΜΝ abc\n' > "$work/greek.txt"
+run score "$work/m.ckpt" "$work/greek.txt"
+expect_out "^not in the vocabulary, left out: 13 characters$"
+expect_out "^  and 3 more distinct characters (--json lists them all)$"
+[ "$(grep -c "^  '" "$work/out")" -eq 10 ] || fail "not 10 characters named"
+run score --json "$work/m.ckpt" "$work/greek.txt"
+[ "$(grep -c '"code": "U+03' "$work/out")" -eq 13 ] || fail "--json does not list the 13"
 end
 
 begin score_worst_lines_find_the_planted_ones
