@@ -135,7 +135,7 @@ typedef struct text {
     size_t *line_of;      /* (n) index into lines */
     size_t n, chars;      /* known characters; all characters */
     line *lines;
-    size_t nlines;
+    size_t nlines, caplines;
     oov_char *oov;        /* distinct unknown characters, in order of first appearance */
     size_t noov, oov_total;
     size_t *slots, nslots;    /* the hash of oov: index + 1, 0 for an empty slot */
@@ -194,6 +194,19 @@ static void add_oov(text *x, uint32_t cp, int file, uint64_t ln, uint64_t col)
     x->oov[x->noov - 1] = (oov_char){cp, 1, file, ln, col};
 }
 
+/* The next line of the table, which grows as needed. */
+static line *new_line(text *x)
+{
+    if (x->nlines == x->caplines) {
+        size_t n = x->caplines ? 2 * x->caplines : 1024;
+        line *l = realloc(x->lines, n * sizeof *l);
+        if (!l) cli_die(NULL, "out of memory");
+        x->lines = l;
+        x->caplines = n;
+    }
+    return &x->lines[x->nlines++];
+}
+
 /* Reads the files into one text, as train-charrnn reads its corpus, and turns it into ids. */
 static void read_text(const options *o, const cr_vocab *v, text *x)
 {
@@ -205,12 +218,11 @@ static void read_text(const options *o, const cr_vocab *v, text *x)
     size_t len = x->t.len;
     x->ids = xcalloc(len, sizeof *x->ids);
     x->line_of = xcalloc(len, sizeof *x->line_of);
-    x->lines = xcalloc(len + (size_t)o->nfiles, sizeof *x->lines); /* at most a line a byte */
     x->file_chars = xcalloc((size_t)o->nfiles, sizeof *x->file_chars);
     for (int f = 0; f < x->t.n; f++) {
         size_t i = x->t.starts[f], end = f + 1 < x->t.n ? x->t.starts[f + 1] : len;
         uint64_t ln = 1, col = 1;
-        line *cur = &x->lines[x->nlines++];
+        line *cur = new_line(x);
         *cur = (line){.file = f, .number = 1, .start = i, .end = i};
         while (i < end) {
             uint32_t cp;
@@ -231,7 +243,7 @@ static void read_text(const options *o, const cr_vocab *v, text *x)
             i += k;
             col++;
             if (ends && i < end) {
-                cur = &x->lines[x->nlines++];
+                cur = new_line(x);
                 *cur = (line){.file = f, .number = ++ln, .start = i, .end = i};
                 col = 1;
             }
@@ -490,6 +502,11 @@ int main(int argc, char **argv)
     double *loss = xcalloc(n, sizeof *loss);
     if (cr_scorer_run(s, x.ids + r.lo, n, loss, &r.nats, &r.scored, &err))
         cli_die_err(o.ckpt, &err);
+    if (r.scored == 0)
+        cli_die(o.nfiles == 1 ? cli_file_name(o.files[0]) : NULL, "nothing to score: %s; a text "
+                "needs two characters the model knows, each scored from those before it",
+                x.chars == 0 ? "the text is empty" : x.n == 0 ? "the model knows none of its "
+                "characters" : "it has only one character the model knows");
     for (size_t k = 1; k < n; k++) { /* loss[k - 1]: of character lo + k */
         line *l = &x.lines[x.line_of[r.lo + k]];
         l->nats += loss[k - 1];

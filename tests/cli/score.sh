@@ -190,6 +190,12 @@ expect_status 1
 expect_err "^score: .*u.txt: 'é' (U+00E9) at line 1, column 4 is not in the vocabulary of .*m.ckpt, so this is not the corpus it was trained on; --split needs that corpus, or leave --split out to score any text$"
 expect_one_line_err
 [ -s "$work/out" ] && fail "a failure wrote to standard output"
+: > "$work/empty.txt"
+run score "$work/m.ckpt" "$work/empty.txt"
+expect_status 1
+expect_err "^score: .*empty.txt: nothing to score: the text is empty; a text needs two characters the model knows, each scored from those before it$"
+printf '☃☃ ☃' | score "$work/m.ckpt" > "$work/out" 2> "$work/err"
+expect_err "^score: standard input: nothing to score: it has only one character the model knows; "
 train-charrnn $TINY --steps 2 --val-frac 0 -o "$work/nv.ckpt" $CORPUS 2> /dev/null
 run score --split val "$work/nv.ckpt" $CORPUS
 expect_status 1
