@@ -135,6 +135,10 @@ one=$(num loss "$work/out")
 run score --json --streams 64 --warmup 1000 "$work/m.ckpt" $CORPUS
 many=$(num loss "$work/out")
 close "$one" "$many" 0.001 || fail "64 streams with a warm-up: $many, one stream: $one"
+run score --json --window 1 "$work/m.ckpt" $CORPUS
+w1=$(num nats "$work/out")
+run score --json --window 500 "$work/m.ckpt" $CORPUS
+close "$w1" "$(num nats "$work/out")" 0.000001 || fail "--window 1 and 500 differ: $w1, $(num nats "$work/out")"
 run score --json --streams 1000 --warmup 0 "$work/m.ckpt" $CORPUS
 cold=$(num loss "$work/out")
 awk -v a="$cold" -v b="$one" 'BEGIN { exit !(a > b + 0.005) }' ||
@@ -203,8 +207,14 @@ expect_err "^score: .*nv.ckpt: the model was trained with --val-frac 0, so this 
 end
 
 begin score_closed_pipe_is_quiet
-score --per-line "$work/m.ckpt" $CORPUS 2> "$work/err" | head -n 1 > /dev/null
+{ score --per-line "$work/m.ckpt" $CORPUS 2> "$work/err"; echo $? > "$work/st"; } | head -n 1 > /dev/null
 [ -s "$work/err" ] && fail "messages on a closed pipe: $(cat "$work/err")"
+[ "$(cat "$work/st")" -eq 0 ] || fail "status $(cat "$work/st") on a closed pipe"
+if [ -w /dev/full ]; then
+    score "$work/m.ckpt" "$work/t.txt" > /dev/full 2> "$work/err"
+    [ $? -eq 1 ] || fail "writing to /dev/full did not fail"
+    expect_err "^score: standard output: write failed: No space left on device$"
+fi
 end
 
 begin score_front_command_and_installed_name
