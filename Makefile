@@ -17,7 +17,7 @@ LIB_OBJ   = $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
 LIB       = $(BUILD)/libcharrnn.a
 # The tools. Each is its main source, src/tools/NAME.c with '_' for the '-' of its name (so
 # src/tools/train_charrnn.c for train-charrnn), linked with the shared tool objects below.
-TOOLS     = clean tokenize train-charrnn sample dump trace charrnn
+TOOLS     = clean tokenize train-charrnn sample dump trace charrnn score
 TOOL_BINS = $(TOOLS:%=bin/%)
 tool_main = $(BUILD)/tools/$(subst -,_,$(1)).o
 # What the tools share: cli.c, and the files of src/tools/common/ (pictures, JSON, how a

@@ -345,6 +345,48 @@ uint64_t cr_steps_per_epoch(const cr_config *c, uint64_t nchars);
  * session's, which later sessions may not share. */
 uint64_t cr_model_steps_per_epoch(const cr_model *m);
 
+/* ---- how well a model knows a text (score.c) ---- */
+/*
+ * The whole text is known in advance, so it is read as training reads it: through the training
+ * forward pass, in B parallel streams. Its n characters make n - 1 predictions (each character
+ * predicts the next; the first is predicted by nothing), cut into B streams of equal length.
+ * Each stream starts with a blank state (zeros) and, but for the first, first reads the warmup
+ * characters before its part without scoring them, so that it starts its part with a memory;
+ * the streams then go forward side by side, window characters per pass, the state carried from
+ * pass to pass. With the model's batch and seq_len and no warm-up this is exactly the trainer's
+ * validation: the loss of a corpus's validation split equals the one the trainer recorded.
+ *
+ *     cr_score_options o;
+ *     cr_score_options_default(&o);
+ *     cr_scorer *s;
+ *     if (cr_scorer_new(m, &o, &s, &err) != CR_OK) ...
+ *     double sum;
+ *     size_t count;
+ *     cr_scorer_run(s, ids, n, losses, &sum, &count, &err);   (losses: n - 1 doubles, or NULL)
+ *     printf("%.4f nats per character\n", sum / count);
+ *     cr_scorer_free(s);
+ */
+typedef struct cr_score_options {
+    int use_last;    /* the latest weights, not the best by validation loss */
+    int streams;     /* B: parallel streams, 1..100000; 0 = the model's batch */
+    int window;      /* characters per forward pass, 1..100000; 0 = the model's seq_len */
+    int warmup;      /* characters a stream reads unscored before its part; 0 = none */
+    int threads;     /* 1..256; the result does not depend on it */
+} cr_score_options;
+void cr_score_options_default(cr_score_options *o);
+
+typedef struct cr_scorer cr_scorer;
+int cr_scorer_new(const cr_model *m, const cr_score_options *o, cr_scorer **out, cr_error *err);
+void cr_scorer_free(cr_scorer *s);
+/* Scores the text ids (n, each below the vocabulary's size, else CR_EINVAL): *sum the summed
+ * loss in nats over *count = n - 1 predictions (0 when n < 2); loss, if not NULL, receives the
+ * loss of each, loss[i] = -ln p(ids[i + 1]) as its stream saw it. */
+int cr_scorer_run(cr_scorer *s, const uint32_t *ids, size_t n, double *loss, double *sum,
+                  size_t *count, cr_error *err);
+/* The characters at the end of a corpus of n characters that training with c holds out for
+ * validation: floor(n val_frac). */
+size_t cr_val_chars(const cr_config *c, size_t n);
+
 /* ---- sampling ---- */
 typedef struct cr_sample_options {
     double temperature;  /* > 0; ignored with argmax */

@@ -260,6 +260,18 @@ double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
 void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate0);
 /* The logits of the last forward, (T, B, V). */
 const float *cr_net_logits(const cr_net *n);
+/* The loss of each row of the last forward, (T, B) nats; NaN where the target was CR_IGNORE. */
+const double *cr_net_row_losses(const cr_net *n);
+
+/* ---- a whole text in parallel streams (score.c): the trainer's validation, the scorer ----
+ * ids (n) as n - 1 predictions in at most B streams of equal length, each from the zero state,
+ * each but the first reading the warm characters before its part unscored, forward in passes
+ * of at most T steps with the state carried. in, tgt (T, B) and state (state_floats, at least
+ * (L, S, B, H)) are scratch. Returns the summed loss (nats); *count the predictions; loss (n -
+ * 1) receives each, or NULL. */
+double cr_stream_loss(cr_net *net, const float *w, const uint32_t *ids, size_t n, int B, int T,
+                      size_t warm, uint32_t *in, uint32_t *tgt, float *state, size_t state_floats,
+                      double *loss, size_t *count);
 
 /* ---- matrix-vector products over packed weights (matvec.c), for infer.c ----
  * W holds rows of np panels of CR_PANEL columns (np <= CR_MATVEC_PANELS); the product adds

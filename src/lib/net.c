@@ -164,6 +164,7 @@ void cr_net_weights_changed(cr_net *n, const float *params)
 }
 
 const float *cr_net_logits(const cr_net *n) { return n->logits; }
+const double *cr_net_row_losses(const cr_net *n) { return n->rowloss; }
 
 /* ---- element-wise work split over the pool ----
  * Rows go to threads in contiguous ranges and columns likewise; every value is computed by one

@@ -34,6 +34,7 @@ struct cr_trainer {
 };
 
 static size_t val_size(size_t n, double val_frac) { return (size_t)floor((double)n * val_frac); }
+size_t cr_val_chars(const cr_config *c, size_t n) { return val_size(n, c->val_frac); }
 
 int cr_max_batch_for(size_t n, double val_frac, int seq_len)
 {
@@ -172,29 +173,14 @@ static void add_history(cr_trainer *t, double val)
 }
 
 /* Mean loss of the weights w over the whole validation split: its predictions are cut into at
- * most B rows of equal length, each read in chunks of at most T steps with its state carried. */
+ * most B rows of equal length, each read in chunks of at most T steps with its state carried
+ * (cr_stream_loss, which the score tool runs too). */
 static double validation_loss(cr_trainer *t, const float *w)
 {
     const cr_config *c = &t->m->cfg;
-    size_t P = t->nval - 1; /* predictions: character i predicts i + 1 */
-    const uint32_t *v = t->ids + t->ntrain;
-    int B = P < (size_t)c->batch ? (int)P : c->batch;
-    size_t S = (P + (size_t)B - 1) / (size_t)B;
-    memset(t->eval_state, 0, cr_carry_floats(c) * sizeof(float));
-    double sum = 0;
-    size_t count = 0;
-    for (size_t k0 = 0; k0 < S; k0 += (size_t)c->seq_len) {
-        int T = S - k0 < (size_t)c->seq_len ? (int)(S - k0) : c->seq_len;
-        for (int i = 0; i < T; i++)
-            for (int b = 0; b < B; b++) {
-                size_t p = (size_t)b * S + k0 + (size_t)i;
-                t->in[i * B + b] = p < P ? v[p] : 0;
-                t->tgt[i * B + b] = p < P ? v[p + 1] : CR_IGNORE;
-            }
-        size_t cnt;
-        sum += cr_net_forward(t->net, w, t->in, t->tgt, T, B, t->eval_state, NULL, &cnt);
-        count += cnt;
-    }
+    size_t count;
+    double sum = cr_stream_loss(t->net, w, t->ids + t->ntrain, t->nval, c->batch, c->seq_len, 0,
+                                t->in, t->tgt, t->eval_state, cr_carry_floats(c), NULL, &count);
     return count ? sum / (double)count : NAN;
 }
 

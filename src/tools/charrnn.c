@@ -25,6 +25,7 @@ static const command COMMANDS[] = {
     {"sample", "sample", "write text with a trained bot"},
     {"dump", "dump", "show what a checkpoint holds; export it for ml5.js"},
     {"trace", "trace", "find what a text copies word for word from a corpus, and from where"},
+    {"score", "score", "how well a bot knows a text: its loss, and the strangest lines"},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -20,6 +20,7 @@ static const char usage[] =
     "       bench phases   [SHAPE] [--threads N] [--steps N] [--warmup N] CORPUS\n"
     "       bench products [SHAPE] [--threads N] CORPUS\n"
     "       bench sample   [SHAPE] [--chars N] [--threads N] [--bf16] [--novel N] CORPUS\n"
+    "       bench score    [SHAPE] [--chars N] [--threads N] CORPUS\n"
     "       bench peak     [--threads N] [--kind generic|avx2|avx512]\n"
     "       bench quality  [--time S] [--threads N] CORPUS\n"
     "       bench trace    CORPUS\n"
@@ -35,6 +36,8 @@ static const char usage[] =
     "  sample   batch-1 sampling characters per second (random weights, corpus vocabulary),\n"
     "           with --bf16 from weights rounded to bfloat16, with --novel N through the\n"
     "           filter that copies no more than N characters of the corpus in a row\n"
+    "  score    characters per second scoring the corpus's first --chars characters (the\n"
+    "           score tool's reading: --batch streams, --seq-len per pass, 256 warm-up)\n"
     "  peak     GFLOP/s of independent fused multiply-add chains on N threads\n"
     "  quality  best validation loss after S seconds of training with default settings\n"
     "  trace    the corpus index (trace): building it over 5 MB made of CORPUS, matching\n"
@@ -577,6 +580,47 @@ static int cmd_sample(int argc, char **argv)
     return 0;
 }
 
+/* ---- score: a text's loss through the forward pass in streams (the score tool) ---- */
+static int cmd_score(int argc, char **argv)
+{
+    opts o;
+    parse_opts(argc, argv, &o, 1);
+    size_t len;
+    unsigned char *text = read_file(o.corpus, &len);
+    cr_model *m = model_for(&o, text, len);
+    cr_error err;
+    uint32_t *ids;
+    size_t n;
+    if (cr_vocab_encode(cr_model_vocab(m), text, len, &ids, &n, &err) != CR_OK)
+        die("%s: %s", o.corpus, err.message);
+    if ((size_t)o.chars < n) n = (size_t)o.chars;
+    cr_score_options so;
+    cr_score_options_default(&so);
+    so.threads = o.threads;
+    so.warmup = 256;
+    cr_scorer *s = NULL;
+    if (cr_scorer_new(m, &so, &s, &err) != CR_OK) die("%s", err.message);
+    double sum;
+    size_t count;
+    double b0 = machine_busy_s(), c0 = cpu_s(), t0 = cr_clock_s();
+    if (cr_scorer_run(s, ids, n, NULL, &sum, &count, &err) != CR_OK) die("%s", err.message);
+    double dt = cr_clock_s() - t0, cpu = cpu_s() - c0;
+    double others = others_cpu(b0, machine_busy_s(), cpu, dt);
+    uint32_t V = cr_model_vocab(m)->size;
+    flop_count f = count_flops(&o.cfg, V);
+    double cps = (double)count / dt;
+    print_shape("score", &o, V);
+    printf(" threads=%d kernel=%s chars=%zu seconds=%.3f chars_per_s=%.0f gflops=%.2f "
+           "cpu_util=%.2f others_cpu=%.2f peak_rss_kb=%ld loss=%.4f\n", o.threads,
+           cr_kernel_name(cr_kernel_best()), count, dt, cps, cps * f.fwd * 1e-9, cpu / dt,
+           others, peak_rss_kb(), sum / (double)count);
+    cr_scorer_free(s);
+    free(ids);
+    cr_model_free(m);
+    free(text);
+    return 0;
+}
+
 /* ---- peak: independent fused multiply-add chains held in registers ----
  * Each chain is x = x * m + c, which converges to c / (1 - m) = 1 with no denormals. Enough
  * chains to cover the latency of two FMA ports (4 cycles x 2 ports = 8 in flight) and few
@@ -828,7 +872,8 @@ static int cmd_trace(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        bad_usage("which benchmark? train, phases, products, sample, peak, quality or trace");
+        bad_usage("which benchmark? train, phases, products, sample, score, peak, quality or "
+                  "trace");
     const char *cmd = argv[1];
     int rc;
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
@@ -838,6 +883,7 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "phases")) rc = cmd_phases(argc, argv);
     else if (!strcmp(cmd, "products")) rc = cmd_products(argc, argv);
     else if (!strcmp(cmd, "sample")) rc = cmd_sample(argc, argv);
+    else if (!strcmp(cmd, "score")) rc = cmd_score(argc, argv);
     else if (!strcmp(cmd, "peak")) rc = cmd_peak(argc, argv);
     else if (!strcmp(cmd, "quality")) rc = cmd_quality(argc, argv);
     else if (!strcmp(cmd, "trace")) rc = cmd_trace(argc, argv);

@@ -148,6 +148,17 @@ while [ "$r" -le "$R" ]; do
     r=$((r + 1))
 done
 
+# ---- scoring (the score tool's reading), 2x256, 1 and 2 threads ----
+SCORE_CHARS=300000
+r=1
+while [ "$r" -le "$R" ]; do
+    for t in 1 2; do
+        measure "$TMP/score.$t" "$BENCH" score --layers 2 --hidden 256 --chars "$SCORE_CHARS" \
+            --threads "$t" "$CORPUS" || exit 1
+    done
+    r=$((r + 1))
+done
+
 # ---- where a 2x256 training step goes: by phase, and its matrix products alone ----
 measure "$TMP/phases" "$BENCH" phases --layers 2 --hidden 256 --threads 2 --steps 20 "$CORPUS" ||
     exit 1
@@ -244,6 +255,15 @@ printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads b
         'BEGIN { printf " %s %.0f ch/s (%.2f, %d refused);", n, a, a / b, r }'
 done
 echo
+echo
+echo "scoring, 2x256 (score: batch 32 streams, 64 per pass, 256 warm-up): median of $R runs of"
+echo "$SCORE_CHARS characters"
+printf '%-7s %3s %10s %8s %5s %6s\n' config thr 'ch/s' GFLOP/s CPU others
+for t in 1 2; do
+    f=$TMP/score.$t
+    printf '%-7s %3s %10.0f %8.1f %5.2f %6.2f\n' 2x256 "$t" "$(med "$f" chars_per_s)" \
+        "$(med "$f" gflops)" "$(med "$f" cpu_util)" "$(med "$f" others_cpu)"
+done
 s=$(med "$TMP/sample.2x256.2" chars_per_s)
 p=$(cat "$TMP/phases")
 printf 'a 2x256 step on 2 threads: forward %s ms (%s GFLOP/s), backward %s ms (%s GFLOP/s),' \
@@ -272,6 +292,9 @@ printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads b
         'BEGIN { printf "  --novel, %s, 2 threads: %.2f of the speed without, %s\n", n, a / b,
                  (a >= 0.5 * b ? "met" : "NOT met") }'
 done
+sc=$(med "$TMP/score.2" chars_per_s)
+awk -v s="$sc" 'BEGIN { printf "  scoring 2x256 (score, issue 13) at least 100000 chars/s, 2 threads: %s\n", \
+    (s >= 100000 ? "met" : "NOT met") }'
 if [ "$torch_ok" = 1 ]; then
     printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
         cps=$(med "$TMP/ours.$name.2" chars_per_s)

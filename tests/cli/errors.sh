@@ -172,7 +172,7 @@ expect_one_line_err
 end
 
 begin every_help_fits_a_screen
-for tool in clean tokenize train-charrnn sample dump; do
+for tool in clean tokenize train-charrnn sample dump score; do
     run $tool --help
     expect_status 0
     [ "$(wc -l < "$work/out")" -le 48 ] || fail "$tool --help has $(wc -l < "$work/out") lines"
