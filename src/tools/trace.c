@@ -217,6 +217,13 @@ typedef struct text {
     size_t n;
 } text;
 
+static void free_text(text *t)
+{
+    free(t->bytes);
+    free(t->cp);
+    free(t->at);
+}
+
 static void read_text(const char *path, text *t)
 {
     t->bytes = cli_read_all(path, &t->len);
@@ -831,9 +838,17 @@ int main(int argc, char **argv)
     cli_quiet_on_closed_pipe();
     const char *text_path = o.text ? o.text : "-";
     int have_text = o.text || !isatty(0);
+    text t = {0};
+    int text_read = 0;
+    if (o.ckpt && o.ncorpus == 0 && !o.index && have_text && !o.text && !is_stdin(o.ckpt)) {
+        read_text(text_path, &t); /* nothing piped in (a script's /dev/null) asks for the list */
+        text_read = 1;
+        have_text = t.len > 0;
+    }
     /* --ckpt alone with no text (or reading the checkpoint from standard input): its files */
     if (o.ckpt && o.ncorpus == 0 && !o.index && (!have_text || is_stdin(o.ckpt))) {
         list_lineage(o.ckpt, o.json);
+        free_text(&t);
         cli_close_stdout();
         return 0;
     }
@@ -884,8 +899,7 @@ int main(int argc, char **argv)
         cli_close_stdout();
         return 0;
     }
-    text t;
-    read_text(text_path, &t);
+    if (!text_read) read_text(text_path, &t);
 
     report r;
     memset(&r, 0, sizeof r);
@@ -913,9 +927,7 @@ int main(int argc, char **argv)
     free(r.column);
     free(r.sources);
     cr_corpus_index_free(ix);
-    free(t.bytes);
-    free(t.cp);
-    free(t.at);
+    free_text(&t);
     free_corpus(c, nc);
     cli_close_stdout();
     return 0;

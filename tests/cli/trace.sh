@@ -208,6 +208,9 @@ cmp -s "$work/out" "$work/want" || fail "lineage list: $(cat "$work/out")"
 expect_err "^trace: ../x.ckpt was trained on almanac.txt, which is not here$"
 expect_err "^trace: ../x.ckpt was trained on one.txt, which is not here$"
 expect_err "^trace: ../x.ckpt was trained on the 2 files above; to see what a text copies from them: trace --ckpt ../x.ckpt FILE... < text$"
+# nothing piped in, as in a script run with /dev/null: the list, even with the files here
+(cd "$work" && trace --ckpt x.ckpt < /dev/null) > "$work/out" 2> /dev/null
+cmp -s "$work/out" "$work/list.want" || fail "empty standard input did not list: $(cat "$work/out")"
 # in one log, the list comes before the note that calls it "above"
 (cd "$work/elsewhere" && trace --ckpt ../x.ckpt < ../gen.txt 2>&1) | tail -n 3 > "$work/out"
 expect_out "^one.txt$"
