@@ -162,6 +162,93 @@ bt_panel(int rows, int kp, const uint32_t *Ap, const uint32_t *Bp, float *C, lon
     }
 #undef BT_TILE
 }
+
+/* The rounding of bf_bits on 16 floats, before the shift: the bf16 is the high half of each
+ * lane (a NaN made quiet). vdpbf16ps ignores subnormal inputs anyway. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512i bt_bias(__m512 x)
+{
+    __m512i u = _mm512_castps_si512(x);
+    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7FFF)));
+    __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    return _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(u, _mm512_set1_epi32(0x00400000)));
+}
+
+/* pairs of 16 lanes: bf16 of lo in the low halves, of hi in the high halves */
+__attribute__((target("avx512f"), always_inline)) static inline __m512i bt_pair(__m512 lo,
+                                                                                __m512 hi)
+{
+    return _mm512_or_si512(_mm512_srli_epi32(bt_bias(lo), 16),
+                           _mm512_and_si512(bt_bias(hi), _mm512_set1_epi32((int)0xFFFF0000u)));
+}
+
+/* pack_pairs for a B as it is (not transposed), 32 columns at a time */
+__attribute__((target("avx512f"))) static void bt_pack_pairs(const float *B, int N, long ldb,
+                                                             int p, int k0, int k, uint32_t *out)
+{
+    int j0 = p * 32, n = N - j0 < 32 ? N - j0 : 32;
+    __mmask16 ml = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
+    __mmask16 mh = n >= 32 ? 0xFFFF : n <= 16 ? 0 : (__mmask16)((1u << (n - 16)) - 1);
+    for (int r = 0; r < (k + 1) / 2; r++) {
+        const float *b0 = B + (long)(k0 + 2 * r) * ldb + j0, *b1 = b0 + ldb;
+        int two = 2 * r + 1 < k;
+        __m512 z = _mm512_setzero_ps();
+        __m512 l0 = _mm512_maskz_loadu_ps(ml, b0), h0 = _mm512_maskz_loadu_ps(mh, b0 + 16);
+        __m512 l1 = two ? _mm512_maskz_loadu_ps(ml, b1) : z;
+        __m512 h1 = two ? _mm512_maskz_loadu_ps(mh, b1 + 16) : z;
+        _mm512_storeu_si512(out + r * 32, bt_pair(l0, l1));
+        _mm512_storeu_si512(out + r * 32 + 16, bt_pair(h0, h1));
+    }
+}
+
+/* round_a's pairs for A(i, k) = A[i * ars + k], rows x k from A: 16 pairs at a time */
+__attribute__((target("avx512f"))) static void bt_round_rows(const float *A, long ars, int rows,
+                                                             int k, uint32_t *pairs)
+{
+    for (int i = 0; i < rows; i++) {
+        const float *a = A + (long)i * ars;
+        uint32_t *o = pairs + i * (BF_KC / 2);
+        for (int q = 0; q < k; q += 32) { /* floats q .. q + 31: pairs q / 2 .. q / 2 + 15 */
+            int left = k - q;
+            __mmask16 ml = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
+            __mmask16 mh = left >= 32 ? 0xFFFF : left <= 16 ? 0
+                                               : (__mmask16)((1u << (left - 16)) - 1);
+            __m512i v[2];
+            v[0] = bt_bias(_mm512_maskz_loadu_ps(ml, a + q));
+            v[1] = bt_bias(_mm512_maskz_loadu_ps(mh, a + q + 16));
+            for (int h = 0; h < 2; h++) { /* even lanes to the low half, odd to the high */
+                __m512i hi = _mm512_and_si512(v[h], _mm512_set1_epi32((int)0xFFFF0000u));
+                __m512i w = _mm512_mask_blend_epi32((__mmask16)0xAAAA,
+                                                    _mm512_srli_epi32(v[h], 16), hi);
+                w = _mm512_or_si512(w, _mm512_srli_epi64(w, 32));
+                int np = (left - 16 * h + 1) / 2;
+                np = np < 0 ? 0 : np > 8 ? 8 : np;
+                if (np)
+                    _mm512_mask_cvtepi64_storeu_epi32(o + q / 2 + 8 * h,
+                                                      (__mmask8)((1u << np) - 1), w);
+            }
+        }
+    }
+}
+
+/* round_a's pairs for A(i, k) = A[i + k * aks] (a transposed A): 16 rows at a time */
+__attribute__((target("avx512f"))) static void bt_round_cols(const float *A, long aks, int rows,
+                                                             int k, uint32_t *pairs)
+{
+    __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                                       12, 13, 14, 15),
+                                     _mm512_set1_epi32(BF_KC / 2));
+    for (int i = 0; i < rows; i += 16) {
+        int left = rows - i;
+        __mmask16 m = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
+        for (int q = 0; q < (k + 1) / 2; q++) {
+            const float *e = A + (long)(2 * q) * aks + i;
+            __m512 lo = _mm512_maskz_loadu_ps(m, e);
+            __m512 hi = 2 * q + 1 < k ? _mm512_maskz_loadu_ps(m, e + aks) : _mm512_setzero_ps();
+            _mm512_mask_i32scatter_epi32(pairs + i * (BF_KC / 2) + q, m, idx, bt_pair(lo, hi), 4);
+        }
+    }
+}
 #define HAVE_BT_AVX512 1
 #endif
 
@@ -204,6 +291,16 @@ typedef struct bf_job {
 static void round_a(const bf_job *j, int i0, int rows, int k0, int k, uint32_t *pairs,
                     float *floats)
 {
+#ifdef HAVE_BT_AVX512
+    if (pairs && j->aks == 1) {
+        bt_round_rows(j->A + (long)i0 * j->ars + k0, j->ars, rows, k, pairs);
+        return;
+    }
+    if (pairs && j->ars == 1) {
+        bt_round_cols(j->A + i0 + (long)k0 * j->aks, j->aks, rows, k, pairs);
+        return;
+    }
+#endif
     for (int i = 0; i < rows; i++) {
         const float *a = j->A + (long)(i0 + i) * j->ars + (long)k0 * j->aks;
         if (pairs) {
@@ -237,7 +334,13 @@ static void bf_panels(const bf_job *j, int p0, int p1)
                 float *C = j->C + (long)i0 * j->ldc + p * 32;
                 const uint32_t *bp = j->Bp ? j->Bp + (size_t)p * panel + (size_t)(k0 / 2) * 32
                                            : bchunk;
-                if (!j->Bp) pack_pairs(j->B, j->N, j->ldb, 0, p, k0, k, bchunk);
+                if (!j->Bp) {
+#ifdef HAVE_BT_AVX512
+                    if (hw) bt_pack_pairs(j->B, j->N, j->ldb, p, k0, k, bchunk);
+                    else
+#endif
+                        pack_pairs(j->B, j->N, j->ldb, 0, p, k0, k, bchunk);
+                }
 #ifdef HAVE_BT_AVX512
                 if (hw) {
                     bt_panel(rows, kp, ap, bp, C, j->ldc, ncols, acc);

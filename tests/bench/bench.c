@@ -321,7 +321,8 @@ static int cmd_train(int argc, char **argv)
     printf(" threads=%d kernel=%s precision=%s steps=%d seconds=%.3f chars_per_s=%.0f gflops=%.2f "
            "mflop_per_char=%.4f torch_mflop_per_char=%.4f torch_count_gflops=%.2f cpu_util=%.2f "
            "others_cpu=%.2f peak_rss_kb=%ld loss=%.4f\n",
-           o.threads, kernel_of(&o.cfg), precision_of(&o.cfg), o.steps, dt, cps, cps * f.train * 1e-9,
+           o.threads, kernel_of(&o.cfg), precision_of(&o.cfg), o.steps, dt, cps,
+           cps * f.train * 1e-9,
            f.train * 1e-6, f.torch * 1e-6, cps * f.torch * 1e-9, cpu / dt, others, peak_rss_kb(),
            loss / o.steps);
     cr_trainer_free(t);

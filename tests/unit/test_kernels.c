@@ -177,7 +177,8 @@ static void check_bf16_shapes(int kind)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
         size_t mn = (size_t)M * N;
-        float *A = malloc(sizeof(float) * (size_t)M * K), *B = malloc(sizeof(float) * (size_t)K * N);
+        float *A = malloc(sizeof(float) * (size_t)M * K);
+        float *B = malloc(sizeof(float) * (size_t)K * N);
         float *Bt = malloc(sizeof(float) * (size_t)K * N);
         float *C = malloc(sizeof(float) * mn), *C1 = malloc(sizeof(float) * mn);
         float *want = malloc(sizeof(float) * mn);
