@@ -52,6 +52,17 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# dump --html: the page of src/tools/page/ as C arrays (embed.sh, with od and awk) and the code that
+# fills it in (common/web_page.c); only dump links them, named first so the library comes after.
+PAGE_SRC = src/tools/page/page.html src/tools/page/page.css src/tools/page/page.js
+PAGE_OBJ = $(BUILD)/tools/common/web_page.o $(BUILD)/gen/page_assets.o
+$(BUILD)/gen/page_assets.c: $(PAGE_SRC) src/tools/page/embed.sh
+	@mkdir -p $(@D)
+	sh src/tools/page/embed.sh $(PAGE_SRC) > $@.tmp && mv -f $@.tmp $@
+$(BUILD)/gen/page_assets.o: $(BUILD)/gen/page_assets.c
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+$(BUILD)/bin/dump: $(PAGE_OBJ)
+
 $(foreach t,$(TOOLS),$(eval $(BUILD)/bin/$(t): $(call tool_main,$(t)) $(CLI_OBJ) $(LIB)))
 $(TOOLS:%=$(BUILD)/bin/%):
 	@mkdir -p $(@D)
@@ -143,7 +154,7 @@ valgrind: $(TOOLS:%=$(BUILD)/bin/%)
 	while IFS= read -r cmd; do \
 	  echo "valgrind: $$cmd" >&2; \
 	  vcmd=$$(printf '%s\n' "$$cmd" | sed $(VALGRIND_SED)) || exit 2; \
-	  (cd $$W/run && sh -c "$$vcmd") > $$W/out 2> $$W/err || \
+	  (cd $$W/run && sh -c "$$vcmd" < /dev/null) > $$W/out 2> $$W/err || \
 	    { echo "make valgrind: '$$cmd' exited $$?: $$(tail -2 $$W/err)" >&2; bad=1; }; \
 	done < $$W/examples; \
 	for f in $$W/vg.*; do \

@@ -305,14 +305,39 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err);
  * Returns NaN in *val_loss when there is no validation split. */
 int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error *err);
 /* Scales the learning rate of the following steps: the schedule's rate (lr, warmup, lr_decay)
- * times scale, which must be in [0, 1]; 1 until set. For a run's own schedule, such as an
- * anneal to zero by the end of a time budget; it is not saved in checkpoints. */
+ * times scale, which must be in [0, 1]; 1 until set. For the plan's anneal to zero by the end
+ * of its budget (cr_plan_lr_scale); the scale is not saved in checkpoints, the plan is. */
 void cr_trainer_set_lr_scale(cr_trainer *t, double scale);
 uint64_t cr_trainer_steps_per_epoch(const cr_trainer *t);
 size_t cr_trainer_train_chars(const cr_trainer *t);
 size_t cr_trainer_val_chars(const cr_trainer *t);
 /* Largest batch that fits a text of n characters with the given settings, or 0. */
 int cr_max_batch_for(size_t n, double val_frac, int seq_len);
+
+/* ---- the plan: the budget a model is trained to, saved with it (optim.c, ckpt.c) ----
+ * The learning rate falls to zero over the last share `anneal` of the plan. A run that is
+ * interrupted and resumed finishes the same plan: its remaining steps and seconds. */
+typedef struct cr_plan {
+    uint64_t start_step; /* the step the plan began at */
+    uint64_t steps;      /* optimizer steps in the plan; 0 = no step budget */
+    uint64_t epochs;     /* the epochs those steps were counted from, for messages; 0 = none */
+    double seconds;      /* seconds of training in the plan; 0 = no time budget */
+    double spent_s;      /* seconds of the plan used so far, by every run of it */
+    double anneal;       /* share of the plan, at its end, where the rate falls to 0; 0 to 1 */
+} cr_plan;
+/* The model's plan, or NULL if it has none (a new model, or a checkpoint from before plans). */
+const cr_plan *cr_model_plan(const cr_model *m);
+/* Copies p into the model; CR_EINVAL (nothing changed) for an anneal outside [0, 1] or a
+ * negative or non-finite time. */
+int cr_model_set_plan(cr_model *m, const cr_plan *p, cr_error *err);
+/* How far the plan has gone, 0 to 1, at step with seconds_used of its seconds used: the
+ * larger of the shares of its steps and of its seconds. */
+double cr_plan_fraction(const cr_plan *p, uint64_t step, double seconds_used);
+/* 1 when the plan's steps or seconds are all used. */
+int cr_plan_finished(const cr_plan *p, uint64_t step);
+/* The learning-rate factor at fraction f of the plan: 1, then a straight fall to 0 over the
+ * last share p->anneal (for cr_trainer_set_lr_scale). */
+double cr_plan_lr_scale(const cr_plan *p, double f);
 
 /* ---- epochs (epoch.c): what cr_trainer_steps_per_epoch gives, without a trainer ---- */
 /* Optimizer steps per epoch of a corpus of nchars characters (code points) with c's val_frac,
@@ -547,6 +572,21 @@ size_t cr_corpus_index_files(const cr_corpus_index *ix);
 const char *cr_corpus_index_name(const cr_corpus_index *ix, size_t file);
 /* The code points of a file. */
 size_t cr_corpus_index_chars(const cr_corpus_index *ix, size_t file);
+/* The bytes of a file, and their SHA-256 (32 bytes; NULL for no such file). */
+uint64_t cr_corpus_index_bytes(const cr_corpus_index *ix, size_t file);
+const unsigned char *cr_corpus_index_sha256(const cr_corpus_index *ix, size_t file);
+
+/* A saved index (docs/index-format.md): the files' names, sizes, SHA-256 and text, and the suffix
+ * array, so that reading it skips the sort. Reading checks it as a checkpoint is checked (its
+ * signature, version, sizes and CRC-32, each file's SHA-256, and the suffix array itself):
+ * CR_EFORMAT (err->offset the byte) for a damaged or truncated index, CR_EVERSION for a newer
+ * one; a damaged index is refused, never trusted. *buf is allocated; the caller frees it. */
+int cr_corpus_index_encode(const cr_corpus_index *ix, unsigned char **buf, size_t *len,
+                           cr_error *err);
+int cr_corpus_index_decode(const unsigned char *buf, size_t len, cr_corpus_index **out,
+                           cr_error *err);
+/* Encodes and saves atomically (save.c). */
+int cr_corpus_index_write_file(const cr_corpus_index *ix, const char *path, cr_error *err);
 
 /* A place in the corpus. */
 typedef struct cr_corpus_place {

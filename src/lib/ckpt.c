@@ -11,6 +11,7 @@ static const unsigned char SIGNATURE[8] = {0x89, 'C', 'R', 'N', 0x0D, 0x0A, 0x1A
 #define HEAD_BYTES 120u     /* HEAD's payload in version 1: 10 u32, a u64, 9 f64 */
 #define STAT_BYTES 92u      /* STAT's payload in version 1: 7 u64 or f64, a u32, 4 u64 */
 #define HIST_ROW_BYTES 48u  /* one HIST row: 2 u64, 4 f64 */
+#define PLAN_BYTES 48u      /* PLAN's payload: 3 u64, 3 f64 */
 
 /* ---- writing ---- */
 typedef struct wbuf {
@@ -485,6 +486,36 @@ static int dec_stat(rbuf *r, decoder *d)
     return CR_OK;
 }
 
+static int has_plan(const cr_model *m) { return m->has_plan; }
+
+static void enc_plan(wbuf *w, const cr_model *m)
+{
+    const cr_plan *p = &m->plan;
+    put_u64(w, p->start_step);
+    put_u64(w, p->steps);
+    put_u64(w, p->epochs);
+    put_f64(w, p->seconds);
+    put_f64(w, p->spent_s);
+    put_f64(w, p->anneal);
+}
+
+static int dec_plan(rbuf *r, decoder *d)
+{
+    if (r->len < PLAN_BYTES) return bad(r, "is shorter than 48 bytes");
+    cr_plan p;
+    p.start_step = get_u64(r);
+    p.steps = get_u64(r);
+    p.epochs = get_u64(r);
+    p.seconds = get_f64(r);
+    p.spent_s = get_f64(r);
+    p.anneal = get_f64(r);
+    if (!p.steps && !(p.seconds > 0)) return bad(r, "is a plan with neither steps nor seconds");
+    if (!(p.anneal >= 0 && p.anneal <= 1)) return bad(r, "has an anneal outside 0 to 1");
+    if (!(p.seconds >= 0 && p.seconds < INFINITY && p.spent_s >= 0 && p.spent_s < INFINITY))
+        return bad(r, "has a time that is negative or not finite");
+    return cr_model_set_plan(d->m, &p, d->err);
+}
+
 static void enc_hist(wbuf *w, const cr_model *m)
 {
     put_u32(w, (uint32_t)m->nhist);
@@ -607,6 +638,7 @@ static const chunk_codec CHUNKS[] = {
     {{"OPT2", 0, "optimizer: second moments"}, has_m2, enc_m2, dec_m2},
     {{"CARY", 0, "state carried between training chunks"}, has_carry, enc_carry, dec_carry},
     {{"STAT", 0, "progress and random generator"}, NULL, enc_stat, dec_stat},
+    {{"PLAN", 0, "the budget trained to"}, has_plan, enc_plan, dec_plan},
     {{"HIST", 0, "history"}, NULL, enc_hist, dec_hist},
     {{"LINE", 0, "lineage"}, NULL, enc_lineage, dec_lineage},
     {{"IEND", 1, "end"}, NULL, enc_end, NULL},

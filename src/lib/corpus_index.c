@@ -31,6 +31,8 @@ struct cr_corpus_index {
     char **names;         /* (nfiles) copies */
     size_t *file_start;   /* (nfiles + 1) position of each file's first symbol in T; then N */
     size_t *file_chars;   /* (nfiles) code points of each file */
+    uint64_t *file_bytes; /* (nfiles) bytes of each file */
+    unsigned char (*file_sha)[32]; /* (nfiles) SHA-256 of each file's bytes */
     size_t n;             /* N: symbols in T, separators and sentinel included */
     int32_t *T, *SA, *ISA, *LCP; /* (N) each */
     mintab lcp_min, sa_min;
@@ -260,6 +262,8 @@ void cr_corpus_index_free(cr_corpus_index *ix)
     free(ix->names);
     free(ix->file_start);
     free(ix->file_chars);
+    free(ix->file_bytes);
+    free(ix->file_sha);
     free(ix->T);
     free(ix->SA);
     free(ix->ISA);
@@ -370,8 +374,53 @@ static void lcp_phi(cr_corpus_index *ix)
         ix->LCP[r] = phi[SA[r]];
 }
 
-int cr_corpus_index_build(const cr_corpus_file *files, size_t nfiles, cr_corpus_index **out,
-                          cr_error *err)
+/* Takes the suffix array from sa (N entries of 4 bytes, little-endian: a saved index) instead of
+ * sorting, and fills ISA. It is checked, never trusted: a permutation of 0..N-1 whose suffixes
+ * are in order, which holds when each is sorted by its first symbol and, on a tie, by the rank
+ * of the suffix one later (Burkhardt and Karkkainen 2003): O(N). 0, or -1 if it is not the
+ * suffix array of T. */
+static int take_sa(cr_corpus_index *ix, const unsigned char *sa)
+{
+    const int32_t *T = ix->T;
+    int32_t *SA = ix->SA, *ISA = ix->ISA;
+    size_t n = ix->n;
+    for (size_t i = 0; i < n; i++)
+        ISA[i] = -1;
+    for (size_t r = 0; r < n; r++) {
+        const unsigned char *b = sa + 4 * r;
+        uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                     (uint32_t)b[3] << 24;
+        if (v >= n || ISA[v] >= 0) return -1;
+        SA[r] = (int32_t)v;
+        ISA[v] = (int32_t)r;
+    }
+    for (size_t r = 1; r < n; r++) {
+        size_t i = (size_t)SA[r - 1], j = (size_t)SA[r];
+        /* equal first symbols are code points (separators and the sentinel are unique), so
+         * neither suffix is the last one */
+        if (T[i] > T[j] || (T[i] == T[j] && ISA[i + 1] > ISA[j + 1])) return -1;
+    }
+    return 0;
+}
+
+/* Each file's size and SHA-256, as recorded for a saved index and checked against a lineage. */
+static int hash_files(cr_corpus_index *ix, const cr_corpus_file *files)
+{
+    ix->file_bytes = malloc(ix->nfiles * sizeof *ix->file_bytes);
+    ix->file_sha = malloc(ix->nfiles * sizeof *ix->file_sha);
+    if (!ix->file_bytes || !ix->file_sha) return -1;
+    for (size_t f = 0; f < ix->nfiles; f++) {
+        cr_sha256 h;
+        cr_sha256_init(&h);
+        cr_sha256_update(&h, files[f].text, files[f].len);
+        cr_sha256_final(&h, ix->file_sha[f]);
+        ix->file_bytes[f] = files[f].len;
+    }
+    return 0;
+}
+
+int cr_corpus_index_make(const cr_corpus_file *files, size_t nfiles, const unsigned char *sa,
+                         cr_corpus_index **out, cr_error *err)
 {
     *out = NULL;
     if (nfiles == 0) return cr_fail(err, CR_EINVAL, -1, NULL, "no corpus files to index");
@@ -397,7 +446,8 @@ int cr_corpus_index_build(const cr_corpus_file *files, size_t nfiles, cr_corpus_
     ix->T = malloc(total * sizeof *ix->T);
     unsigned char *seen = calloc(0x110000 / 8, 1);
     int rc = CR_ENOMEM;
-    if (!ix->names || !ix->file_start || !ix->file_chars || !ix->file_line || !ix->T || !seen)
+    if (!ix->names || !ix->file_start || !ix->file_chars || !ix->file_line || !ix->T || !seen ||
+        hash_files(ix, files))
         goto fail;
     for (size_t f = 0; f < nfiles; f++) {
         const char *name = files[f].name ? files[f].name : "";
@@ -410,7 +460,12 @@ int cr_corpus_index_build(const cr_corpus_file *files, size_t nfiles, cr_corpus_
     ix->ISA = malloc(total * sizeof *ix->ISA);
     ix->LCP = malloc(total * sizeof *ix->LCP);
     if (!ix->SA || !ix->ISA || !ix->LCP) goto fail;
-    if (sais(ix->T, ix->SA, total, (int32_t)(nfiles + ix->nalpha))) goto fail;
+    if (sa && take_sa(ix, sa)) {
+        rc = cr_fail(err, CR_EFORMAT, -1, NULL, "its suffix array is damaged (not the sorted "
+                     "suffixes of its corpus)");
+        goto done;
+    }
+    if (!sa && sais(ix->T, ix->SA, total, (int32_t)(nfiles + ix->nalpha))) goto fail;
     lcp_phi(ix);
     for (size_t r = 0; r < total; r++)
         ix->ISA[ix->SA[r]] = (int32_t)r;
@@ -436,6 +491,12 @@ done:
     return rc;
 }
 
+int cr_corpus_index_build(const cr_corpus_file *files, size_t nfiles, cr_corpus_index **out,
+                          cr_error *err)
+{
+    return cr_corpus_index_make(files, nfiles, NULL, out, err);
+}
+
 size_t cr_corpus_index_files(const cr_corpus_index *ix) { return ix->nfiles; }
 const char *cr_corpus_index_name(const cr_corpus_index *ix, size_t file)
 {
@@ -444,6 +505,28 @@ const char *cr_corpus_index_name(const cr_corpus_index *ix, size_t file)
 size_t cr_corpus_index_chars(const cr_corpus_index *ix, size_t file)
 {
     return file < ix->nfiles ? ix->file_chars[file] : 0;
+}
+uint64_t cr_corpus_index_bytes(const cr_corpus_index *ix, size_t file)
+{
+    return file < ix->nfiles ? ix->file_bytes[file] : 0;
+}
+const unsigned char *cr_corpus_index_sha256(const cr_corpus_index *ix, size_t file)
+{
+    return file < ix->nfiles ? ix->file_sha[file] : NULL;
+}
+
+const int32_t *cr_corpus_index_sa(const cr_corpus_index *ix, size_t *n)
+{
+    *n = ix->n;
+    return ix->SA;
+}
+
+size_t cr_corpus_index_utf8(const cr_corpus_index *ix, size_t file, char *out)
+{
+    size_t len = 0;
+    for (size_t p = ix->file_start[file]; p < ix->file_start[file] + ix->file_chars[file]; p++)
+        len += cr_utf8_encode(ix->alpha[(size_t)ix->T[p] - ix->nfiles], out + len);
+    return len;
 }
 
 /* The largest i < n with a[i] <= p (a increasing, a[0] <= p). */

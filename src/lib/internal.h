@@ -58,6 +58,8 @@ struct cr_model {
     size_t nhist, caphist;
     cr_session *sessions;
     size_t nsessions;
+    cr_plan plan;         /* the budget being trained to, when has_plan */
+    int has_plan;
 };
 
 int cr_gates_per_cell(int cell);          /* G of cr_cell_of(cell): 4 LSTM, 3 GRU, 1 RNN */
@@ -338,5 +340,15 @@ void cr_optim_update(cr_pool *p, const cr_config *c, float *w, const float *g, f
                      const cr_optim_out *to);
 /* x (n) = 0 */
 void cr_zero(cr_pool *p, float *x, size_t n);
+
+/* ---- the corpus index (corpus_index.c), for its file format (corpus_index_io.c) ---- */
+/* cr_corpus_index_build, or with sa (N entries of 4 bytes little-endian, from a saved index)
+ * checked and taken instead of sorting: CR_EFORMAT if it is not the files' suffix array. */
+int cr_corpus_index_make(const cr_corpus_file *files, size_t nfiles, const unsigned char *sa,
+                         cr_corpus_index **out, cr_error *err);
+/* The suffix array (N entries, separators and sentinel included). */
+const int32_t *cr_corpus_index_sa(const cr_corpus_index *ix, size_t *n);
+/* Writes file's text, as UTF-8, to out (cr_corpus_index_bytes(ix, file) bytes); returns them. */
+size_t cr_corpus_index_utf8(const cr_corpus_index *ix, size_t file, char *out);
 
 #endif

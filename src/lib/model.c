@@ -172,6 +172,19 @@ float *cr_model_params(cr_model *m, int which) { return which ? m->best : m->par
 int cr_model_has_best(const cr_model *m) { return m->best != NULL; }
 const cr_train_progress *cr_model_progress(const cr_model *m) { return &m->prog; }
 
+const cr_plan *cr_model_plan(const cr_model *m) { return m->has_plan ? &m->plan : NULL; }
+
+int cr_model_set_plan(cr_model *m, const cr_plan *p, cr_error *err)
+{
+    if (!(p->anneal >= 0 && p->anneal <= 1))
+        return cr_fail(err, CR_EINVAL, -1, NULL, "the plan's anneal must be 0 to 1");
+    if (!(p->seconds >= 0 && p->seconds < INFINITY && p->spent_s >= 0 && p->spent_s < INFINITY))
+        return cr_fail(err, CR_EINVAL, -1, NULL, "the plan's seconds must be finite, not negative");
+    m->plan = *p;
+    m->has_plan = 1;
+    return CR_OK;
+}
+
 size_t cr_model_history(const cr_model *m, const cr_history_row **rows)
 {
     *rows = m->hist;

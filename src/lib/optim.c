@@ -14,6 +14,28 @@ double cr_lr_at(const cr_config *c, uint64_t step)
     return lr * pow(c->lr_decay, (double)step / 1000.0);
 }
 
+/* The plan's share used: by steps, exact (a step budget resumes to the same bytes); by seconds,
+ * of wall time, so a timed plan's schedule depends on the machine's speed. */
+double cr_plan_fraction(const cr_plan *p, uint64_t step, double seconds_used)
+{
+    double f = 0;
+    if (p->steps) f = (double)(step > p->start_step ? step - p->start_step : 0) / (double)p->steps;
+    if (p->seconds > 0) f = fmax(f, seconds_used / p->seconds);
+    return fmin(fmax(f, 0), 1);
+}
+
+int cr_plan_finished(const cr_plan *p, uint64_t step)
+{
+    return (p->steps && step >= p->start_step && step - p->start_step >= p->steps) ||
+           (p->seconds > 0 && p->spent_s >= p->seconds);
+}
+
+double cr_plan_lr_scale(const cr_plan *p, double f)
+{
+    if (p->anneal <= 0 || f <= 1 - p->anneal) return 1;
+    return fmax(0, (1 - f) / p->anneal);
+}
+
 /* Work on n values is cut into blocks of OPT_BLOCK, whatever the thread count, and each
  * thread takes whole blocks; sums are made per block, then over blocks in order, so a result
  * never depends on the thread count. */
@@ -94,12 +116,15 @@ static void update_task(void *ctx, int task, int ntasks)
         }
         return;
     }
+    /* 1 - beta in double, then rounded, as PyTorch passes it: 1.0f - (float)0.999 would be
+     * 1.3e-5 short of 0.001, and every step 6.4e-6 longer */
     float b1 = (float)j->c->beta1, b2 = (float)j->c->beta2, eps = (float)j->c->adam_eps;
+    float nb1 = (float)(1.0 - j->c->beta1), nb2 = (float)(1.0 - j->c->beta2);
     float c1 = j->c1, c2 = j->c2;
     for (size_t i = i0; i < i1; i++) {
         float gi = g[i] * gscale;
-        float u = b1 * m1[i] + (1.0f - b1) * gi;
-        float v = b2 * m2[i] + (1.0f - b2) * gi * gi;
+        float u = b1 * m1[i] + nb1 * gi;
+        float v = b2 * m2[i] + nb2 * gi * gi;
         om1[i] = u;
         om2[i] = v;
         ow[i] = w[i] - a * (u * c1) / (sqrtf(v * c2) + eps);

@@ -89,22 +89,26 @@ static void sniff_zip(const unsigned char *p, size_t n, cr_text_kind *k)
 }
 
 /* Text in UTF-16 of a script whose characters have no NUL byte (Cyrillic, Greek, CJK...): NUL
- * bytes only in the high half of spaces and ASCII punctuation, so at one parity, and every unit a
- * character a text has (no control character but tab, line and page ends; no lone surrogate).
- * little is 1 for UTF-16LE. The last unit may be cut by the end of the sniffed bytes. */
+ * bytes only in the high half of spaces and ASCII punctuation, so at one parity; every unit a
+ * character a text has (no control character but tab, line and page ends; no lone surrogate);
+ * and most other units not two ASCII characters, which is what 8-bit text with a stray NUL
+ * byte would give. little is 1 for UTF-16LE. The last unit may be cut by the end of the bytes. */
 static int plausible_utf16(const unsigned char *p, size_t n, int little)
 {
     int high_surrogate_open = 0;
+    size_t wide = 0, ascii_pairs = 0; /* units above U+00FF; those of two printable ASCII bytes */
     for (size_t i = 0; i + 1 < n; i += 2) {
-        unsigned u = little ? (unsigned)p[i] | (unsigned)p[i + 1] << 8
-                            : (unsigned)p[i] << 8 | (unsigned)p[i + 1];
+        unsigned lo = p[i + !little], hi = p[i + little], u = hi << 8 | lo;
         int low = u >= 0xDC00 && u <= 0xDFFF;
         if (low != high_surrogate_open) return 0;
         high_surrogate_open = u >= 0xD800 && u <= 0xDBFF;
         if (u < 0x20 && u != '\t' && u != '\n' && u != '\r' && u != '\f') return 0;
         if (u == 0xFFFE || u == 0xFFFF) return 0;
+        if (hi == 0) continue;
+        wide++;
+        ascii_pairs += lo >= 0x20 && lo < 0x7F && hi >= 0x20 && hi < 0x7F;
     }
-    return 1;
+    return ascii_pairs * 2 < wide;
 }
 
 /* ASCII text in UTF-16 or UTF-32 without a byte-order mark: NUL bytes at some positions of

@@ -587,8 +587,50 @@ static void stdout_failed(void)
     cli_die("standard output", "write failed: %s", strerror(errno));
 }
 
+/* While a capture is on (cli_capture_begin), what the tools write goes there, not to stdout. */
+static struct {
+    int on;
+    char *p;
+    size_t n, cap;
+} capture;
+
+static void capture_add(const void *p, size_t n)
+{
+    if (capture.n + n + 1 > capture.cap) {
+        size_t cap = capture.cap ? capture.cap : 4096;
+        while (cap < capture.n + n + 1)
+            cap *= 2;
+        char *q = realloc(capture.p, cap);
+        if (!q) cli_die(NULL, "out of memory");
+        capture.p = q;
+        capture.cap = cap;
+    }
+    memcpy(capture.p + capture.n, p, n);
+    capture.n += n;
+    capture.p[capture.n] = 0;
+}
+
+void cli_capture_begin(void)
+{
+    capture.on = 1;
+    capture.n = 0;
+    capture_add("", 0);
+}
+
+char *cli_capture_end(size_t *len)
+{
+    char *p = capture.p;
+    *len = capture.n;
+    memset(&capture, 0, sizeof capture);
+    return p;
+}
+
 void cli_write(const void *p, size_t n)
 {
+    if (capture.on) {
+        capture_add(p, n);
+        return;
+    }
     if (fwrite(p, 1, n, stdout) != n) stdout_failed();
 }
 

@@ -143,5 +143,10 @@ void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_write(const void *p, size_t n);
 /* Flushes and closes stdout, reporting a failed write; call before exit 0. */
 void cli_close_stdout(void);
+/* Everything cli_write would write to stdout goes into a buffer instead, from begin to end;
+ * end returns it (NUL-terminated, *len bytes, the caller frees). For a picture made by code
+ * that writes to stdout (chart.c) that goes inside another file. */
+void cli_capture_begin(void);
+char *cli_capture_end(size_t *len);
 
 #endif

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "common/json_writer.h"
 #include "common/show.h"
+#include "common/web_page.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -30,8 +31,13 @@ static const char USAGE[] =
     "      --ml5 DIR        write the model as an ml5.js 0.12.2 CharRNN model folder\n"
     "                       DIR (created if missing), for ml5.charRNN in a web page;\n"
     "                       only two-layer LSTMs run there (docs/ml5.md)\n"
-    "      --best, --last   the weights --stats, --tensor and --ml5 use: the best by\n"
-    "                       validation loss, or the latest [best, if there are any]\n"
+    "      --html FILE      write the bot as one web page FILE: it writes, talks and\n"
+    "                       shows what it does, offline, with nothing else needed\n"
+    "                       (docs/web-page.md)\n"
+    "      --html-precision 16|32  bits per weight in the page [16; 32 is exact]\n"
+    "      --best, --last   the weights --stats, --tensor, --ml5 and --html use: the\n"
+    "                       best by validation loss, or the latest [best, if there\n"
+    "                       are any]\n"
     "  -h, --help           show this help;  --version  show the version\n"
     "\n"
     "Losses are in nats per character (bits = nats / 0.693). Charts and histograms\n"
@@ -42,17 +48,20 @@ static const char USAGE[] =
     "  cat bot.ckpt | dump --json\n"
     "  dump --svg bot.ckpt > loss.svg\n"
     "  dump --stats --last bot.ckpt\n"
+    "  dump --html bot.html bot.ckpt\n"
     "  dump --ml5 sketch/models/bot bot.ckpt\n";
 
-enum { M_SUMMARY, M_JSON, M_HISTORY, M_SVG, M_STATS, M_TENSOR, M_CHUNKS, M_ML5 };
+enum { M_SUMMARY, M_JSON, M_HISTORY, M_SVG, M_STATS, M_TENSOR, M_CHUNKS, M_ML5, M_HTML };
 enum {
-    O_JSON = 256, O_HISTORY, O_SVG, O_STATS, O_TENSOR, O_CHUNKS, O_BEST, O_LAST, O_VERSION, O_ML5
+    O_JSON = 256, O_HISTORY, O_SVG, O_STATS, O_TENSOR, O_CHUNKS, O_BEST, O_LAST, O_VERSION, O_ML5,
+    O_HTML, O_HTML_PRECISION
 };
 
 static const struct option LONG_OPTS[] = {
     {"json", 0, 0, O_JSON}, {"history", 0, 0, O_HISTORY}, {"svg", 0, 0, O_SVG},
     {"stats", 0, 0, O_STATS}, {"tensor", 1, 0, O_TENSOR}, {"chunks", 0, 0, O_CHUNKS},
     {"ml5", 1, 0, O_ML5},
+    {"html", 1, 0, O_HTML}, {"html-precision", 1, 0, O_HTML_PRECISION},
     {"best", 0, 0, O_BEST}, {"last", 0, 0, O_LAST}, {"help", 0, 0, 'h'},
     {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
@@ -60,6 +69,8 @@ typedef struct options {
     int mode;            /* M_* */
     const char *tensor;  /* with M_TENSOR */
     const char *ml5;     /* with M_ML5: the folder to write */
+    const char *html;    /* with M_HTML: the page to write */
+    int precision;       /* with M_HTML: bits per weight, 16 or 32; 0 when not given */
     int best, last;      /* --best, --last given */
     const char *ckpt;
 } options;
@@ -79,8 +90,8 @@ typedef struct dump {
 static void set_mode(options *o, int mode)
 {
     if (o->mode != M_SUMMARY && o->mode != mode)
-        cli_usage("give only one of --json, --history, --svg, --stats, --tensor, --chunks and "
-                  "--ml5");
+        cli_usage("give only one of --json, --history, --svg, --stats, --tensor, --chunks, "
+                  "--ml5 and --html");
     o->mode = mode;
 }
 
@@ -106,6 +117,16 @@ static void parse_options(int argc, char **argv, options *o)
             if (!*optarg) cli_usage("--ml5: the folder name is empty");
             o->ml5 = optarg;
             break;
+        case O_HTML:
+            set_mode(o, M_HTML);
+            if (!*optarg) cli_usage("--html: the file name is empty");
+            o->html = optarg;
+            break;
+        case O_HTML_PRECISION:
+            if (strcmp(optarg, "16") != 0 && strcmp(optarg, "32") != 0)
+                cli_usage("--html-precision: '%s' is not 16 or 32 (bits per weight)", optarg);
+            o->precision = optarg[0] == '1' ? 16 : 32;
+            break;
         case O_BEST: o->best = 1; break;
         case O_LAST: o->last = 1; break;
         case 'h': cli_help(USAGE);
@@ -114,9 +135,12 @@ static void parse_options(int argc, char **argv, options *o)
         }
     }
     if (o->best && o->last) cli_usage("give --best or --last, not both");
-    if ((o->best || o->last) && o->mode != M_STATS && o->mode != M_TENSOR && o->mode != M_ML5)
-        cli_usage("--%s chooses the weights for --stats, --tensor and --ml5",
+    if ((o->best || o->last) && o->mode != M_STATS && o->mode != M_TENSOR && o->mode != M_ML5 &&
+        o->mode != M_HTML)
+        cli_usage("--%s chooses the weights for --stats, --tensor, --ml5 and --html",
                   o->best ? "best" : "last");
+    if (o->precision && o->mode != M_HTML) cli_usage("--html-precision is for --html");
+    if (!o->precision) o->precision = 16;
     if (argc - optind > 1) cli_usage("one checkpoint at a time (got %d)", argc - optind);
     o->ckpt = optind < argc ? argv[optind] : "-";
     if (cli_is_stdin(o->ckpt) && isatty(0))
@@ -660,6 +684,17 @@ static void read_folder(dump *d)
     d->len = rep.bytes;
 }
 
+/* The page is written whole, then saved atomically: nothing is left half-written. */
+static void write_html(const dump *d, const options *o)
+{
+    char what[64];
+    cr_error err;
+    const float *w = chosen_weights(d, o, what);
+    if (web_page_write(d->m, w, o->precision, d->name, what, o->html, &err))
+        cli_die_err(o->html, &err);
+    cli_warn("wrote the web page %s (%s, %d-bit weights)", o->html, what, o->precision);
+}
+
 static void write_ml5(const dump *d, const options *o)
 {
     char what[64];
@@ -697,6 +732,7 @@ int main(int argc, char **argv)
         if (d.buf) d.version = cr_ckpt_version(d.buf, d.len);
         switch (o.mode) {
         case M_ML5: write_ml5(&d, &o); break;
+        case M_HTML: write_html(&d, &o); break;
         case M_JSON: json(&d); break;
         case M_HISTORY: history(&d); break;
         case M_SVG: chart_loss_svg(d.m, d.path); break;

@@ -23,7 +23,11 @@ static const char USAGE[] =
     "      --html FILE   write a page with the copies highlighted and their sources\n"
     "                    shown on hover (or tap); standard output gets the summary\n"
     "      --ckpt CKPT   check the corpus files against those CKPT was trained on;\n"
-    "                    with no CORPUS, list those files\n"
+    "                    with no CORPUS, trace with those files if they are here as\n"
+    "                    they were (else list them)\n"
+    "      --save-index FILE  also save the corpus's index to FILE, for --index\n"
+    "      --index FILE  use the index saved in FILE instead of building one; CORPUS,\n"
+    "                    if given, must be the files it was made from\n"
     "      --color WHEN  mark copies in colour: auto (on a terminal), always, never\n"
     "  -h, --help        show this help;  --version  show the version\n"
     "\n"
@@ -35,17 +39,20 @@ static const char USAGE[] =
     "Examples:\n"
     "  sample -n 2000 bot.ckpt | trace corpus.txt\n"
     "  trace --ckpt bot.ckpt                 (the files bot.ckpt was trained on)\n"
+    "  sample bot.ckpt | trace --ckpt bot.ckpt   (trace with those files)\n"
+    "  trace --save-index big.idx big/*.txt  (then: ... | trace --index big.idx)\n"
     "  trace --min 30 --html copies.html --text poem.txt corpus.txt\n";
 
-enum { O_TEXT = 256, O_JSON, O_HTML, O_CKPT, O_COLOR, O_VERSION };
+enum { O_TEXT = 256, O_JSON, O_HTML, O_CKPT, O_COLOR, O_VERSION, O_INDEX, O_SAVE_INDEX };
 
 static const struct option LONG_OPTS[] = {
     {"text", 1, 0, O_TEXT}, {"min", 1, 0, 'm'}, {"json", 0, 0, O_JSON}, {"html", 1, 0, O_HTML},
     {"ckpt", 1, 0, O_CKPT}, {"color", 1, 0, O_COLOR}, {"colour", 1, 0, O_COLOR},
-    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {"index", 1, 0, O_INDEX},
+    {"save-index", 1, 0, O_SAVE_INDEX}, {0, 0, 0, 0}};
 
 typedef struct options {
-    const char *text, *html, *ckpt;
+    const char *text, *html, *ckpt, *index, *save_index;
     size_t min;
     int json, color;   /* color: 1 on, 0 off */
     char **corpus;     /* (ncorpus) */
@@ -72,6 +79,15 @@ static void parse_options(int argc, char **argv, options *o)
             o->html = optarg;
             break;
         case O_CKPT: o->ckpt = optarg; break;
+        case O_INDEX:
+            if (!*optarg) cli_usage("--index: the file name is empty");
+            o->index = optarg;
+            break;
+        case O_SAVE_INDEX:
+            if (!*optarg || is_stdin(optarg))
+                cli_usage("--save-index: give the name of a file to write the index to");
+            o->save_index = optarg;
+            break;
         case O_COLOR: color = optarg; break;
         case 'h':
             fputs(USAGE, stdout);
@@ -90,16 +106,20 @@ static void parse_options(int argc, char **argv, options *o)
     else cli_usage("--color: '%s' is not auto, always or never", color);
     o->corpus = argv + optind;
     o->ncorpus = argc - optind;
-    if (o->ncorpus == 0 && !o->ckpt)
+    if (o->ncorpus == 0 && !o->ckpt && !o->index)
         cli_usage("no corpus: give the files the text may copy from (or --ckpt CKPT to see "
                   "those a bot was trained on)");
-    if (o->ckpt && o->ncorpus == 0 && (o->text || o->html))
-        cli_usage("--ckpt without CORPUS only lists the files the checkpoint was trained on");
+    if (o->index && o->save_index)
+        cli_usage("--index reads an index, --save-index writes one: give one of them");
+    if (o->save_index && o->ncorpus == 0)
+        cli_usage("--save-index: give the corpus files to index");
     const char *text = o->text ? o->text : "-";
-    int stdin_users = is_stdin(text) + (o->ckpt && is_stdin(o->ckpt));
+    int stdin_users = is_stdin(text) + (o->ckpt && is_stdin(o->ckpt)) +
+                      (o->index && is_stdin(o->index));
     for (int i = 0; i < o->ncorpus; i++)
         stdin_users += is_stdin(o->corpus[i]);
-    if (stdin_users > 1 && (o->ncorpus > 0 || !is_stdin(text) || !o->ckpt))
+    /* (--ckpt - alone reads the checkpoint from standard input, and only lists its files) */
+    if (stdin_users > 1 && (o->ncorpus > 0 || o->index || !is_stdin(text) || !o->ckpt))
         cli_usage("standard input can hold only one of the text, a corpus and the checkpoint");
 }
 
@@ -501,9 +521,11 @@ static void write_page(const char *path, const buf *b)
         cli_die(path, "cannot write the page: %s", err.message);
 }
 
-/* ---- the checkpoint's lineage ---- */
+/* ---- the corpus files: given, recorded in a checkpoint, or in an index ---- */
 typedef struct corpus {
-    unsigned char *bytes;
+    const char *name;       /* as given, or as recorded */
+    char *own;              /* the name's copy when it is this struct's, or NULL */
+    unsigned char *bytes;   /* (len) its bytes, or NULL when the index holds its text */
     size_t len;
     unsigned char sha[32];
 } corpus;
@@ -520,6 +542,55 @@ static const char *base(const char *path)
     return s ? s + 1 : path;
 }
 
+/* Reads a corpus file (it must be UTF-8) and takes its SHA-256. */
+static void load_file(corpus *c, const char *path)
+{
+    c->name = path;
+    c->bytes = cli_read_all(path, &c->len);
+    cli_require_utf8(path, c->bytes, c->len);
+    cr_sha256 h;
+    cr_sha256_init(&h);
+    cr_sha256_update(&h, c->bytes, c->len);
+    cr_sha256_final(&h, c->sha);
+}
+
+enum { HERE_SAME = 1, HERE_MISSING = 0, HERE_CHANGED = -1 };
+
+/* Whether the file at path is the one recorded (bytes, sha): HERE_SAME (then loaded into *c),
+ * HERE_MISSING (why: the system's reason) or HERE_CHANGED (why: "(N bytes then, M now)"). */
+static int same_file_here(const char *path, uint64_t bytes, const unsigned char sha[32],
+                          corpus *c, char *why, size_t n)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(why, n, "%s", strerror(errno));
+        return HERE_MISSING;
+    }
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != bytes) {
+        snprintf(why, n, "(%llu bytes then, %llu now)", (unsigned long long)bytes,
+                 (unsigned long long)st.st_size);
+        return HERE_CHANGED;
+    }
+    load_file(c, path); /* (dies for a folder, as any corpus file given would) */
+    if (c->len != bytes || memcmp(c->sha, sha, 32) != 0) {
+        snprintf(why, n, "(%zu bytes then and now, but not the same SHA-256)", c->len);
+        free(c->bytes);
+        c->bytes = NULL;
+        return HERE_CHANGED;
+    }
+    return HERE_SAME;
+}
+
+static void free_corpus(corpus *c, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(c[i].bytes);
+        free(c[i].own);
+    }
+    free(c);
+}
+
+/* ---- the checkpoint's lineage ---- */
 /* The distinct sources of every session, oldest first: *out (n) points into the model. */
 static size_t lineage(const cr_model *m, const cr_source ***out)
 {
@@ -561,6 +632,7 @@ static void list_lineage(const char *ckpt, int json)
         }
     }
     if (json) outs(n ? "\n]}\n" : "]}\n");
+    fflush(stdout); /* the list, then the note that says "above", in one log */
     if (n == 0)
         cli_warn("%s records no training files (a model imported from ml5.js, or trained "
                  "before lineage was kept)", shown(ckpt));
@@ -572,9 +644,46 @@ static void list_lineage(const char *ckpt, int json)
     cr_model_free(m);
 }
 
+/* The files ckpt was trained on, when every one is here, at the path recorded, as it was:
+ * loaded into *out (n), and 1. Otherwise 0, having said on standard error which are not. */
+static int recorded_corpus(const char *ckpt, corpus **out, int *n)
+{
+    cr_model *m = cli_read_model(ckpt, shown(ckpt), NULL);
+    const cr_source **src;
+    size_t ns = lineage(m, &src), ok = 0;
+    corpus *c = calloc(ns + 1, sizeof *c);
+    if (!c) cli_die(NULL, "out of memory");
+    for (size_t i = 0; i < ns; i++) {
+        char why[160];
+        int here = same_file_here(src[i]->name, src[i]->bytes, src[i]->sha256, &c[ok], why,
+                                  sizeof why);
+        if (here == HERE_SAME) {
+            c[ok].own = malloc(strlen(src[i]->name) + 1);
+            if (!c[ok].own) cli_die(NULL, "out of memory");
+            strcpy(c[ok].own, src[i]->name);
+            c[ok].name = c[ok].own;
+            ok++;
+        } else if (here == HERE_MISSING) {
+            cli_warn("%s was trained on %s, which is not here", shown(ckpt), src[i]->name);
+        } else {
+            cli_warn("%s was trained on %s, which has changed since %s", shown(ckpt),
+                     src[i]->name, why);
+        }
+    }
+    free(src);
+    cr_model_free(m);
+    if (ns > 0 && ok == ns) {
+        *out = c;
+        *n = (int)ns;
+        return 1;
+    }
+    free_corpus(c, (int)ok);
+    return 0;
+}
+
 /* Compares the corpus files with the checkpoint's sources; tells the user on standard error
- * and returns the same as a JSON member (allocated). */
-static char *check_lineage(const char *ckpt, char **names, const corpus *c, int nc)
+ * and returns the same as a JSON member (allocated). found: the files are those recorded. */
+static char *check_lineage(const char *ckpt, const corpus *c, int nc, int found)
 {
     cr_model *m = cli_read_model(ckpt, shown(ckpt), NULL);
     const cr_source **src;
@@ -592,7 +701,7 @@ static char *check_lineage(const char *ckpt, char **names, const corpus *c, int 
             status = "given";
             used[k] = 1;
         } else {
-            for (k = 0; k < nc && strcmp(base(names[k]), base(src[i]->name)) != 0; k++)
+            for (k = 0; k < nc && strcmp(base(c[k].name), base(src[i]->name)) != 0; k++)
                 ;
             if (k < nc) status = "different";
         }
@@ -609,7 +718,7 @@ static char *check_lineage(const char *ckpt, char **names, const corpus *c, int 
             cli_warn("%s was trained on %s (%llu bytes, SHA-256 %.12s...), but %s given here "
                      "differs (%zu bytes): it has changed since, so some copies may go unseen",
                      shown(ckpt), shown(src[i]->name), (unsigned long long)src[i]->bytes, h,
-                     names[k], c[k].len);
+                     c[k].name, c[k].len);
         }
         puts_(&j, i ? ",\n  {\"file\": \"" : "\n  {\"file\": \"");
         for (const char *p = src[i]->name; *p; p++) { /* a name, escaped for JSON */
@@ -624,9 +733,12 @@ static char *check_lineage(const char *ckpt, char **names, const corpus *c, int 
     puts_(&j, n ? "\n]" : "]");
     for (int k = 0; k < nc; k++)
         if (!used[k] && n > 0)
-            cli_warn("%s is not among the files %s was trained on", names[k], shown(ckpt));
+            cli_warn("%s is not among the files %s was trained on", c[k].name, shown(ckpt));
     if (n == 0)
         cli_warn("%s records no training files to check the corpus against", shown(ckpt));
+    else if (found)
+        cli_warn("tracing with the %zu %s %s was trained on, found here as they were", n,
+                 plural(n, "file", "files"), shown(ckpt));
     else if (bad == 0 && n == 1)
         cli_warn("the corpus files given include the one file %s was trained on", shown(ckpt));
     else if (bad == 0)
@@ -638,12 +750,77 @@ static char *check_lineage(const char *ckpt, char **names, const corpus *c, int 
     return j.p;
 }
 
-static void free_corpus(corpus *c, cr_corpus_file *cf, int n)
+/* ---- a saved index ---- */
+/* How to make the index at path again, from its files, for messages. */
+static const char *again(const char *path, const cr_corpus_index *ix, char *out, size_t n)
 {
+    size_t at = (size_t)snprintf(out, n, "make it again: trace --save-index %s", path);
+    size_t nf = cr_corpus_index_files(ix);
+    for (size_t f = 0; f < nf && at < n; f++)
+        at += (size_t)snprintf(out + at, n - at, " %s", cr_corpus_index_name(ix, f));
+    if (at >= n) snprintf(out, n, "make it again: trace --save-index %s CORPUS...", path);
+    return out;
+}
+
+/* Reads the index at path, refusing a damaged one, then holds it against the corpus files
+ * given (the same number, each as recorded), or when none are given against the files at the
+ * paths it records: a file that has changed since makes it stale, refused. A recorded file that
+ * is not here is only noted: the index holds its text. */
+static cr_corpus_index *read_index(const char *path, char **given, int ngiven, corpus **out)
+{
+    size_t len;
+    unsigned char *b = cli_read_all(path, &len);
+    cr_corpus_index *ix;
+    cr_error err;
+    char hint[400];
+    if (cr_corpus_index_decode(b, len, &ix, &err) != CR_OK) {
+        free(b);
+        if (err.code == CR_EVERSION || err.code == CR_ENOMEM) cli_die_err(shown(path), &err);
+        if (strncmp(err.message, "not a charrnn", 13) == 0)
+            cli_die(shown(path), "%s; --index reads a file made by trace --save-index FILE "
+                    "CORPUS...", err.message);
+        cli_die(shown(path), "%s; make it again: trace --save-index %s CORPUS...", err.message,
+                path);
+    }
+    free(b);
+    size_t nf = cr_corpus_index_files(ix);
+    if (ngiven > 0 && (size_t)ngiven != nf)
+        cli_die(shown(path), "the index was made from %zu %s, not the %d given; %s", nf,
+                plural(nf, "file", "files"), ngiven, again(path, ix, hint, sizeof hint));
+    corpus *c = calloc(nf, sizeof *c);
+    if (!c) cli_die(NULL, "out of memory");
+    for (size_t f = 0; f < nf; f++) {
+        const char *name = ngiven ? given[f] : cr_corpus_index_name(ix, f);
+        char why[160];
+        int here = same_file_here(name, cr_corpus_index_bytes(ix, f),
+                                  cr_corpus_index_sha256(ix, f), &c[f], why, sizeof why);
+        if (here == HERE_SAME) {
+            free(c[f].bytes); /* the index holds the text */
+            c[f].bytes = NULL;
+        } else if (ngiven && here == HERE_MISSING) {
+            cli_die(shown(name), "%s", why);
+        } else if (here == HERE_CHANGED) {
+            cli_die(shown(path), "the index is stale: %s %s %s; %s", shown(name),
+                    ngiven ? "is not the file it was made from" : "has changed since it was made",
+                    why, again(path, ix, hint, sizeof hint));
+        } else {
+            cli_warn("%s: %s is not here; tracing with the copy of its text in the index",
+                     shown(path), name);
+        }
+        c[f].name = ngiven ? given[f] : cr_corpus_index_name(ix, f);
+        c[f].len = (size_t)cr_corpus_index_bytes(ix, f);
+        memcpy(c[f].sha, cr_corpus_index_sha256(ix, f), 32);
+    }
+    *out = c;
+    return ix;
+}
+
+static size_t index_bytes(const corpus *c, int n)
+{
+    size_t total = 0;
     for (int i = 0; i < n; i++)
-        free(c[i].bytes);
-    free(c);
-    free(cf);
+        total += c[i].len;
+    return total;
 }
 
 int main(int argc, char **argv)
@@ -652,41 +829,64 @@ int main(int argc, char **argv)
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();
-    if (o.ckpt && o.ncorpus == 0) {
+    const char *text_path = o.text ? o.text : "-";
+    int have_text = o.text || !isatty(0);
+    /* --ckpt alone with no text (or reading the checkpoint from standard input): its files */
+    if (o.ckpt && o.ncorpus == 0 && !o.index && (!have_text || is_stdin(o.ckpt))) {
         list_lineage(o.ckpt, o.json);
         cli_close_stdout();
         return 0;
     }
-    const char *text_path = o.text ? o.text : "-";
-    int check_only = o.ckpt && !o.text && isatty(0);
-    if (!o.text && isatty(0) && !check_only)
+    /* without a text, only the checks of --ckpt and the save of --save-index are wanted */
+    if (!have_text && !o.ckpt && !o.save_index)
         cli_usage("no text to trace: pipe it into standard input, or give --text FILE");
 
-    corpus *c = calloc((size_t)o.ncorpus, sizeof *c);
-    cr_corpus_file *cf = calloc((size_t)o.ncorpus, sizeof *cf);
-    if (!c || !cf) cli_die(NULL, "out of memory");
-    for (int i = 0; i < o.ncorpus; i++) {
-        c[i].bytes = cli_read_all(o.corpus[i], &c[i].len);
-        cli_require_utf8(o.corpus[i], c[i].bytes, c[i].len);
-        cr_sha256 h;
-        cr_sha256_init(&h);
-        cr_sha256_update(&h, c[i].bytes, c[i].len);
-        cr_sha256_final(&h, c[i].sha);
-        cf[i] = (cr_corpus_file){o.corpus[i], c[i].bytes, c[i].len};
+    corpus *c = NULL;
+    int nc = o.ncorpus, found = 0;
+    cr_corpus_index *ix = NULL;
+    if (o.index) {
+        ix = read_index(o.index, o.corpus, o.ncorpus, &c);
+        nc = (int)cr_corpus_index_files(ix);
+    } else if (o.ncorpus > 0) {
+        if (!(c = calloc((size_t)o.ncorpus, sizeof *c))) cli_die(NULL, "out of memory");
+        for (int i = 0; i < o.ncorpus; i++)
+            load_file(&c[i], o.corpus[i]);
+    } else if (!(found = recorded_corpus(o.ckpt, &c, &nc))) {
+        /* --ckpt alone, and a text: its files are not all here as they were */
+        if (o.text || o.html)
+            cli_die(shown(o.ckpt), "cannot trace without the files it was trained on (above); "
+                    "give the corpus files: trace --ckpt %s FILE...", o.ckpt);
+        list_lineage(o.ckpt, o.json);
+        cli_close_stdout();
+        return 0;
     }
-    char *lineage_json = o.ckpt ? check_lineage(o.ckpt, o.corpus, c, o.ncorpus) : NULL;
-    if (check_only) {
+    char *lineage_json = o.ckpt ? check_lineage(o.ckpt, c, nc, found) : NULL;
+    cr_error err;
+    if (o.save_index && cr_save_check(o.save_index, &err) != CR_OK)
+        cli_die(o.save_index, "cannot save the index: %s", err.message);
+    if (!ix) {
+        cr_corpus_file *cf = calloc((size_t)nc, sizeof *cf);
+        if (!cf) cli_die(NULL, "out of memory");
+        for (int i = 0; i < nc; i++)
+            cf[i] = (cr_corpus_file){c[i].name, c[i].bytes, c[i].len};
+        if (cr_corpus_index_build(cf, (size_t)nc, &ix, &err)) cli_die_err(NULL, &err);
+        free(cf);
+    }
+    if (o.save_index && cr_corpus_index_write_file(ix, o.save_index, &err) != CR_OK)
+        cli_die(o.save_index, "cannot save the index: %s", err.message);
+    if (!have_text) {
+        if (o.save_index)
+            cli_warn("saved the index of %d %s (%zu bytes of text) in %s", nc, plural((uint64_t)nc,
+                     "file", "files"), index_bytes(c, nc), o.save_index);
         free(lineage_json);
-        free_corpus(c, cf, o.ncorpus);
+        cr_corpus_index_free(ix);
+        free_corpus(c, nc);
         cli_close_stdout();
         return 0;
     }
     text t;
     read_text(text_path, &t);
 
-    cr_error err;
-    cr_corpus_index *ix;
-    if (cr_corpus_index_build(cf, (size_t)o.ncorpus, &ix, &err)) cli_die_err(NULL, &err);
     report r;
     memset(&r, 0, sizeof r);
     if (cr_corpus_match(ix, t.cp, t.n, o.min, &r.spans, &r.nspans, &err))
@@ -716,7 +916,7 @@ int main(int argc, char **argv)
     free(t.bytes);
     free(t.cp);
     free(t.at);
-    free_corpus(c, cf, o.ncorpus);
+    free_corpus(c, nc);
     cli_close_stdout();
     return 0;
 }

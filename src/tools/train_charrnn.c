@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,8 +30,8 @@ static const char USAGE[] =
     "  --lr X                peak learning rate [2e-3]\n"
     "  --lr-decay X          learning-rate factor per 1000 steps [0.9]\n"
     "  --warmup N            steps of learning-rate warm-up [100]\n"
-    "  --anneal X            share of this run, at its end, over which the learning\n"
-    "                        rate falls to zero; 0 = off [0]\n"
+    "  --anneal X            share of the plan (the budget below), at its end, over\n"
+    "                        which the learning rate falls to zero; 0 = off [0.3]\n"
     "  --optimizer adam|sgd  [adam]; sgd uses momentum 0.9\n"
     "  --clip X              maximum gradient norm; 0 = off [5]\n"
     "  --val-frac X          share of the corpus's end held out for validation [0.1]\n"
@@ -39,27 +40,33 @@ static const char USAGE[] =
     "  --threads N           threads [all cores]\n"
     "  --precision fp32|bf16 matrix products in float32, or on inputs rounded to\n"
     "                        bfloat16 (faster on CPUs with AVX-512 BF16) [fp32]\n"
-    "Stopping (the first to come wins; with none, --time 300):\n"
-    "  --time SECONDS        wall time of this run (also 90s, 2m, 1h30m)\n"
-    "  --steps N             optimizer steps in this run\n"
-    "  --epochs N            passes over the training split in this run\n"
+    "The plan (the first limit to come wins; with none, --time 300, or with --resume\n"
+    "the rest of the checkpoint's unfinished plan):\n"
+    "  --time SECONDS        wall time of the plan (also 90s, 2m, 1h30m)\n"
+    "  --steps N             optimizer steps in the plan\n"
+    "  --epochs N            passes over the training split in the plan\n"
     "  --patience N          stop after N validations without improvement\n"
     "Files:\n"
     "  --from-encoding NAME  the FILEs' encoding if not UTF-8 (WINDOWS-1252, ...)\n"
     "  -o, --output FILE     write the checkpoint here, atomically (- = stdout)\n"
     "  --resume CKPT         continue training CKPT exactly where it stopped, saving\n"
-    "                        back into it unless -o says otherwise\n"
+    "                        back into it unless -o says otherwise; a budget given\n"
+    "                        with it starts a new plan\n"
     "  --checkpoint-every S  also save every S seconds (needs -o)\n"
+    "  --preview             show a line sampled from the weights at each validation\n"
+    "                        (on a terminal also every 5 seconds, under the progress)\n"
     "  -q, --quiet           no progress on standard error\n"
     "  -h, --help            show this help;  --version  show the version\n"
     "\n"
-    "Ctrl-C saves the checkpoint and stops. Example:\n"
+    "Ctrl-C saves the checkpoint and stops; --resume with no budget then finishes the\n"
+    "plan. Example:\n"
     "  train-charrnn --time 120 -o bot.ckpt corpus.txt && sample bot.ckpt\n";
 
 enum {
     O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_DROPOUT, O_SEQ, O_BATCH, O_LR, O_DECAY,
     O_WARMUP, O_OPT, O_CLIP, O_VAL, O_EVAL, O_SEED, O_THREADS, O_TIME, O_STEPS, O_EPOCHS,
-    O_PATIENCE, O_ANNEAL, O_RESUME, O_CKEVERY, O_ENCODING, O_VERSION, O_PRECISION, O_LAST
+    O_PATIENCE, O_ANNEAL, O_RESUME, O_CKEVERY, O_ENCODING, O_PREVIEW, O_VERSION, O_PRECISION,
+    O_LAST
 };
 
 static const struct option LONG_OPTS[] = {
@@ -71,7 +78,8 @@ static const struct option LONG_OPTS[] = {
     {"threads", 1, 0, O_THREADS}, {"time", 1, 0, O_TIME}, {"steps", 1, 0, O_STEPS},
     {"epochs", 1, 0, O_EPOCHS}, {"patience", 1, 0, O_PATIENCE}, {"anneal", 1, 0, O_ANNEAL},
     {"resume", 1, 0, O_RESUME}, {"checkpoint-every", 1, 0, O_CKEVERY}, {"output", 1, 0, 'o'},
-    {"from-encoding", 1, 0, O_ENCODING}, {"precision", 1, 0, O_PRECISION},
+    {"from-encoding", 1, 0, O_ENCODING}, {"preview", 0, 0, O_PREVIEW},
+    {"precision", 1, 0, O_PRECISION},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
@@ -79,10 +87,10 @@ typedef struct options {
     char given[O_LAST];     /* which options the command line set */
     const char *output, *resume;
     double time_limit, checkpoint_every;
-    double anneal;          /* share of the run, at its end, where the rate falls to 0 */
-    uint64_t steps, epochs;
+    double anneal;          /* share of the plan, at its end, where the rate falls to 0 */
+    uint64_t steps, epochs; /* the budget given; make_plan turns it into what this run has */
     long patience;
-    int threads, quiet;
+    int threads, quiet, preview;
 } options;
 
 static volatile sig_atomic_t stop_signal;
@@ -153,6 +161,7 @@ static void parse_options(int argc, char **argv, options *o)
         case O_ANNEAL: o->anneal = cli_double("--anneal", a, 0, 0, 1); break;
         case O_RESUME: o->resume = a; break;
         case O_ENCODING: cli_from_encoding = a; break;
+        case O_PREVIEW: o->preview = 1; break;
         case O_PRECISION:
             c->precision = parse_choice("--precision", a, "fp32", "bf16", NULL);
             break;
@@ -173,7 +182,6 @@ static void parse_options(int argc, char **argv, options *o)
     if (!o->output && o->resume && !cli_is_stdin(o->resume)) o->output = o->resume;
     if (o->output && strcmp(o->output, "-") == 0) o->output = NULL;
     if (o->checkpoint_every > 0 && !o->output) cli_usage("--checkpoint-every needs -o FILE");
-    if (!o->time_limit && !o->steps && !o->epochs) o->time_limit = 300;
 }
 
 /* ---- the corpus ---- */
@@ -401,7 +409,7 @@ static void save_periodically(const options *o, const cr_model *m, int tty)
 {
     cr_error err;
     if (write_holding_signals(m, o->output, &err) == CR_OK) return;
-    if (tty) fputs("\r\033[K", stderr);
+    if (tty) fputs("\r\033[J", stderr); /* the progress and the preview below it */
     cli_warn("%s: could not save (%s); training goes on and will try again", o->output,
              err.message);
 }
@@ -437,6 +445,12 @@ typedef struct progress {
     double time_kept;      /* seconds of --time kept back for the closing validation */
     double last_val;
     int said_memorising;   /* the memorising notice was given */
+    cr_plan plan;          /* what this run trains to (make_plan) */
+    double spent0;         /* seconds of the plan used before this run */
+    double f0;             /* the plan's share done when this run started */
+    int preview;           /* --preview, and progress is shown */
+    double last_preview;   /* when the preview line was last renewed */
+    char preview_text[1024]; /* on a terminal: the line shown under the progress */
 } progress;
 
 static void clock_text(double s, char out[32])
@@ -446,31 +460,15 @@ static void clock_text(double s, char out[32])
     else snprintf(out, 32, "%ld:%02ld", t / 60, t % 60);
 }
 
-/* The share of this run's budget used, 0..1: the largest of the shares of --time (less what
- * is kept back for the closing validation), --steps and --epochs (which end at an epoch's end,
- * also when the run started inside one). */
-static double run_fraction(const options *o, const progress *p, const cr_train_progress *g,
-                           double elapsed)
+/* The share of the plan used, 0..1: the larger of the shares of its steps (--steps, or
+ * --epochs counted in steps) and of its seconds, counting the time kept back for the closing
+ * validation as used, so that the share reaches 1 when the run must stop. */
+static double plan_fraction(const progress *p, const cr_train_progress *g, double elapsed)
 {
-    double f = 0, done = (double)(g->step - p->steps0);
-    if (o->time_limit) f = fmax(f, elapsed / fmax(o->time_limit - p->time_kept, 1e-9));
-    if (o->steps) f = fmax(f, done / (double)o->steps);
-    if (o->epochs) {
-        double total = (double)o->epochs * (double)p->spe - (double)p->pos0;
-        f = fmax(f, done / fmax(total, 1));
-    }
-    return fmin(f, 1.0);
+    return cr_plan_fraction(&p->plan, g->step, p->spent0 + elapsed + p->time_kept);
 }
 
-/* The learning rate's factor at run fraction f: 1, then a straight fall to 0 over the last
- * share o->anneal of the run. */
-static double anneal_scale(const options *o, double f)
-{
-    if (o->anneal <= 0 || f <= 1 - o->anneal) return 1;
-    return fmax(0, (1 - f) / o->anneal);
-}
-
-static void show(const options *o, progress *p, const cr_model *m, const cr_step_result *r,
+static void show(progress *p, const cr_model *m, const cr_step_result *r,
                  int force)
 {
     if (p->quiet) return;
@@ -483,16 +481,18 @@ static void show(const options *o, progress *p, const cr_model *m, const cr_step
     if (p->tty) {
         if (!force && t - p->last_draw < 0.1) return;
         p->last_draw = t;
-        double f = run_fraction(o, p, g, elapsed);
+        double f = plan_fraction(p, g, elapsed), df = f - p->f0; /* df: this run's share */
         char bar[21], left[32];
         for (int i = 0; i < 20; i++)
             bar[i] = i < (int)(f * 20) ? '#' : '.';
         bar[20] = 0;
-        clock_text(f > 0.01 ? elapsed * (1 - f) / f : 0, left);
+        clock_text(df > 0.01 ? elapsed * (1 - f) / df : 0, left);
         char val[32] = "";
         if (!isnan(p->last_val)) snprintf(val, sizeof val, "  val %.3f", p->last_val);
         fprintf(stderr, "\r\033[Kepoch %.2f [%s] %3.0f%%  loss %.3f%s  %.0f chars/s  %s left",
-                epoch, bar, 100 * f, r->loss, val, cps, f > 0.01 ? left : "?");
+                epoch, bar, 100 * f, r->loss, val, cps, df > 0.01 ? left : "?");
+        /* the preview on the line below, then back up to the progress line's start */
+        if (p->preview_text[0]) fprintf(stderr, "\n\r\033[Kpreview: %s\033[A\r", p->preview_text);
         fflush(stderr);
     } else if (r->evaluated || force) {
         char el[32], val[64] = "";
@@ -513,7 +513,7 @@ static void notice_memorising(const options *o, progress *p, const cr_model *m)
     size_t n = cr_model_history(m, &rows);
     if (p->quiet || p->said_memorising || !cr_history_memorising(rows, n, 3)) return;
     p->said_memorising = 1;
-    if (p->tty) fputs("\r\033[K", stderr);
+    if (p->tty) fputs("\r\033[J", stderr);
     fprintf(stderr, "train-charrnn: the bot has started to learn the text by heart (the "
             "validation loss rose 3 times in a row while the training loss fell); the best "
             "weights, from step %llu, are kept.%s\n",
@@ -521,9 +521,171 @@ static void notice_memorising(const options *o, progress *p, const cr_model *m)
             o->patience ? "" : " --patience 3 would stop such a run by itself");
 }
 
+/* Clears the live lines (the progress, and the preview below it) on a terminal. */
 static void end_line(const progress *p)
 {
-    if (p->tty && !p->quiet) fputs("\r\033[K", stderr);
+    if (p->tty && !p->quiet) fputs("\r\033[J", stderr);
+}
+
+/* ---- previews: the bot's text as it learns ---- */
+#define PREVIEW_EVERY 5.0 /* seconds between previews on a terminal, besides validations */
+#define PREVIEW_COLUMNS 72 /* a preview's width in a log */
+
+/* A line of text sampled from the latest weights into out, at most cols columns wide, each
+ * character shown as the tools show it (a line break as \n). The sampler has its own generator
+ * (seeded with the model's seed, so that successive previews are the same draw from ever better
+ * weights) and one thread: training goes on exactly as without it. 0, or -1 out of memory. */
+static int preview_line(const cr_model *m, int cols, char *out, size_t cap)
+{
+    cr_sample_options so;
+    cr_sample_options_default(&so);
+    so.use_last = 1;
+    so.threads = 1;
+    so.seed = cr_model_config(m)->seed;
+    cr_sampler *s;
+    cr_error err;
+    out[0] = 0;
+    if (cr_sampler_new(m, &so, &s, &err) != CR_OK) return -1;
+    size_t len = 0;
+    int width = 0;
+    for (int i = 0; i < 4 * cols && width < cols; i++) {
+        char buf[4], shown[16];
+        const char *text;
+        size_t k = cr_vocab_text(cr_model_vocab(m), cr_sampler_next(s), buf, &text);
+        for (size_t j = 0; j < k;) {
+            uint32_t cp;
+            j += cr_utf8_decode((const unsigned char *)text + j, k - j, &cp);
+            int w = cp == ' ' ? 1 : cli_char_show(cp, shown);
+            if (cp == ' ') strcpy(shown, " ");
+            size_t n = strlen(shown);
+            if (width + w > cols || len + n + 1 > cap) {
+                width = cols;
+                break;
+            }
+            memcpy(out + len, shown, n);
+            len += n;
+            width += w;
+        }
+    }
+    out[len] = 0;
+    cr_sampler_free(s);
+    return 0;
+}
+
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+    return 80;
+}
+
+/* After a step: in a log, a preview line after each validation's line; on a terminal, the line
+ * under the progress renewed at each validation and every PREVIEW_EVERY seconds. */
+static void preview(progress *p, const cr_model *m, int evaluated, int force)
+{
+    if (!p->preview) return;
+    double now = cr_clock_s();
+    if (!evaluated && !force && !(p->tty && now - p->last_preview >= PREVIEW_EVERY)) return;
+    p->last_preview = now;
+    char text[sizeof p->preview_text], head[64];
+    int live = p->tty && !force; /* drawn by show() under the progress line */
+    int n = snprintf(head, sizeof head, live ? "preview: " : "preview at step %llu: ",
+                     (unsigned long long)cr_model_progress(m)->step);
+    int cols = p->tty ? terminal_columns() - n - 1 : PREVIEW_COLUMNS; /* a margin: no wrap */
+    if (cols < 10) cols = 10;
+    if (preview_line(m, cols, text, sizeof text)) snprintf(text, sizeof text, "(out of memory)");
+    if (live) memcpy(p->preview_text, text, sizeof text);
+    else fprintf(stderr, "%s%s\n", head, text);
+}
+
+/* ---- the plan ---- */
+#define DEFAULT_TIME 300.0  /* seconds of a plan when no budget is given */
+#define DEFAULT_ANNEAL 0.3  /* as good as any share tried at three minutes (docs/performance.md) */
+
+/* The plan this run trains to: the rest of the checkpoint's own when resuming with no budget
+ * (and its plan is not finished), else a new one from the budget given, or the default one,
+ * starting now. The anneal is --anneal if given, else the checkpoint plan's, else the default.
+ * Sets o's limits to what is left of the plan for this run. Returns 1 for a plan continued. */
+static int make_plan(options *o, cr_model *m, progress *p)
+{
+    const cr_plan *old = cr_model_plan(m);
+    uint64_t step = cr_model_progress(m)->step;
+    cr_plan n = {0};
+    int continued = 0;
+    if (!o->time_limit && !o->steps && !o->epochs && old && old->start_step <= step &&
+        !cr_plan_finished(old, step)) {
+        n = *old;
+        o->steps = n.steps ? n.steps - (step - n.start_step) : 0;
+        o->time_limit = n.seconds > 0 ? n.seconds - n.spent_s : 0;
+        continued = 1;
+    } else {
+        if (!o->time_limit && !o->steps && !o->epochs) o->time_limit = DEFAULT_TIME;
+        n.start_step = step;
+        n.steps = o->steps;
+        n.seconds = o->time_limit;
+        n.anneal = old ? old->anneal : DEFAULT_ANNEAL;
+        if (o->epochs) { /* counted in steps: they end at an epoch's end, also from inside one */
+            uint64_t es = o->epochs * p->spe - p->pos0;
+            if (!o->steps || es <= o->steps) {
+                n.steps = es;
+                n.epochs = o->epochs;
+            }
+        }
+        o->steps = n.steps;
+    }
+    o->epochs = 0; /* the plan's steps count them */
+    if (o->given[O_ANNEAL]) n.anneal = o->anneal;
+    cr_error err;
+    if (cr_model_set_plan(m, &n, &err)) cli_die_err(NULL, &err);
+    p->plan = n;
+    p->spent0 = n.spent_s;
+    p->f0 = cr_plan_fraction(&n, step, n.spent_s);
+    return continued;
+}
+
+/* Before a save: the plan's seconds used so far; all of them once the time limit is reached
+ * (the rest was kept for the closing validation). */
+static void record_plan_time(cr_model *m, const progress *p, int time_up)
+{
+    cr_plan n = p->plan;
+    n.spent_s = time_up ? n.seconds : p->spent0 + (cr_clock_s() - p->start);
+    cr_error err;
+    if (cr_model_set_plan(m, &n, &err)) cli_die_err(NULL, &err);
+}
+
+/* The plan's budget in words: "5:00", "1000 steps", "2 epochs (1234 steps)", "5:00 or ...". */
+static void plan_text(const cr_plan *pl, char *out, size_t cap)
+{
+    char t[32] = "";
+    if (pl->seconds > 0) clock_text(pl->seconds, t);
+    if (!pl->steps) snprintf(out, cap, "%s", t);
+    else if (pl->epochs)
+        snprintf(out, cap, "%s%s%llu epoch%s (%llu steps)", t, *t ? " or " : "",
+                 (unsigned long long)pl->epochs, pl->epochs == 1 ? "" : "s",
+                 (unsigned long long)pl->steps);
+    else snprintf(out, cap, "%s%s%llu steps", t, *t ? " or " : "", (unsigned long long)pl->steps);
+}
+
+static void announce_plan(const options *o, const progress *p, int continued)
+{
+    if (o->quiet) return;
+    char budget[128], fall[96] = "the learning rate stays up to the end (--anneal 0)";
+    plan_text(&p->plan, budget, sizeof budget);
+    if (p->plan.anneal > 0)
+        snprintf(fall, sizeof fall, "the learning rate falls to 0 over its last %.0f%%",
+                 100 * p->plan.anneal);
+    if (!continued) {
+        fprintf(stderr, "train-charrnn: the plan: %s; %s\n", budget, fall);
+        return;
+    }
+    char left[64], t[32];
+    if (o->steps && o->time_limit > 0) {
+        clock_text(o->time_limit, t);
+        snprintf(left, sizeof left, "%llu steps or %s", (unsigned long long)o->steps, t);
+    } else if (o->steps) snprintf(left, sizeof left, "%llu steps", (unsigned long long)o->steps);
+    else clock_text(o->time_limit, left);
+    fprintf(stderr, "train-charrnn: finishing the plan of %s: %d%% done, %s left; %s\n", budget,
+            (int)(100 * p->f0), left, fall);
 }
 
 static void announce(const options *o, const cr_model *m, const cr_trainer *t, const corpus *cp)
@@ -601,32 +763,38 @@ int main(int argc, char **argv)
 
     progress p = {.tty = isatty(2), .quiet = o.quiet, .start = cr_clock_s(),
                   .steps0 = cr_model_progress(m)->step, .spe = cr_trainer_steps_per_epoch(t),
-                  .last_val = NAN};
+                  .last_val = NAN, .preview = o.preview && !o.quiet};
+    p.last_preview = p.start;
     /* a position past the epoch's end (a shorter corpus) restarts at 0: see cr_trainer_step */
     p.pos0 = cr_model_progress(m)->epoch_pos < p.spe ? cr_model_progress(m)->epoch_pos : 0;
+    int continued = make_plan(&o, m, &p);
     announce(&o, m, t, &cp);
+    announce_plan(&o, &p, continued);
     const cr_train_progress *g = cr_model_progress(m);
-    uint64_t epoch0 = g->epoch;
     double last_save = p.start;
     const char *why = "stopped";
     cr_step_result r = {.val_loss = NAN};
-    int evaluated_last = 1;
-    for (;;) {
+    int evaluated_last = 1, time_up = 0;
+    for (;;) { /* a plan complete when a signal comes is told as complete, not interrupted */
+        double elapsed = cr_clock_s() - p.start;
+        if (o.steps && g->step - p.steps0 >= o.steps) {
+            why = p.plan.epochs ? "epoch limit reached" : "step limit reached";
+            break;
+        }
+        if (o.time_limit && elapsed + p.time_kept >= o.time_limit) {
+            why = "time limit reached";
+            time_up = 1;
+            break;
+        }
         if (stop_signal) {
             why = stop_signal == SIGINT ? "interrupted" : "terminated";
             break;
         }
-        double elapsed = cr_clock_s() - p.start;
-        if (o.time_limit && elapsed + p.time_kept >= o.time_limit) {
-            why = "time limit reached";
-            break;
-        }
-        if (o.steps && g->step - p.steps0 >= o.steps) { why = "step limit reached"; break; }
-        if (o.epochs && g->epoch - epoch0 >= o.epochs) { why = "epoch limit reached"; break; }
-        cr_trainer_set_lr_scale(t, anneal_scale(&o, run_fraction(&o, &p, g, elapsed)));
+        cr_trainer_set_lr_scale(t, cr_plan_lr_scale(&p.plan, plan_fraction(&p, g, elapsed)));
         rc = cr_trainer_step(t, &r, &err);
         if (rc == CR_EDIVERGED) {
             end_line(&p);
+            record_plan_time(m, &p, 0);
             if (!to_stdout) save(&o, m, 0);
             cli_die(NULL, "%s; %s", err.message, to_stdout ? "no checkpoint written"
                     : "the checkpoint holds the last good state");
@@ -635,13 +803,15 @@ int main(int argc, char **argv)
         /* the last step that validated took this long: kept back for the closing validation */
         if (r.evaluated) p.time_kept = cr_clock_s() - p.start - elapsed;
         evaluated_last = r.evaluated;
-        show(&o, &p, m, &r, 0);
+        show(&p, m, &r, 0);
+        preview(&p, m, r.evaluated, 0);
         if (r.evaluated) notice_memorising(&o, &p, m);
         if (r.evaluated && o.patience && g->evals_since_best >= (uint32_t)o.patience) {
             why = "no improvement (patience)";
             break;
         }
         if (o.checkpoint_every && cr_clock_s() - last_save >= o.checkpoint_every) {
+            record_plan_time(m, &p, 0);
             save_periodically(&o, m, p.tty && !p.quiet);
             last_save = cr_clock_s();
         }
@@ -650,12 +820,18 @@ int main(int argc, char **argv)
         rc = cr_trainer_evaluate(t, &r.val_loss, &r.improved, &err);
         if (rc) cli_die_err(NULL, &err);
         r.evaluated = 1;
-        show(&o, &p, m, &r, 1);
+        show(&p, m, &r, 1);
+        if (!p.tty) preview(&p, m, 1, 0);
     }
     end_line(&p);
+    if (p.tty) preview(&p, m, 1, 1); /* the last one, as a line that stays */
+    record_plan_time(m, &p, time_up);
     save(&o, m, to_stdout);
     finish_message(&o, m, to_stdout, why);
-    if (stop_signal && !o.quiet && !to_stdout)
+    if (stop_signal && !o.quiet && !to_stdout && !cr_plan_finished(cr_model_plan(m), g->step))
+        fprintf(stderr, "train-charrnn: continue with: train-charrnn --resume %s ... (with no "
+                "--time, --steps or --epochs, it finishes this plan)\n", o.output);
+    else if (stop_signal && !o.quiet && !to_stdout)
         fprintf(stderr, "train-charrnn: continue with: train-charrnn --resume %s ...\n", o.output);
     int sig = stop_signal;
     cr_trainer_free(t);

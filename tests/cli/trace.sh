@@ -1,5 +1,5 @@
-# trace.sh: what a text copies from its corpus: planted spans with known places, JSON, the page,
-# the checkpoint's lineage, errors.
+# trace.sh: what a text copies from its corpus: planted spans with known places, JSON, the page
+# (in headless Chromium too: trace_page.js), the checkpoint's lineage, a saved index, errors.
 . tests/cli/lib.sh
 have_python=0
 command -v python3 >/dev/null 2>&1 && have_python=1
@@ -37,6 +37,7 @@ quoted most: one.txt (5 spans, 132 characters); two.txt (1 span, 25 characters)
 EOF
 cmp -s "$work/out" "$work/want" || fail "output differs: $(diff "$work/want" "$work/out")"
 [ -s "$work/err" ] && fail "stderr: $(cat "$work/err")"
+cp "$work/want" "$work/planted.want"
 # --text FILE reads the same text; a larger --min keeps only the longer spans
 wrun trace --text gen.txt one.txt two.txt three.txt < /dev/null
 cmp -s "$work/out" "$work/want" || fail "--text gave another result"
@@ -177,20 +178,54 @@ else
     limit "$CHROMIUM" $flags --window-size=900,600 --screenshot="$shots/trace.png" \
         "file://$work/evil.html" > /dev/null 2>> "$work/chromium.log"
     [ -s "$shots/trace.png" ] || fail "no screenshot"
+    # through the DevTools protocol: every request, dialog and element, and the pointer on a copy
+    if command -v node > /dev/null 2>&1; then
+        limit node tests/cli/trace_page.js "$work/evil.html" "$shots/trace-hover.png" > "$work/page" 2>&1 ||
+            fail "in Chromium: $(cat "$work/page")"
+        # the same checks find a page that loads and runs what it should not
+        printf '<!DOCTYPE html><link rel=stylesheet href="http://127.0.0.1:9/x.css"><mark>x</mark><img src=x onerror=alert(1)>\n' > "$work/bad.html"
+        limit node tests/cli/trace_page.js "$work/bad.html" "$work/bad.png" > "$work/page" 2>&1 &&
+            fail "a page with an image and a style sheet to load passed"
+        grep -q 'it asked for http://127.0.0.1:9/x.css' "$work/page" && grep -q 'dialogs opened: alert' "$work/page" ||
+            fail "the bad page's requests or dialog went unseen: $(cat "$work/page")"
+    else
+        skip trace_html_in_chromium_devtools "node is not installed (apt-get install nodejs)"
+    fi
 fi
 end
 
 begin trace_ckpt_lineage
 cp $CORPUS "$work/almanac.txt"
 (cd "$work" && train-charrnn $TINY --steps 1 -o x.ckpt almanac.txt one.txt 2> /dev/null)
-wrun trace --ckpt x.ckpt
+# its files not here (they were named from the folder it was trained in): a list, what to do
+mkdir "$work/elsewhere"
+(cd "$work/elsewhere" && trace --ckpt ../x.ckpt < ../gen.txt) > "$work/out" 2> "$work/err"
+st=$?
 expect_status 0
 printf 'almanac.txt\none.txt\n' > "$work/want"
+cp "$work/want" "$work/list.want"
 cmp -s "$work/out" "$work/want" || fail "lineage list: $(cat "$work/out")"
-expect_err "^trace: x.ckpt was trained on the 2 files above"
-wrun trace --ckpt x.ckpt --json
+expect_err "^trace: ../x.ckpt was trained on almanac.txt, which is not here$"
+expect_err "^trace: ../x.ckpt was trained on one.txt, which is not here$"
+expect_err "^trace: ../x.ckpt was trained on the 2 files above; to see what a text copies from them: trace --ckpt ../x.ckpt FILE... < text$"
+# in one log, the list comes before the note that calls it "above"
+(cd "$work/elsewhere" && trace --ckpt ../x.ckpt < ../gen.txt 2>&1) | tail -n 3 > "$work/out"
+expect_out "^one.txt$"
+[ "$(tail -n 1 "$work/out" | cut -c1-28)" = "trace: ../x.ckpt was trained" ] ||
+    fail "the note is not after the list: $(cat "$work/out")"
+(cd "$work/elsewhere" && trace --ckpt ../x.ckpt --json < /dev/null) > "$work/out" 2> /dev/null
 expect_out '^{"trained_on": \[$'
 expect_out '^  {"file": "one.txt", "bytes": 236, "sha256": "[0-9a-f]\{64\}"}$'
+# its files here as they were: traced with them, as if they were given
+wrun trace --ckpt x.ckpt < "$work/gen.txt"
+expect_status 0
+expect_err "^trace: tracing with the 2 files x.ckpt was trained on, found here as they were$"
+expect_one_line_err
+(cd "$work" && trace almanac.txt one.txt < gen.txt > want 2> /dev/null)
+cmp -s "$work/out" "$work/want" || fail "not the trace with its files: $(diff "$work/want" "$work/out")"
+wrun trace --json --ckpt x.ckpt --text gen.txt
+expect_status 0
+expect_out '{"file": "almanac.txt", "bytes": 121589, "sha256": "[0-9a-f]*", "status": "given"}'
 wrun trace --ckpt x.ckpt almanac.txt one.txt < "$work/gen.txt"
 expect_status 0
 expect_err "^trace: the corpus files given include all 2 files x.ckpt was trained on$"
@@ -206,6 +241,93 @@ expect_status 0
 expect_err "^trace: x.ckpt was trained on almanac.txt (121589 bytes, SHA-256 [0-9a-f]\{12\}...), but almanac.txt given here differs (121597 bytes): it has changed since"
 expect_out '{"file": "almanac.txt", "bytes": 121589, "sha256": "[0-9a-f]*", "status": "different"}'
 expect_out '{"file": "one.txt", "bytes": 236, "sha256": "[0-9a-f]*", "status": "given"}'
+# a file changed since: the list again, and what changed; asked for a trace of a file, an error
+wrun trace --ckpt x.ckpt < "$work/gen.txt"
+expect_status 0
+cmp -s "$work/out" "$work/list.want" || fail "lineage list: $(cat "$work/out")"
+expect_err "^trace: x.ckpt was trained on almanac.txt, which has changed since (121589 bytes then, 121597 now)$"
+wrun trace --ckpt x.ckpt --text gen.txt
+expect_status 1
+expect_err "^trace: x.ckpt: cannot trace without the files it was trained on (above); give the corpus files: trace --ckpt x.ckpt FILE...$"
+[ -s "$work/out" ] && fail "output before the error"
+end
+
+begin trace_index_saved_and_read_back
+# saved while tracing, then read back: the same output, with or without the corpus files
+wrun trace --save-index i.idx one.txt two.txt three.txt < "$work/gen.txt"
+expect_status 0
+cmp -s "$work/out" "$work/planted.want" || fail "--save-index changed the trace"
+[ -s "$work/err" ] && fail "stderr: $(cat "$work/err")"
+[ "$(head -c 4 "$work/i.idx" | od -An -tx1 | tr -d ' ')" = 89435258 ] || fail "no index signature"
+[ "$(ls "$work" | grep -c 'i.idx')" -eq 1 ] || fail "a temporary file was left: $(ls "$work")"
+wrun trace --index i.idx < "$work/gen.txt"
+expect_status 0
+cmp -s "$work/out" "$work/planted.want" || fail "--index: $(diff "$work/planted.want" "$work/out")"
+[ -s "$work/err" ] && fail "stderr: $(cat "$work/err")"
+wrun trace --index i.idx one.txt two.txt three.txt < "$work/gen.txt"
+cmp -s "$work/out" "$work/planted.want" || fail "--index with its files: $(cat "$work/err")"
+(cd "$work" && trace --json one.txt two.txt three.txt < gen.txt > want)
+wrun trace --json --index i.idx --text gen.txt
+cmp -s "$work/out" "$work/want" || fail "--index --json: $(diff "$work/want" "$work/out")"
+# a recorded file gone: the index holds its text; changed (the same size): stale, refused
+mv "$work/two.txt" "$work/two.away"
+wrun trace --index i.idx < "$work/gen.txt"
+expect_status 0
+expect_err "^trace: i.idx: two.txt is not here; tracing with the copy of its text in the index$"
+cmp -s "$work/out" "$work/planted.want" || fail "--index without two.txt"
+mv "$work/two.away" "$work/two.txt"
+cp "$work/one.txt" "$work/one.bak"
+printf 'W' | dd of="$work/one.txt" bs=1 seek=1 conv=notrunc 2> /dev/null
+wrun trace --index i.idx < "$work/gen.txt"
+expect_status 1
+expect_err "^trace: i.idx: the index is stale: one.txt has changed since it was made (236 bytes then and now, but not the same SHA-256); make it again: trace --save-index i.idx one.txt two.txt three.txt$"
+expect_one_line_err
+[ -s "$work/out" ] && fail "output before the error"
+mv "$work/one.bak" "$work/one.txt"
+wrun trace --index i.idx three.txt two.txt one.txt < "$work/gen.txt"
+expect_status 1
+expect_err "^trace: i.idx: the index is stale: three.txt is not the file it was made from (236 bytes then, 46 now); make it again"
+wrun trace --index i.idx one.txt < "$work/gen.txt"
+expect_status 1
+expect_err "^trace: i.idx: the index was made from 3 files, not the 1 given; make it again: trace --save-index i.idx one.txt two.txt three.txt$"
+wrun trace --index i.idx one.txt nope.txt three.txt < "$work/gen.txt"
+expect_status 1
+expect_err "^trace: nope.txt: No such file or directory$"
+# damaged: refused, never trusted
+head -c 100 "$work/i.idx" > "$work/cut.idx"
+wrun trace --index cut.idx < "$work/gen.txt"
+expect_status 1
+expect_err "^trace: cut.idx: the index is truncated"
+expect_err "; make it again: trace --save-index cut.idx CORPUS...$"
+expect_one_line_err
+size=$(wc -c < "$work/i.idx")
+head -c $((size - 1)) "$work/i.idx" > "$work/cut.idx"
+wrun trace --index cut.idx < "$work/gen.txt"
+expect_err "^trace: cut.idx: the index is truncated: it ends at byte $((size - 1)) of $size; make it again"
+cp "$work/i.idx" "$work/flip.idx"
+printf '\377' | dd of="$work/flip.idx" bs=1 seek=$((size - 10)) conv=notrunc 2> /dev/null
+wrun trace --index flip.idx < "$work/gen.txt"
+expect_status 1
+expect_err "^trace: flip.idx: the index is damaged: its suffix array is damaged (not the sorted suffixes of its corpus); make it again"
+cp "$work/i.idx" "$work/flip.idx"
+printf 'T' | dd of="$work/flip.idx" bs=1 seek=28 conv=notrunc 2> /dev/null
+wrun trace --index flip.idx < "$work/gen.txt"
+expect_err "^trace: flip.idx: the index is damaged: its header and file records do not match their CRC-32; make it again"
+wrun trace --index one.txt < "$work/gen.txt"
+expect_status 1
+expect_err "^trace: one.txt: not a charrnn corpus index (no index signature at the start); --index reads a file made by trace --save-index FILE CORPUS...$"
+wrun trace --index nope.idx < "$work/gen.txt"
+expect_err "^trace: nope.idx: No such file or directory$"
+# with --ckpt: the lineage against the files the index records
+wrun trace --ckpt x.ckpt --index i.idx < "$work/gen.txt"
+expect_status 0
+expect_err "^trace: x.ckpt was trained on almanac.txt (121589 bytes), which is not among the corpus files given"
+expect_err "^trace: two.txt is not among the files x.ckpt was trained on$"
+# a save that cannot be made says so before any work
+wrun trace --save-index no/such/dir/i.idx one.txt < "$work/gen.txt"
+expect_status 1
+expect_err "^trace: no/such/dir/i.idx: cannot save the index: cannot save there: the folder 'no/such/dir' does not exist$"
+[ -s "$work/out" ] && fail "output before the error"
 end
 
 begin trace_errors
@@ -251,6 +373,15 @@ if command -v script > /dev/null 2>&1 && command -v timeout > /dev/null 2>&1; th
     timeout 20 script -qec "cd '$work' && trace --ckpt x.ckpt one.txt" /dev/null < /dev/null > "$work/out" 2>&1
     [ $? -eq 0 ] || fail "lineage check with a terminal: $(cat "$work/out")"
     expect_out "^trace: x.ckpt was trained on almanac.txt (121589 bytes), which is not among"
+    # --ckpt alone on a terminal: the list, even though its files are here (one.txt is)
+    timeout 20 script -qec "cd '$work' && trace --ckpt x.ckpt" /dev/null < /dev/null > "$work/out" 2>&1
+    [ $? -eq 0 ] || fail "lineage list with a terminal: $(cat "$work/out")"
+    tr -d '\r' < "$work/out" | head -n 2 | cmp -s - "$work/list.want" || fail "list: $(cat "$work/out")"
+    # --save-index alone: the index saved, and nothing to trace
+    timeout 20 script -qec "cd '$work' && trace --save-index t.idx one.txt" /dev/null < /dev/null > "$work/out" 2>&1
+    [ $? -eq 0 ] || fail "--save-index with a terminal: $(cat "$work/out")"
+    expect_out "^trace: saved the index of 1 file (236 bytes of text) in t.idx"
+    [ -s "$work/t.idx" ] || fail "no index saved"
 else
     skip trace_terminal_input "script or timeout missing"
 fi
@@ -258,7 +389,8 @@ end
 
 begin trace_usage_errors_exit_2_with_hint
 for args in "" "--min 0 one.txt" "--min abc one.txt" "--min 1.5 one.txt" "--color sometimes one.txt" \
-    "--bogus one.txt" "--text" "- one.txt" "--ckpt x.ckpt --text gen.txt" "--html  one.txt"; do
+    "--bogus one.txt" "--text" "- one.txt" "--html  one.txt" "--index i.idx --save-index j.idx one.txt" \
+    "--save-index j.idx" "--save-index - one.txt" "--index - --text -" "--index"; do
     # shellcheck disable=SC2086
     wrun trace $args < "$work/gen.txt"
     [ "$st" -eq 2 ] || fail "'trace $args': status $st"
@@ -292,7 +424,7 @@ if command -v groff >/dev/null 2>&1; then
         grep -q "^\.SH \"*$s" docs/trace.1 || fail "no $s section"
     done
     # every option of --help is in the man page
-    for opt in $(trace --help | grep -o -- '--[a-z]*' | sort -u); do
+    for opt in $(trace --help | grep -o -- '--[a-z-]*' | sort -u); do
         pat=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
         awk '/^\.TP/ { getline; print }' docs/trace.1 | grep -q "$pat\( \|\"\|\$\)" ||
             fail "$opt has no entry in trace.1"

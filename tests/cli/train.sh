@@ -26,14 +26,24 @@ run train-charrnn $TINY --hidden 48 --batch 16 --threads 2 --steps 6 -o "$work/t
 end
 
 begin train_exact_resume
+# with --anneal 0 (an explicit option wins), two plans of 10 steps end as one of 20: the same
+# weights, moments, state and generator; only the plans (PLAN) differ
 for cell in lstm gru rnn; do
-    opts="$TINY --cell $cell --eval-every 7 --dropout 0.1"
+    opts="$TINY --cell $cell --eval-every 7 --dropout 0.1 --anneal 0"
     run train-charrnn $opts --steps 20 -o "$work/full.ckpt" $CORPUS
     run train-charrnn $opts --steps 10 -o "$work/half.ckpt" $CORPUS
     run train-charrnn --quiet --threads 1 --resume "$work/half.ckpt" --steps 10 -o "$work/resumed.ckpt" $CORPUS
     expect_status 0
-    [ "$(state "$work/full.ckpt")" = "$(state "$work/resumed.ckpt")" ] ||
+    [ "$("$TOOLS_BIN/ckpt-state" --no-plan "$work/full.ckpt")" = \
+      "$("$TOOLS_BIN/ckpt-state" --no-plan "$work/resumed.ckpt")" ] ||
         fail "$cell: 20 steps differ from 10 + resume + 10"
+    # with the default anneal, each plan of 10 steps falls to zero at its own end
+    run train-charrnn ${opts% --anneal 0} --steps 20 -o "$work/full.ckpt" $CORPUS
+    run train-charrnn ${opts% --anneal 0} --steps 10 -o "$work/half.ckpt" $CORPUS
+    run train-charrnn --quiet --threads 1 --resume "$work/half.ckpt" --steps 10 -o "$work/resumed.ckpt" $CORPUS
+    [ "$("$TOOLS_BIN/ckpt-state" --no-plan "$work/full.ckpt")" != \
+      "$("$TOOLS_BIN/ckpt-state" --no-plan "$work/resumed.ckpt")" ] ||
+        fail "$cell: a new plan of 10 steps after 10 did not change the schedule"
 done
 end
 
@@ -88,9 +98,14 @@ expect_status 0
 expect_err "^step 4 .* lr 0.01 "
 expect_err "^step 6 .* lr 0.0075 "
 expect_err "^step 8 .* lr 0.0025 "
-run train-charrnn $opts -o "$work/an0.ckpt" $CORPUS
+run train-charrnn $opts --anneal 0 -o "$work/an0.ckpt" $CORPUS
 expect_status 0
 expect_err "^step 8 .* lr 0.01 "
+# the default: the last 30% of the plan; step 8 starts at 7 / 8, at 0.125 / 0.3 of the rate
+run train-charrnn $opts -o "$work/an3.ckpt" $CORPUS
+expect_status 0
+expect_err "^step 6 .* lr 0.01 "
+expect_err "^step 8 .* lr 0.0042 "
 run train-charrnn $opts --anneal 1.5 -o "$work/an1.ckpt" $CORPUS
 expect_status 2
 expect_err "anneal"

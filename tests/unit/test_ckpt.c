@@ -58,6 +58,8 @@ static cr_model *full_model(int cell, int layers, int embed)
     m->prog.step = 1234;
     cr_model_add_session(m, "train_charrnn --resume x.ckpt", "0.1.1", "2024-02-03T04:05:06Z", NULL,
                          0, &e);
+    cr_plan plan = {1000, 500, 2, 180.25, 33.5, 0.3};
+    cr_model_set_plan(m, &plan, &e);
     return m;
 }
 
@@ -102,6 +104,12 @@ static void check_same_model(const cr_model *a, const cr_model *b)
           p->evals_since_best == q->evals_since_best);
     CHECK(same_double(p->wall_s, q->wall_s) && same_double(p->best_val, q->best_val));
     CHECK(memcmp(a->rng.s, b->rng.s, sizeof a->rng.s) == 0);
+    REQUIRE(a->has_plan == b->has_plan);
+    const cr_plan *u = &a->plan, *v = &b->plan;
+    CHECK(!a->has_plan || (u->start_step == v->start_step && u->steps == v->steps &&
+                           u->epochs == v->epochs && same_double(u->seconds, v->seconds) &&
+                           same_double(u->spent_s, v->spent_s) &&
+                           same_double(u->anneal, v->anneal)));
     REQUIRE(a->nhist == b->nhist);
     for (size_t i = 0; i < a->nhist; i++) {
         const cr_history_row *r = &a->hist[i], *s = &b->hist[i];
@@ -220,7 +228,7 @@ static void round_trip(cr_model *m)
 TEST(ckpt_round_trip_full_lstm)
 {
     cr_model *m = full_model(CR_LSTM, 2, 0);
-    REQUIRE(m && m->nhist == 3 && m->nsessions == 2 && m->best && m->carry);
+    REQUIRE(m && m->nhist == 3 && m->nsessions == 2 && m->best && m->carry && m->has_plan);
     CHECK(m->sessions[0].start_step == 0 && m->sessions[1].start_step == 1234);
     round_trip(m);
     cr_model_free(m);
@@ -275,10 +283,10 @@ TEST(ckpt_list_chunks_in_order)
     cr_error e;
     REQUIRE(cr_ckpt_list_chunks(buf, len, &c, &n, &e) == CR_OK);
     static const char *const want[] = {"HEAD", "VOCB", "WLST", "WBST", "OPT1", "OPT2",
-                                       "CARY", "STAT", "HIST", "LINE", "IEND"};
-    CHECK(n == 11);
+                                       "CARY", "STAT", "PLAN", "HIST", "LINE", "IEND"};
+    CHECK(n == 12);
     uint64_t pos = 12;
-    for (size_t i = 0; i < n && i < 11; i++) {
+    for (size_t i = 0; i < n && i < 12; i++) {
         CHECK(strcmp(c[i].tag, want[i]) == 0);
         CHECK(c[i].offset == pos);
         CHECK(rd32(buf + pos) == c[i].length);
@@ -288,7 +296,8 @@ TEST(ckpt_list_chunks_in_order)
     CHECK(pos == len);
     CHECK(n > 0 && c[n - 1].length == 0);
     CHECK(c[0].length == 120); /* HEAD of version 1 */
-    CHECK(c[n - 1 - 3].length == 92); /* STAT */
+    CHECK(c[n - 1 - 4].length == 92); /* STAT */
+    CHECK(c[n - 1 - 3].length == 48); /* PLAN */
     CHECK(c[n - 1 - 2].length == 4 + 3 * 48); /* HIST: count and three rows */
     /* the signature and version */
     static const unsigned char sig[12] = {0x89, 'C', 'R', 'N', 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 0, 0};
@@ -579,8 +588,8 @@ TEST(ckpt_duplicate_chunk_refused)
     size_t len;
     REQUIRE(encode(m, &buf, &len) == CR_OK);
     static const char *const tags[] = {"HEAD", "VOCB", "WLST", "WBST", "OPT1",
-                                       "OPT2", "CARY", "STAT", "HIST", "LINE"};
-    for (int t = 0; t < 10; t++) {
+                                       "OPT2", "CARY", "STAT", "HIST", "LINE", "PLAN"};
+    for (int t = 0; t < 11; t++) {
         size_t at = chunk_at(buf, len, tags[t]);
         REQUIRE(at != (size_t)-1);
         size_t clen = 12 + (size_t)rd32(buf + at), n;
@@ -606,8 +615,9 @@ TEST(ckpt_optional_chunks_may_be_missing_required_may_not)
     unsigned char *buf;
     size_t len;
     REQUIRE(encode(m, &buf, &len) == CR_OK);
-    static const char *const optional[] = {"WBST", "OPT1", "OPT2", "CARY", "STAT", "HIST", "LINE"};
-    for (int t = 0; t < 7; t++) {
+    static const char *const optional[] = {"WBST", "OPT1", "OPT2", "CARY", "STAT", "HIST", "LINE",
+                                           "PLAN"};
+    for (int t = 0; t < 8; t++) {
         size_t at = chunk_at(buf, len, optional[t]), n;
         REQUIRE(at != (size_t)-1);
         unsigned char *cut = splice(buf, len, at, 12 + (size_t)rd32(buf + at), "", 0, &n);
@@ -623,6 +633,8 @@ TEST(ckpt_optional_chunks_may_be_missing_required_may_not)
             if (t == 4) CHECK(d->prog.step == 0 && isnan(d->prog.best_val));
             if (t == 5) CHECK(d->nhist == 0);
             if (t == 6) CHECK(d->nsessions == 0);
+            if (t == 7) CHECK(cr_model_plan(d) == NULL); /* a checkpoint from before plans */
+            if (t != 7) CHECK(cr_model_plan(d) && cr_model_plan(d)->steps == 500);
         }
         cr_model_free(d);
         free(cut);
@@ -778,6 +790,10 @@ TEST(ckpt_inconsistent_contents_named)
         {"WLST", 4, 0x41000002u, "WLST"},   /* first tensor's name damaged */
         {"WBST", 0, 1, "WBST"},             /* tensor count */
         {"STAT", 0, 0, NULL},               /* harmless: any step is allowed */
+        {"PLAN", 44, 0x3FF80000u, "PLAN"},  /* anneal 1.5 */
+        {"PLAN", 36, 0xFFF00000u, "PLAN"},  /* seconds used: minus infinity */
+        {"PLAN", 28, 0x7FF80000u, "PLAN"},  /* seconds: NaN */
+        {"PLAN", 0, 5000, NULL},            /* a start after the step: the tool makes a new plan */
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         cr_model *d = NULL;
@@ -812,6 +828,23 @@ TEST(ckpt_inconsistent_contents_named)
     cr_error e;
     CHECK(decode_copy(p, n, &d, &e) == CR_EFORMAT);
     CHECK(strcmp(e.chunk, "STAT") == 0);
+    free(p);
+    free(s);
+    /* a PLAN chunk shorter than its 48 bytes, and one with neither steps nor seconds */
+    size_t plan = chunk_at(buf, len, "PLAN");
+    s = make_chunk("PLAN", buf + plan + 8, 40);
+    p = s ? splice(buf, len, plan, 12 + 48, s, 12 + 40, &n) : NULL;
+    REQUIRE(p);
+    CHECK(decode_copy(p, n, &d, &e) == CR_EFORMAT);
+    CHECK(strcmp(e.chunk, "PLAN") == 0 && strstr(e.message, "48 bytes"));
+    free(p);
+    free(s);
+    unsigned char zero[48] = {0};
+    s = make_chunk("PLAN", zero, 48);
+    p = s ? splice(buf, len, plan, 12 + 48, s, 12 + 48, &n) : NULL;
+    REQUIRE(p);
+    CHECK(decode_copy(p, n, &d, &e) == CR_EFORMAT);
+    CHECK(strcmp(e.chunk, "PLAN") == 0 && strstr(e.message, "neither steps nor seconds"));
     free(p);
     free(s);
     free(buf);

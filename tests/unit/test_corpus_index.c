@@ -363,3 +363,173 @@ TEST(corpus_cursor_long_copies)
     free(t);
     cr_corpus_index_free(ix);
 }
+
+/* ---- a saved index ---- */
+
+static int same_matches(const cr_corpus_index *a, const cr_corpus_index *b, const char *text)
+{
+    cr_corpus_span *x, *y;
+    size_t nx = match(a, text, 3, &x), ny = match(b, text, 3, &y), same = nx == ny && nx < 999;
+    for (size_t i = 0; same && i < nx; i++)
+        same = same_span(&x[i], &y[i]);
+    free(x);
+    free(y);
+    return same;
+}
+
+TEST(corpus_index_saved_round_trip)
+{
+    cr_corpus_index *ix = planted_index(), *back;
+    REQUIRE(ix);
+    unsigned char *buf, *again;
+    size_t len, len2;
+    cr_error err;
+    REQUIRE(cr_corpus_index_encode(ix, &buf, &len, &err) == CR_OK);
+    REQUIRE(cr_corpus_index_decode(buf, len, &back, &err) == CR_OK);
+    CHECK(cr_corpus_index_files(back) == 2);
+    for (size_t f = 0; f < 2; f++) {
+        CHECK(strcmp(cr_corpus_index_name(back, f), cr_corpus_index_name(ix, f)) == 0);
+        CHECK(cr_corpus_index_bytes(back, f) == strlen(PLANTED[f]));
+        CHECK(cr_corpus_index_chars(back, f) == cr_corpus_index_chars(ix, f));
+        CHECK(memcmp(cr_corpus_index_sha256(back, f), cr_corpus_index_sha256(ix, f), 32) == 0);
+    }
+    CHECK(cr_corpus_index_sha256(back, 2) == NULL && cr_corpus_index_bytes(back, 2) == 0);
+    /* an empty file's SHA-256, as sha256sum prints it */
+    static const unsigned char empty_sha[32] = {
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+        0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+    cr_corpus_file e = {"empty", (const unsigned char *)"", 0};
+    cr_corpus_index *ex;
+    REQUIRE(cr_corpus_index_build(&e, 1, &ex, &err) == CR_OK);
+    CHECK(memcmp(cr_corpus_index_sha256(ex, 0), empty_sha, 32) == 0);
+    cr_corpus_index_free(ex);
+    CHECK(same_matches(ix, back, "Mending nets at dawn\nthe gulls were loud\rа море шумело!"));
+    CHECK(same_matches(ix, back, ">the end of it allxx the quiet bay"));
+    /* written again, the same bytes */
+    REQUIRE(cr_corpus_index_encode(back, &again, &len2, &err) == CR_OK);
+    CHECK(len2 == len && memcmp(buf, again, len) == 0);
+    free(again);
+    cr_corpus_index_free(back);
+    cr_corpus_index_free(ix);
+    free(buf);
+}
+
+TEST(corpus_index_saved_random_corpora_round_trip)
+{
+    cr_rng r;
+    cr_rng_seed(&r, 31);
+    for (int round = 0; round < 40; round++) {
+        bfile bf[3];
+        char *utf8[3];
+        size_t lens[3], nf = 1 + (size_t)(cr_rng_next(&r) % 3);
+        random_files(&r, bf, nf, utf8, lens, round % 4 == 0 ? 2000 : 0);
+        cr_corpus_file f[3];
+        for (size_t k = 0; k < nf; k++)
+            f[k] = (cr_corpus_file){"f", (const unsigned char *)utf8[k], lens[k]};
+        cr_corpus_index *ix, *back;
+        cr_error err;
+        unsigned char *buf;
+        size_t len;
+        REQUIRE(cr_corpus_index_build(f, nf, &ix, &err) == CR_OK);
+        REQUIRE(cr_corpus_index_encode(ix, &buf, &len, &err) == CR_OK);
+        REQUIRE(cr_corpus_index_decode(buf, len, &back, &err) == CR_OK);
+        char text[80];
+        for (size_t i = 0; i < sizeof text - 1; i++)
+            text[i] = "ab\n\rz"[cr_rng_next(&r) % 5];
+        text[sizeof text - 1] = 0;
+        CHECK(same_matches(ix, back, text));
+        cr_corpus_index_free(back);
+        cr_corpus_index_free(ix);
+        free(buf);
+        for (size_t k = 0; k < nf; k++) {
+            free(bf[k].cp);
+            free(utf8[k]);
+        }
+    }
+}
+
+/* The CRC-32 of the header and records, which follows them at byte at. */
+static void set_crc(unsigned char *b, size_t at)
+{
+    uint32_t c = cr_crc32(0, b, at);
+    for (int i = 0; i < 4; i++)
+        b[at + i] = (unsigned char)(c >> (8 * i));
+}
+
+TEST(corpus_index_saved_damage_is_refused)
+{
+    cr_corpus_index *ix = planted_index(), *back = (cr_corpus_index *)1;
+    REQUIRE(ix);
+    unsigned char *buf;
+    size_t len;
+    cr_error err;
+    REQUIRE(cr_corpus_index_encode(ix, &buf, &len, &err) == CR_OK);
+    unsigned char *b = malloc(len);
+    /* every truncation */
+    for (size_t k = 0; k < len; k++) {
+        memcpy(b, buf, k);
+        int rc = cr_corpus_index_decode(b, k, &back, &err);
+        CHECK(rc == CR_EFORMAT && back == NULL);
+        if (test_current_failed()) break;
+    }
+    /* every byte flipped, one at a time; and one byte too many */
+    for (size_t k = 0; k < len; k++) {
+        memcpy(b, buf, len);
+        b[k] ^= 0x20;
+        int rc = cr_corpus_index_decode(b, len, &back, &err);
+        CHECK((rc == CR_EFORMAT || rc == CR_EVERSION) && back == NULL);
+        if (test_current_failed()) break;
+    }
+    unsigned char *longer = malloc(len + 1);
+    memcpy(longer, buf, len);
+    longer[len] = 0;
+    CHECK(cr_corpus_index_decode(longer, len + 1, &back, &err) == CR_EFORMAT);
+    free(longer);
+    memcpy(b, buf, len);
+    b[28] ^= 0x20; /* the first letter of a name: "One.txt" */
+    CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
+    CHECK(strstr(err.message, "do not match their CRC-32") != NULL);
+    /* damage the CRC-32 does not cover, or made to match it */
+    size_t nsa;
+    cr_corpus_index_sa(ix, &nsa);
+    size_t sa_at = len - 4 * nsa, crc_at = 24 + 2 * (4 + strlen("one.txt") + 48);
+    memcpy(b, buf, len);
+    for (int i = 0; i < 4; i++) { /* two suffixes swapped: a permutation, out of order */
+        unsigned char t = b[sa_at + 20 + i];
+        b[sa_at + 20 + i] = b[sa_at + 24 + i];
+        b[sa_at + 24 + i] = t;
+    }
+    set_crc(b, crc_at);
+    CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
+    CHECK(strstr(err.message, "suffix array is damaged") != NULL);
+    memcpy(b, buf, len);
+    b[sa_at + 20] = b[sa_at + 24]; /* one suffix twice: not a permutation */
+    b[sa_at + 21] = b[sa_at + 25];
+    set_crc(b, crc_at);
+    CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
+    memcpy(b, buf, len);
+    b[sa_at - 1] ^= 1; /* the last character of a text: the suffix array no longer fits it */
+    set_crc(b, crc_at);
+    CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
+    memcpy(b, buf, len);
+    size_t sha2 = crc_at - 32;
+    b[sha2 + 31] ^= 1; /* the recorded SHA-256 of file two */
+    set_crc(b, crc_at);
+    CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
+    CHECK(strstr(err.message, "file 2 is not the one recorded (its SHA-256 differs)") != NULL);
+    /* a newer version; a text-mode copy; not an index at all */
+    memcpy(b, buf, len);
+    b[8] = 2;
+    CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EVERSION);
+    CHECK(strstr(err.message, "newer") != NULL);
+    memcpy(b, buf, len);
+    b[4] = '\n';
+    CHECK(cr_corpus_index_decode(b, len, &back, &err) == CR_EFORMAT);
+    CHECK(strstr(err.message, "copied as text") != NULL);
+    CHECK(cr_corpus_index_decode((const unsigned char *)"hello there", 11, &back, &err) ==
+          CR_EFORMAT);
+    CHECK(strstr(err.message, "not a charrnn corpus index") != NULL);
+    free(b);
+    free(buf);
+    cr_corpus_index_free(ix);
+}

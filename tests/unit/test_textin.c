@@ -85,11 +85,15 @@ TEST(textin_tells_utf16_and_utf32_with_and_without_a_mark)
     cr_text_sniff(U(ru_be), sizeof ru_be - 1, &k);
     CHECK(k.kind == CR_TEXT_UTF16BE && k.bom == 0);
     /* the same NUL pattern with a control character or a lone surrogate is not text */
-    const char ctl[] = "\x1F\x04\x01\0 \0\x38\x04";
+    const char ctl[] = "\x1F\x04\x01\0 \0\x38\x04\x32\x04\x35\x04\x42\x04\x40\x04";
     cr_text_sniff(U(ctl), sizeof ctl - 1, &k);
     CHECK(k.kind == CR_TEXT_BINARY);
-    const char lone[] = "\x1F\x04\x00\xDC \0\x38\x04";
+    const char lone[] = "\x1F\x04\x00\xDC \0\x38\x04\x32\x04\x35\x04\x42\x04\x40\x04";
     cr_text_sniff(U(lone), sizeof lone - 1, &k);
+    CHECK(k.kind == CR_TEXT_BINARY);
+    /* nor is 8-bit text with a stray NUL byte, though its pairs of letters are CJK characters */
+    const char stray[] = "some text here\0 and more text";
+    cr_text_sniff(U(stray), sizeof stray - 1, &k);
     CHECK(k.kind == CR_TEXT_BINARY);
 }
 
