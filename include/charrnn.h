@@ -144,7 +144,9 @@ typedef struct cr_config {
     double val_frac;   /* fraction at the end of the corpus held out for validation */
     int eval_every;    /* steps between evaluations; 0 = once per epoch */
     uint64_t seed;
+    int precision;     /* CR_FP32, or CR_BF16: training products on inputs rounded to bfloat16 */
 } cr_config;
+enum { CR_FP32 = 0, CR_BF16 = 1 };
 
 void cr_config_default(cr_config *c);
 /* Returns CR_OK or CR_EINVAL with a message naming the bad setting. */
