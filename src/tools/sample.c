@@ -1,6 +1,7 @@
 /* sample.c: sample, which generates text from a checkpoint, streaming it to standard output. */
 #include "cli.h"
 #include "common/show.h"
+#include "sample_interact.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -29,6 +30,13 @@ static const char USAGE[] =
     "      --threads N       threads; the text does not depend on it [all cores]\n"
     "      --bf16            weights rounded to bfloat16: faster for large models,\n"
     "                        a slightly different text\n"
+    "      --chat            talk with the bot: each line you type is answered until\n"
+    "                        a line break (or --stop, or -n characters)\n"
+    "      --you TEXT, --bot TEXT  fed before each of your lines and each answer\n"
+    "                        (--you \"Q: \" --bot \"A: \"), so the bot sees its format\n"
+    "      --transcript FILE save the conversation to FILE after every answer\n"
+    "      --choose N        write with the bot: pick one of N next words (1 to 9),\n"
+    "                        or type your own; the text goes to standard output\n"
     "  -h, --help            show this help;  --version  show the version\n"
     "\n"
     "Example:\n"
@@ -44,6 +52,8 @@ static const struct option LONG_OPTS[] = {
     {"top-p", 1, 0, O_TOPP}, {"argmax", 0, 0, O_ARGMAX}, {"prime", 1, 0, O_PRIME},
     {"prime-file", 1, 0, O_PRIMEFILE}, {"stop", 1, 0, O_STOP}, {"seed", 1, 0, O_SEED},
     {"last", 0, 0, O_LAST}, {"threads", 1, 0, O_THREADS}, {"bf16", 0, 0, O_BF16},
+    {"chat", 0, 0, O_CHAT}, {"choose", 1, 0, O_CHOOSE}, {"you", 1, 0, O_YOU},
+    {"bot", 1, 0, O_BOT}, {"transcript", 1, 0, O_TRANSCRIPT},
     {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
@@ -51,6 +61,7 @@ typedef struct options {
     long length;
     const char *prime, *prime_file, *stop, *ckpt;
     int seeded;
+    sample_interact ia; /* --chat, --choose and their options */
 } options;
 
 /* -t X: above 0; 0 itself means "always the likeliest", which is --argmax. */
@@ -114,6 +125,9 @@ static void parse_options(int argc, char **argv, options *o)
         case O_LAST: o->so.use_last = 1; break;
         case O_THREADS: o->so.threads = (int)cli_int("--threads", a, 1, 256); break;
         case O_BF16: o->so.bf16 = 1; break;
+        case O_CHAT: case O_CHOOSE: case O_YOU: case O_BOT: case O_TRANSCRIPT:
+            sample_interact_option(&o->ia, ch, a);
+            break;
         case 'h': cli_help(USAGE);
         case O_VERSION: cli_version();
         default: cli_bad_option(argc, argv, ch);
@@ -173,6 +187,11 @@ int main(int argc, char **argv)
     cli_set_prog("sample", argv[0]);
     options o;
     parse_options(argc, argv, &o);
+    if (o.ia.chat || o.ia.choose || o.ia.you || o.ia.bot || o.ia.transcript) {
+        o.ia.prime = o.prime, o.ia.prime_file = o.prime_file, o.ia.stop = o.stop;
+        o.ia.length = o.length;
+        return sample_interact_run(&o.ia, &o.so, o.ckpt); /* sample_interact.c */
+    }
     cli_quiet_on_closed_pipe();
     cr_model *m;
     cr_error err;
