@@ -146,7 +146,11 @@ int sample_chat(const sample_interact *ia, cr_sampler *s, const cr_vocab *v, fee
     for (;;) {
         if (c.term_in) show(&c, prompt);
         errno = 0;
-        ssize_t n = getline(&line, &cap, stdin);
+        term_reading(1);
+        ssize_t n = term_stop_signal ? -1 : getline(&line, &cap, stdin);
+        int read_errno = errno;
+        term_reading(0);
+        errno = read_errno;
         if (term_stop_signal) break;
         if (n < 0) {
             if (ferror(stdin) && errno == EINTR) { /* Ctrl-C at the prompt: the line goes */

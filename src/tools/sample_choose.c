@@ -82,8 +82,10 @@ static void add_piece(writer *w, const char *p, size_t n)
 {
     text_add(&w->text, p, n);
     if (w->stream) {
+        int was = term_reading(0); /* a signal now must not cut the write short */
         cli_write(p, n);
         fflush(stdout);
+        term_reading(was);
         w->written = w->text.n;
     }
     cr_sampler_save(w->s, w->at);
@@ -243,6 +245,9 @@ int sample_choose(const sample_interact *ia, cr_sampler *s, const cr_vocab *v, f
     w.stream = !isatty(1);
     w.term = term_raw(0) == 0;
     w.styled = w.term && term_styled();
+    /* With nothing fed yet, the sampler starts after a newline (cr_sampler_next): asking for
+     * the probabilities makes it so now, so the state saved, and every word taken, follow it. */
+    cr_sampler_probs(s);
     add_piece(&w, start, len); /* already fed */
     if (w.term)
         cli_warn("keys: 1 to %d take a word, Enter a new line, Tab other words, or type your "
@@ -254,7 +259,9 @@ int sample_choose(const sample_interact *ia, cr_sampler *s, const cr_vocab *v, f
     while (act != ACT_END && !term_stop_signal) {
         if (act == ACT_TOOK || act == ACT_AGAIN) draw_candidates(&w);
         show_step(&w);
+        term_reading(1);
         act = w.term ? step_key(&w) : step_line(&w, &line, &cap, &lineno);
+        term_reading(0);
         if (term_interrupted && !w.term) act = ACT_END; /* Ctrl-C while a pipe feeds us */
     }
     term_restore();

@@ -63,7 +63,8 @@ void feed_text(feeder *f, const char *what, const char *text, size_t len)
         while (j < f->nreported && f->reported[j] != cp)
             j++;
         if (j < f->nreported) continue;
-        if (f->nreported < sizeof f->reported / sizeof *f->reported) f->reported[f->nreported++] = cp;
+        if (f->nreported < sizeof f->reported / sizeof *f->reported)
+            f->reported[f->nreported++] = cp;
         char name[32];
         cli_warn("%s: %s is not in the model's vocabulary; skipped", what, cli_char_name(cp, name));
     }

@@ -46,7 +46,8 @@ TEST(sampler_state_restores_what_was_fed)
             cr_sampler_state *st = NULL;
             cr_error e;
             REQUIRE(a && b && cr_sampler_state_new(a, &st, &e) == CR_OK);
-            static const uint32_t prefix[6] = {0, 3, 8, 1, 11, 2}, more[8] = {4, 4, 9, 0, 7, 1, 10, 2};
+            static const uint32_t prefix[6] = {0, 3, 8, 1, 11, 2};
+            static const uint32_t more[8] = {4, 4, 9, 0, 7, 1, 10, 2};
             for (int i = 0; i < 6; i++) {
                 cr_sampler_feed(a, prefix[i]);
                 cr_sampler_feed(b, prefix[i]);

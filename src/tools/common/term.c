@@ -48,17 +48,24 @@ static void on_suspend(int sig)
     errno = errno_was;
 }
 
-void term_catch_signals(void)
+int term_reading(int on)
 {
+    static int reading;
+    int was = reading;
+    reading = on;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_interrupt; /* no SA_RESTART: a waiting read returns EINTR */
+    sa.sa_flags = on ? 0 : SA_RESTART;
+    sa.sa_handler = on_interrupt;
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_stop;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    return was;
 }
+
+void term_catch_signals(void) { term_reading(0); }
 
 void term_restore(void)
 {

@@ -6,11 +6,15 @@
 #include <stddef.h>
 
 /* Set by the handlers term_catch_signals installs: SIGINT (Ctrl-C) since the tool last cleared
- * it, and the number of a SIGTERM or SIGHUP, after which the tool saves and exits 128 + N. A
- * blocking read is interrupted by either (no SA_RESTART), so a tool waiting for input sees them. */
+ * it, and the number of a SIGTERM or SIGHUP, after which the tool saves and exits 128 + N. */
 extern volatile sig_atomic_t term_interrupted;
 extern volatile sig_atomic_t term_stop_signal;
 void term_catch_signals(void);
+/* Between term_reading(1) and term_reading(0), a signal interrupts a blocking read (EINTR), so
+ * that a tool waiting for input sees it; at other times system calls go on (SA_RESTART), so
+ * that no write to a terminal or a file fails half-way because of a Ctrl-C. Returns the
+ * setting before. */
+int term_reading(int on);
 
 /* Puts the terminal fd in raw mode: keys one at a time, no echo, no line editing, Ctrl-C and
  * Ctrl-D as keys (bytes 3 and 4). It is restored by term_restore, at exit (cli_die included),
