@@ -141,34 +141,25 @@ int sample_chat(const sample_interact *ia, cr_sampler *s, const cr_vocab *v, fee
     const char *prompt = ia->you && *ia->you ? ia->you : "> ";
     if (c.term_in)
         cli_warn("type a line and press Enter; Ctrl-C stops an answer, Ctrl-D ends");
-    char *line = NULL;
-    size_t cap = 0;
+    term_lines in = {0};
     for (;;) {
         if (c.term_in) show(&c, prompt);
-        errno = 0;
-        term_reading(1);
-        ssize_t n = term_stop_signal ? -1 : getline(&line, &cap, stdin);
-        int read_errno = errno;
-        term_reading(0);
-        errno = read_errno;
+        char *line;
+        long n = term_read_line(&in, 0, &line);
         if (term_stop_signal) break;
-        if (n < 0) {
-            if (ferror(stdin) && errno == EINTR) { /* Ctrl-C at the prompt: the line goes */
-                clearerr(stdin);
-                term_interrupted = 0;
-                if (c.term_in) fputs("\n", stderr);
-                continue;
-            }
-            if (ferror(stdin)) cli_die("standard input", "read failed: %s", strerror(errno));
-            break; /* Ctrl-D, or the end of the input */
+        if (n == -2) { /* Ctrl-C at the prompt: the terminal dropped the line; a new prompt */
+            term_interrupted = 0;
+            if (c.term_in) fputs("\n", stderr);
+            continue;
         }
+        if (n == -3) cli_die("standard input", "read failed: %s", strerror(errno));
+        if (n < 0) break; /* Ctrl-D, or the end of the input */
         size_t len = (size_t)n;
-        if (len && line[len - 1] == '\n') len--;
         if (len && line[len - 1] == '\r') len--; /* a line typed on Windows */
         turn(&c, line, len);
     }
     if (c.term_in && !term_stop_signal) fputs("\n", stderr);
-    free(line);
+    term_lines_free(&in);
     transcript_save(&c.tr, 1);
     free(c.tr.t.p);
     cli_close_stdout();

@@ -82,10 +82,8 @@ static void add_piece(writer *w, const char *p, size_t n)
 {
     text_add(&w->text, p, n);
     if (w->stream) {
-        int was = term_reading(0); /* a signal now must not cut the write short */
         cli_write(p, n);
         fflush(stdout);
-        term_reading(was);
         w->written = w->text.n;
     }
     cr_sampler_save(w->s, w->at);
@@ -153,7 +151,6 @@ static int type_text(writer *w, const unsigned char *first, int n)
     for (;;) {
         unsigned char k[16];
         int r = term_read_key(0, k, sizeof k);
-        if (r < 0 && !term_stop_signal && !term_interrupted && errno == EINTR) continue;
         if (r <= 0) {
             act = ACT_END;
             break;
@@ -187,7 +184,6 @@ static int step_key(writer *w)
     for (;;) {
         unsigned char k[16];
         int r = term_read_key(0, k, sizeof k);
-        if (r < 0 && !term_stop_signal && !term_interrupted && errno == EINTR) continue;
         if (r <= 0 || k[0] == 3 || k[0] == 4) return ACT_END; /* Ctrl-C, Ctrl-D: done */
         if (k[0] >= '1' && k[0] < '1' + w->nc && r == 1) {
             take_candidate(w, k[0] - '1');
@@ -205,34 +201,30 @@ static int step_key(writer *w)
 
 /* A step from a pipe: one line, a candidate's number, or text; an empty line is a line
  * break. */
-static int step_line(writer *w, char **line, size_t *cap, long *lineno)
+static int step_line(writer *w, term_lines *in, long *lineno)
 {
-    errno = 0;
-    ssize_t n = getline(line, cap, stdin);
-    if (n < 0) {
-        if (ferror(stdin) && errno != EINTR)
-            cli_die("standard input", "read failed: %s", strerror(errno));
-        return ACT_END;
-    }
+    char *line;
+    long n = term_read_line(in, 0, &line);
+    if (n == -3) cli_die("standard input", "read failed: %s", strerror(errno));
+    if (n < 0) return ACT_END; /* the end of the input, or a signal */
     ++*lineno;
     size_t len = (size_t)n;
-    if (len && (*line)[len - 1] == '\n') len--;
-    if (len && (*line)[len - 1] == '\r') len--;
+    if (len && line[len - 1] == '\r') len--;
     if (len == 0) {
         take_text(w, "standard input", "\n", 1);
         return ACT_TOOK;
     }
-    (*line)[len] = 0;
-    int digits = strspn(*line, "0123456789") == len;
+    line[len] = 0;
+    int digits = strspn(line, "0123456789") == len;
     long k;
-    if (digits && cli_parse_int(*line, 1, w->nc, &k) == CLI_NUM_OK) {
+    if (digits && cli_parse_int(line, 1, w->nc, &k) == CLI_NUM_OK) {
         take_candidate(w, (int)k - 1);
         return ACT_TOOK;
     }
     if (digits && len <= 2)
         cli_warn("standard input, line %ld: there is no candidate %s (1 to %d); taken as your "
-                 "own text", *lineno, *line, w->nc);
-    take_text(w, "standard input", *line, len);
+                 "own text", *lineno, line, w->nc);
+    take_text(w, "standard input", line, len);
     return ACT_TOOK;
 }
 
@@ -252,20 +244,17 @@ int sample_choose(const sample_interact *ia, cr_sampler *s, const cr_vocab *v, f
     if (w.term)
         cli_warn("keys: 1 to %d take a word, Enter a new line, Tab other words, or type your "
                  "own; Ctrl-D done", ia->choose);
-    char *line = NULL;
-    size_t cap = 0;
+    term_lines in = {0};
     long lineno = 0;
     int act = ACT_TOOK;
     while (act != ACT_END && !term_stop_signal) {
         if (act == ACT_TOOK || act == ACT_AGAIN) draw_candidates(&w);
         show_step(&w);
-        term_reading(1);
-        act = w.term ? step_key(&w) : step_line(&w, &line, &cap, &lineno);
-        term_reading(0);
+        act = w.term ? step_key(&w) : step_line(&w, &in, &lineno);
         if (term_interrupted && !w.term) act = ACT_END; /* Ctrl-C while a pipe feeds us */
     }
     term_restore();
-    free(line);
+    term_lines_free(&in);
     const char *rest = w.text.p ? w.text.p + w.written : "";
     cli_write(rest, w.text.n - w.written);
     if (w.text.n && w.text.p[w.text.n - 1] != '\n') cli_write("\n", 1);

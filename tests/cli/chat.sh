@@ -96,11 +96,12 @@ wait_for() {
 
 begin chat_killed_keeps_every_finished_turn
 mkfifo "$work/talk.in"
-sample --chat --seed 3 --transcript "$work/kept.txt" "$work/m.ckpt" < "$work/talk.in" > "$work/out" 2>"$work/err" &
+# (files of its own: the redirections wait for the FIFO to open, and must not find old ones)
+sample --chat --seed 3 --transcript "$work/kept.txt" "$work/m.ckpt" < "$work/talk.in" > "$work/k.out" 2>"$work/k.err" &
 pid=$!
 exec 3> "$work/talk.in"
 printf 'Good morning\n' >&3
-wait_for "$work/out" '' 1 || fail "no answer within 20 s"
+wait_for "$work/k.out" '' 1 || fail "no answer within 20 s"
 wait_for "$work/kept.txt" '' 2 || fail "the transcript was not saved after the first answer"
 kill -TERM $pid
 wait $pid
@@ -175,17 +176,17 @@ end
 
 begin choose_killed_writes_the_text
 mkfifo "$work/keys"
-sample --choose 3 --seed 8 --prime "The sea" "$work/m.ckpt" < "$work/keys" > "$work/out" 2>"$work/err" &
+sample --choose 3 --seed 8 --prime "The sea" "$work/m.ckpt" < "$work/keys" > "$work/k.out" 2>"$work/k.err" &
 pid=$!
 exec 3> "$work/keys"
 printf '1\n' >&3
-wait_for "$work/err" '^  1 "' 2 || fail "no second step within 20 s"
+wait_for "$work/k.err" '^  1 "' 2 || fail "no second step within 20 s"
 kill -TERM $pid
 wait $pid
 st=$?
 exec 3>&-
 expect_status 143
-grep -q '^The sea.' "$work/out" || fail "text: $(cat "$work/out")"
+grep -q '^The sea.' "$work/k.out" || fail "text: $(cat "$work/k.out")"
 end
 
 # ---- through a real terminal ----

@@ -2,6 +2,7 @@
 #include "term.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -48,24 +49,72 @@ static void on_suspend(int sig)
     errno = errno_was;
 }
 
-int term_reading(int on)
+void term_catch_signals(void)
 {
-    static int reading;
-    int was = reading;
-    reading = on;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = on ? 0 : SA_RESTART;
+    sa.sa_flags = SA_RESTART;
     sa.sa_handler = on_interrupt;
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_stop;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    return was;
 }
 
-void term_catch_signals(void) { term_reading(0); }
+int term_wait(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    for (;;) {
+        if (term_interrupted || term_stop_signal) return 0;
+        /* a signal ends poll at once (EINTR); the timeout covers one that came just before */
+        int r = poll(&p, 1, 200);
+        if (r > 0) return 1;
+        if (r < 0 && errno != EINTR) return 1; /* let the read report it */
+    }
+}
+
+long term_read_line(term_lines *r, int fd, char **line)
+{
+    if (r->taken) { /* drop the line returned last time */
+        memmove(r->buf, r->buf + r->taken, r->n - r->taken);
+        r->n -= r->taken;
+        r->taken = 0;
+    }
+    for (;;) {
+        char *nl = r->n ? memchr(r->buf, '\n', r->n) : NULL;
+        if (nl || (r->eof && r->n)) {
+            size_t len = nl ? (size_t)(nl - r->buf) : r->n;
+            r->taken = nl ? len + 1 : len;
+            r->buf[len] = 0; /* the \n, or the byte after the last (room kept below) */
+            *line = r->buf;
+            return (long)len;
+        }
+        if (r->eof) return -1;
+        if (r->n + 4096 + 1 > r->cap) {
+            size_t cap = r->cap ? 2 * r->cap : 8192;
+            char *b = realloc(r->buf, cap);
+            if (!b) {
+                errno = ENOMEM;
+                return -3;
+            }
+            r->buf = b;
+            r->cap = cap;
+        }
+        if (!term_wait(fd)) return -2;
+        ssize_t k = read(fd, r->buf + r->n, 4096);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return -3;
+        if (k == 0) r->eof = 1;
+        r->n += (size_t)k;
+    }
+}
+
+void term_lines_free(term_lines *r)
+{
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}
 
 void term_restore(void)
 {
@@ -106,7 +155,11 @@ int term_raw(int fd)
 
 int term_read_key(int fd, unsigned char *buf, size_t cap)
 {
-    ssize_t n = read(fd, buf, 1);
+    ssize_t n;
+    do {
+        if (!term_wait(fd)) return -1;
+        n = read(fd, buf, 1);
+    } while (n < 0 && errno == EINTR);
     if (n <= 0) return n == 0 ? 0 : -1;
     size_t len = 1, want = 1;
     if (buf[0] >= 0xC0) want = buf[0] >= 0xF0 ? 4 : buf[0] >= 0xE0 ? 3 : 2;
