@@ -50,7 +50,7 @@ static void transcript_save(transcript *tr, int last)
         rc = cr_save_file(tr->path, tr->t.p ? tr->t.p : "", tr->t.n, &err);
     }
     if (rc == CR_OK) return;
-    if (last) cli_die_err(tr->path, &err);
+    if (last) cli_die(tr->path, "the transcript could not be saved (%s)", err.message);
     cli_warn("%s: the transcript could not be saved (%s); it will be tried again after the next "
              "answer", tr->path, err.message);
 }

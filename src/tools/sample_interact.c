@@ -82,8 +82,8 @@ static void check_options(const sample_interact *ia, const char *ckpt)
                   "the text stops: Ctrl-D)");
     if (cli_is_stdin(ckpt))
         cli_usage("%s reads what you type from standard input, so the checkpoint cannot come "
-                  "from there: give it as a file (sample %s N bot.ckpt)", mode,
-                  ia->chat ? "--chat" : "--choose");
+                  "from there: give it as a file (sample %s bot.ckpt)", mode,
+                  ia->chat ? "--chat" : "--choose 3");
     if (ia->prime_file && cli_is_stdin(ia->prime_file))
         cli_usage("%s reads what you type from standard input: give --prime-file a file", mode);
 }

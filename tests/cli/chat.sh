@@ -82,6 +82,22 @@ cmp -s "$work/want" "$work/from-fifo" || fail "through a FIFO: $(cat "$work/from
 [ -p "$work/fifo" ] || fail "the FIFO was replaced"
 end
 
+begin chat_unknown_characters_and_a_full_disk_lose_nothing
+# a transcript that cannot be written (a link to /dev/full, a full disk): a warning after each
+# answer, the talk goes on, and the end says so
+ln -s /dev/full "$work/full"
+printf 'hi \316\251\n\316\251 again \377\n' |
+    sample --chat --seed 1 --transcript "$work/full" "$work/m.ckpt" > "$work/out" 2>"$work/err"
+st=$?
+expect_status 1
+[ "$(wc -l < "$work/out")" -eq 2 ] || fail "expected 2 answers: $(cat "$work/out")"
+[ "$(grep -c "U+03A9" "$work/err")" -eq 1 ] || fail "the unknown character not reported once: $(cat "$work/err")"
+expect_err "standard input: bytes that are not UTF-8 were skipped"
+[ "$(grep -c "could not be saved (write failed: No space left on device); it will be tried again" "$work/err")" -eq 2 ] ||
+    fail "no warning after each answer: $(cat "$work/err")"
+expect_err "^sample: $work/full: the transcript could not be saved (write failed: No space left on device)$"
+end
+
 # wait_for FILE PATTERN [COUNT]: polls up to 20 s for COUNT lines of FILE matching PATTERN
 wait_for() {
     i=0
@@ -263,7 +279,7 @@ begin chat_terminal_ctrl_c_stops_an_answer_not_the_talk
 tr '\n' ' ' < $CORPUS > "$work/one-line.txt"
 train-charrnn $TINY --steps 4 -o "$work/nl.ckpt" "$work/one-line.txt" 2>/dev/null
 term "$BIN/sample --chat -n 1000000000 --threads 1 nl.ckpt"
-see "Ctrl-D ends" && keys "tell me" Enter && see_last '^[^>]' && keys C-c && see_last '^>$' &&
+see "never saw a line break" && see "Ctrl-D ends" && keys "tell me" Enter && see_last '^[^>]' && keys C-c && see_last '^>$' &&
 keys "again" Enter && see_last '^[^>]' && keys C-c && see_last '^>$' && keys C-d && see EXIT=0
 end
 
