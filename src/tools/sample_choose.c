@@ -139,7 +139,7 @@ static void show_step(const writer *w)
 enum { ACT_END, ACT_TOOK, ACT_AGAIN };
 
 /* Their own words, typed at the terminal after a first key (first, n bytes): Enter adds them,
- * Esc or Ctrl-C gives up, Backspace takes back a character. */
+ * Ctrl-D adds them and ends, Esc or Ctrl-C gives up, Backspace takes back a character. */
 static int type_text(writer *w, const unsigned char *first, int n)
 {
     text_buf t = {0};
@@ -155,9 +155,9 @@ static int type_text(writer *w, const unsigned char *first, int n)
             act = ACT_END;
             break;
         }
-        if (k[0] == '\r' || k[0] == '\n') {
+        if (k[0] == '\r' || k[0] == '\n' || k[0] == 4) { /* Enter; Ctrl-D: these, then done */
             if (t.n) take_text(w, "your words", t.p, t.n);
-            act = t.n ? ACT_TOOK : ACT_AGAIN;
+            act = k[0] == 4 ? ACT_END : t.n ? ACT_TOOK : ACT_AGAIN;
             break;
         }
         if (k[0] == 3 || (k[0] == 0x1B && r == 1)) break; /* Ctrl-C, Esc: never mind */
@@ -185,7 +185,8 @@ static int step_key(writer *w)
         unsigned char k[16];
         int r = term_read_key(0, k, sizeof k);
         if (r <= 0 || k[0] == 3 || k[0] == 4) return ACT_END; /* Ctrl-C, Ctrl-D: done */
-        if (k[0] >= '1' && k[0] < '1' + w->nc && r == 1) {
+        if (k[0] >= '1' && k[0] <= '9') { /* a digit that is no candidate does nothing */
+            if (k[0] >= '1' + w->nc) continue;
             take_candidate(w, k[0] - '1');
             return ACT_TOOK;
         }

@@ -289,8 +289,8 @@ see "Ctrl-D done" && see '^  1 "' &&
 keys 1 && see '^  1 "' 2 &&
 keys Enter && see '^  1 "' 3 &&
 keys "my words" && see "your words: my words" && keys BSpace Enter && see '^  1 "' 4 &&
-keys 2 && see '^  1 "' 5 && keys C-d && see EXIT=0
-printf '1\n\nmy word\n2\n' | sample --choose 3 --seed 1 --prime 'The sea' "$work/m.ckpt" > "$work/piped" 2>/dev/null
+keys 2 && see '^  1 "' 5 && keys "the end" && see "your words: the end" && keys C-d && see EXIT=0
+printf '1\n\nmy word\n2\nthe end\n' | sample --choose 3 --seed 1 --prime 'The sea' "$work/m.ckpt" > "$work/piped" 2>/dev/null
 cmp -s "$work/piped" "$work/poem.txt" || fail "on the terminal '$(cat "$work/poem.txt")', in a pipe '$(cat "$work/piped")'"
 cmp -s "$work/stty.before" "$work/stty.after" || fail "the terminal was not restored: $(diff "$work/stty.before" "$work/stty.after")"
 end
@@ -311,4 +311,13 @@ term "sh -c 'echo \$\$ > pid; exec $BIN/sample --choose 3 --seed 1 --prime \"The
 see '^  1 "' && keys 1 && see '^  1 "' 2 && kill -TERM "$(cat "$work/pid")" && see EXIT=143
 grep -q '^The sea.' "$work/poem.txt" || fail "text: $(cat "$work/poem.txt")"
 cmp -s "$work/stty.before" "$work/stty.after" || fail "the terminal was not restored: $(diff "$work/stty.before" "$work/stty.after")"
+end
+
+begin choose_terminal_a_digit_that_is_no_candidate_does_nothing
+# with --argmax every draw is the same word: one candidate, and 3 is none
+term "$BIN/sample --choose 3 --argmax --prime 'The ' m.ckpt > poem.txt"
+see '^  1 "' && keys 3 && keys 1 && see '^  1 "' 2 && keys C-d && see EXIT=0
+grep -q '^  2 "' "$work/pane" && fail "more than one candidate with --argmax"
+printf '1\n' | sample --choose 3 --argmax --prime 'The ' "$work/m.ckpt" > "$work/piped" 2>/dev/null
+cmp -s "$work/piped" "$work/poem.txt" || fail "on the terminal '$(cat "$work/poem.txt")', in a pipe '$(cat "$work/piped")'"
 end
