@@ -93,6 +93,7 @@ static void answer(chat *c)
         size_t k = cr_vocab_text(c->v, id, buf, &text);
         cli_write(text, k);
         if (c->term_out) fflush(stdout);
+        else if (c->term_in) fwrite(text, 1, k, stderr); /* stdout is a file: shown here too */
         text_add(&c->tr.t, text, k);
         if (tail) {
             for (size_t j = 0; j < k; j++) {
@@ -106,6 +107,7 @@ static void answer(chat *c)
     if (!ended && c->nl >= 0) cr_sampler_feed(c->s, (uint32_t)c->nl);
     cli_write("\n", 1);
     fflush(stdout);
+    if (c->term_in && !c->term_out) fputs("\n", stderr);
     text_add(&c->tr.t, "\n", 1);
 }
 

@@ -272,6 +272,14 @@ printf 'Good morning\nWhat of the tide?\n' |
     sample --chat -n 80 --seed 2 --you 'Q: ' --bot 'A: ' "$work/m.ckpt" 2>/dev/null | sed 's/ *$//' > "$work/piped"
 sed -n 's/^A: //p' "$work/pane" > "$work/shown"
 cmp -s "$work/piped" "$work/shown" || fail "on the terminal '$(cat "$work/shown")', in a pipe '$(cat "$work/piped")'"
+# answers into a file: the person still sees them, and the file holds only them
+term "$BIN/sample --chat -n 80 --seed 2 --you 'Q: ' --bot 'A: ' m.ckpt > answers.txt"
+see '^Q:' && keys "Good morning" Enter && see '^Q:' 2 && keys "What of the tide?" Enter &&
+see '^Q:' 3 && keys C-d && see EXIT=0
+sed -n 's/^A: //p' "$work/pane" > "$work/shown"
+sed 's/ *$//' "$work/answers.txt" > "$work/answers"
+cmp -s "$work/piped" "$work/shown" || fail "not shown on the terminal: '$(cat "$work/shown")'"
+cmp -s "$work/piped" "$work/answers" || fail "answers.txt: '$(cat "$work/answers.txt")'"
 end
 
 begin chat_terminal_ctrl_c_stops_an_answer_not_the_talk
