@@ -169,6 +169,7 @@ dist:
 	cp $(TOOLS:%=build/dist/bin/%) $(DIST)/bin/
 	cp docs/*.1 $(DIST)/man/man1/
 	cp docs/*.md $(DIST)/docs/
+	cp -R docs/*.svg docs/workshop $(DIST)/docs/
 	cp corpora/*.txt corpora/*.md corpora/*.tsv $(DIST)/corpora/
 	cp README.md LICENSE $(DIST)/
 	tar czf $(DIST).tar.gz -C dist $(DIST_NAME)
@@ -181,6 +182,14 @@ demo: all
 	bin/train-charrnn --time 60 --hidden 128 --lr 6e-3 --warmup 20 -o demo.ckpt $(DEMO_CORPUS)
 	@echo "Sampling 600 characters from demo.ckpt (try: bin/sample -t 0.5 demo.ckpt):" >&2
 	bin/sample -n 600 -t 0.7 demo.ckpt
+
+# The workshop lessons (docs/workshop/NN-NAME.sh): each run with its real settings (minutes of
+# training), and its commands and their output written into its page, NN-NAME.md. LESSONS names
+# some of the scripts (all without it). tests/cli/workshop.sh checks the pages and runs the
+# lessons quickly.
+.PHONY: workshop
+workshop: $(TOOLS:%=$(BUILD)/bin/%)
+	@BIN=$(abspath $(BUILD)/bin) sh tests/workshop_pages.sh $(LESSONS)
 
 # Installed names must not clash with other programs (Debian's dump(8), tc-sample(8)): each tool
 # is installed as charrnn-NAME (train-charrnn as charrnn-train), with its man page under that

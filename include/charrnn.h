@@ -608,6 +608,57 @@ int cr_corpus_cursor_would_copy(const cr_corpus_cursor *c, uint32_t cp, size_t n
  * all; 0 (and *first untouched) when the match is empty. */
 uint64_t cr_corpus_cursor_where(const cr_corpus_cursor *c, cr_corpus_place *first);
 
+/* ---- sampling that does not copy the corpus (sampler.c, novel.c) ---- */
+/*
+ * A filter decides, for each character drawn, whether it may be written; the sampler draws
+ * again, from what is left, until one is accepted. A novelty filter refuses every character
+ * that would make the text copy more than N code points of a corpus in a row:
+ *
+ *     cr_novel *g;
+ *     if (cr_novel_new(ix, cr_model_vocab(m), 20, &g, &err) != CR_OK) ...
+ *     for each code point cp of a prime: cr_novel_feed_cp(g, cp), and feed its id to s
+ *     for (;;) {
+ *         size_t refused;
+ *         if (!cr_novel_next(g, s, &id, &refused)) break;   (every candidate would copy)
+ *         ... write id ...
+ *     }
+ *     cr_novel_free(g);
+ */
+/* Nonzero if the sampler may draw id, 0 to refuse it. */
+typedef int (*cr_sample_filter)(void *ctx, uint32_t id);
+/* cr_sampler_next with a filter (NULL accepts everything): a character drawn and refused is put
+ * aside, and the draw is made again with a new random number from the others that top-k and
+ * top-p kept, renormalised; when none of them is left, top-k and top-p choose again from all
+ * the characters not refused. argmax takes the likeliest not refused. Until a refusal, the draw
+ * (and the random numbers used) are cr_sampler_next's, so a filter that refuses nothing changes
+ * nothing. Returns 1 with the character fed and in *id; 0 when every character of nonzero
+ * probability was refused (nothing fed, *id untouched). *refused (may be NULL) gets the number
+ * of refusals. */
+int cr_sampler_next_filtered(cr_sampler *s, cr_sample_filter allow, void *ctx, uint32_t *id,
+                             size_t *refused);
+
+typedef struct cr_novel cr_novel;
+/* A novelty filter for a model's vocabulary v over the corpus of ix (both must outlive it): at
+ * most n (>= 1) code points in a row copied. A vocabulary id that stands for several code points
+ * (an ml5 key such as "  ") is checked, and followed, code point by code point. */
+int cr_novel_new(const cr_corpus_index *ix, const cr_vocab *v, size_t n, cr_novel **out,
+                 cr_error *err);
+void cr_novel_free(cr_novel *g);
+/* Text written without the sampler (a prime): any code point, known to the model or not. */
+void cr_novel_feed_cp(cr_novel *g, uint32_t cp);
+/* A vocabulary id written: its code points. */
+void cr_novel_feed(cr_novel *g, uint32_t id);
+/* The filter: 1 if writing id keeps the copy at most n code points long (ctx is the cr_novel). */
+int cr_novel_allows(void *g, uint32_t id);
+/* Draws from s with the filter and feeds what was drawn to both: cr_sampler_next_filtered's
+ * result. Counts draws refused into cr_novel_refused. */
+int cr_novel_next(cr_novel *g, cr_sampler *s, uint32_t *id, size_t *refused);
+/* The longest run of the text so far that occurs in the corpus, in code points; the cursor
+ * that follows the text (for where its current copy comes from); refusals so far. */
+size_t cr_novel_longest(const cr_novel *g);
+const cr_corpus_cursor *cr_novel_cursor(const cr_novel *g);
+uint64_t cr_novel_refused(const cr_novel *g);
+
 /* ---- ml5.js model folders (ml5.c) ---- */
 /*
  * ml5.js 0.12.2, the last release with CharRNN, loads a model from a folder: manifest.json

@@ -183,57 +183,112 @@ static void sort_by_weight(uint32_t *x, size_t n, const double *w)
     }
 }
 
-uint32_t cr_sampler_next(cr_sampler *s)
+/* The characters top-k and top-p keep of the weights w (V, summing to sum > 0; 0 for one put
+ * aside, which sorts last): s->order[0..keep), by falling weight. */
+static size_t candidates(cr_sampler *s, const double *w, double sum)
 {
-    size_t V = s->m->vocab.size;
-    const float *z = current_logits(s);
-    uint32_t pick = 0;
-    if (s->o.argmax) {
-        for (size_t i = 1; i < V; i++)
-            if (z[i] > z[pick]) pick = (uint32_t)i;
-        cr_sampler_feed(s, pick);
-        return pick;
-    }
-    double *w = s->weights;
-    double sum = softmax_weights(z, V, s->o.temperature, w);
-    size_t keep = V;
-    if ((s->o.top_k > 0 && (size_t)s->o.top_k < V) || s->o.top_p < 1) {
-        for (size_t i = 0; i < V; i++)
-            s->order[i] = (uint32_t)i;
-        sort_by_weight(s->order, V, w);
-        if (s->o.top_k > 0 && (size_t)s->o.top_k < V) keep = (size_t)s->o.top_k;
-        if (s->o.top_p < 1) {
-            double cum = 0;
-            for (size_t i = 0; i < keep; i++) {
-                cum += w[s->order[i]] / sum;
-                if (cum >= s->o.top_p) {
-                    keep = i + 1;
-                    break;
-                }
-            }
+    size_t V = s->m->vocab.size, keep = V;
+    for (size_t i = 0; i < V; i++)
+        s->order[i] = (uint32_t)i;
+    sort_by_weight(s->order, V, w);
+    if (s->o.top_k > 0 && (size_t)s->o.top_k < V) keep = (size_t)s->o.top_k;
+    if (s->o.top_p < 1) {
+        double cum = 0;
+        for (size_t i = 0; i < keep; i++) {
+            cum += w[s->order[i]] / sum;
+            if (cum >= s->o.top_p) return i + 1;
         }
-        double kept = 0;
-        for (size_t i = 0; i < keep; i++)
-            kept += w[s->order[i]];
-        double u = cr_rng_double(&s->rng) * kept;
-        pick = s->order[0]; /* if rounding leaves u above every weight: the likeliest */
+    }
+    return keep;
+}
+
+/* One random number, one character: from s->order[0..keep) when sorted, else from all of w
+ * (whose sum is kept); kept > 0. */
+static uint32_t draw_from(cr_sampler *s, const double *w, int sorted, size_t keep, double kept)
+{
+    double u = cr_rng_double(&s->rng) * kept;
+    if (sorted) {
         for (size_t i = 0; i < keep; i++) {
             u -= w[s->order[i]];
-            if (u < 0) {
-                pick = s->order[i];
-                break;
-            }
+            if (u < 0) return s->order[i];
         }
-    } else {
-        double u = cr_rng_double(&s->rng) * sum;
-        uint32_t last = 0; /* the last possible character, if rounding leaves u above them all */
-        for (size_t i = 0; i < V; i++) {
-            if (w[i] > 0) last = (uint32_t)i;
-            u -= w[i];
-            if (u < 0) break;
-        }
-        pick = last;
+        return s->order[0]; /* if rounding leaves u above every weight: the likeliest */
     }
-    cr_sampler_feed(s, pick);
+    uint32_t last = 0; /* the last possible character, if rounding leaves u above them all */
+    for (size_t i = 0; i < keep; i++) {
+        if (w[i] > 0) last = (uint32_t)i;
+        u -= w[i];
+        if (u < 0) break;
+    }
+    return last;
+}
+
+/* The likeliest character not put aside (w > 0), ties by lower id; V if none is left. */
+static uint32_t likeliest(const float *z, const double *w, size_t V)
+{
+    uint32_t pick = (uint32_t)V;
+    for (size_t i = 0; i < V; i++)
+        if (w[i] > 0 && (pick == V || z[i] > z[pick])) pick = (uint32_t)i;
     return pick;
+}
+
+/* The next pick by the options from the weights w not put aside; V when none is left. *keep is
+ * the number of candidates (0: choose them again from what is left). */
+static uint32_t pick_next(cr_sampler *s, const float *z, const double *w, int sorted,
+                          size_t *keep)
+{
+    size_t V = s->m->vocab.size;
+    if (s->o.argmax) return likeliest(z, w, V);
+    for (int round = 0; round < 2; round++) {
+        if (*keep == 0 || !sorted) { /* the first draw, or every candidate was put aside */
+            double sum = 0; /* summed again, never subtracted: the same set, the same sum */
+            for (size_t i = 0; i < V; i++)
+                sum += w[i];
+            if (!(sum > 0)) return (uint32_t)V;
+            if (!sorted) return draw_from(s, w, 0, V, sum);
+            *keep = candidates(s, w, sum);
+        }
+        double kept = 0;
+        for (size_t i = 0; i < *keep; i++)
+            kept += w[s->order[i]];
+        if (kept > 0) return draw_from(s, w, 1, *keep, kept);
+        *keep = 0;
+    }
+    return (uint32_t)V;
+}
+
+int cr_sampler_next_filtered(cr_sampler *s, cr_sample_filter allow, void *ctx, uint32_t *id,
+                             size_t *refused)
+{
+    size_t V = s->m->vocab.size, nrefused = 0, keep = 0;
+    const float *z = current_logits(s);
+    double *w = s->weights;
+    if (s->o.argmax) {
+        for (size_t i = 0; i < V; i++)
+            w[i] = 1; /* w marks what is not put aside */
+    } else {
+        softmax_weights(z, V, s->o.temperature, w);
+    }
+    int sorted = (s->o.top_k > 0 && (size_t)s->o.top_k < V) || s->o.top_p < 1;
+    for (;;) {
+        uint32_t pick = pick_next(s, z, w, sorted, &keep);
+        if (pick >= V) break; /* nothing possible is left */
+        if (!allow || allow(ctx, pick)) {
+            if (refused) *refused = nrefused;
+            cr_sampler_feed(s, pick);
+            *id = pick;
+            return 1;
+        }
+        nrefused++;
+        w[pick] = 0;
+    }
+    if (refused) *refused = nrefused;
+    return 0;
+}
+
+uint32_t cr_sampler_next(cr_sampler *s)
+{
+    uint32_t id = 0;
+    cr_sampler_next_filtered(s, NULL, NULL, &id, NULL); /* with no filter, always draws */
+    return id;
 }

@@ -3,8 +3,9 @@
  * People bring PDFs, Word files, photos and Notepad's UTF-16 as "text". The first bytes of most
  * file formats are a fixed signature, so a binary file is named before any of it is used, with
  * what to do instead. UTF-16 and UTF-32 are told by their byte-order mark, or, without one, by
- * NUL bytes at one position of every 2 or 4 (ASCII text in those encodings). Other encodings go
- * through iconv(3), which the C library provides. */
+ * NUL bytes at one position of every 2 or 4 (ASCII text in those encodings), or at one parity
+ * only with every unit a text character (other scripts in UTF-16). Other encodings go through
+ * iconv(3), which the C library provides. */
 #include "internal.h"
 
 #include <errno.h>
@@ -58,7 +59,7 @@ static const signature SIGNATURES[] = {
     {0, "\xCA\xFE\xBA\xBE", 4, "a program (an executable or Java class file)", NOT_TEXT},
     {0, "SQLite format 3\0", 16, "an SQLite database",
      "export the text you want from it as a plain text file"},
-    {0, "\x89" "CRN\r\n\x1A\n", 8, "a charrnn checkpoint (a trained bot), not text",
+    {0, "\x89" "CRN\r\n\x1A\n", 8, "a charrnn checkpoint (a trained bot)",
      "give it to 'sample' or 'dump'; train on the text it was made from"},
 };
 
@@ -87,6 +88,25 @@ static void sniff_zip(const unsigned char *p, size_t n, cr_text_kind *k)
             }
 }
 
+/* Text in UTF-16 of a script whose characters have no NUL byte (Cyrillic, Greek, CJK...): NUL
+ * bytes only in the high half of spaces and ASCII punctuation, so at one parity, and every unit a
+ * character a text has (no control character but tab, line and page ends; no lone surrogate).
+ * little is 1 for UTF-16LE. The last unit may be cut by the end of the sniffed bytes. */
+static int plausible_utf16(const unsigned char *p, size_t n, int little)
+{
+    int high_surrogate_open = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        unsigned u = little ? (unsigned)p[i] | (unsigned)p[i + 1] << 8
+                            : (unsigned)p[i] << 8 | (unsigned)p[i + 1];
+        int low = u >= 0xDC00 && u <= 0xDFFF;
+        if (low != high_surrogate_open) return 0;
+        high_surrogate_open = u >= 0xD800 && u <= 0xDBFF;
+        if (u < 0x20 && u != '\t' && u != '\n' && u != '\r' && u != '\f') return 0;
+        if (u == 0xFFFE || u == 0xFFFF) return 0;
+    }
+    return 1;
+}
+
 /* ASCII text in UTF-16 or UTF-32 without a byte-order mark: NUL bytes at some positions of
  * every unit of size bytes and never at the others. Returns the kind, or CR_TEXT_UTF8. */
 static int sniff_wide(const unsigned char *p, size_t n)
@@ -102,6 +122,8 @@ static int sniff_wide(const unsigned char *p, size_t n)
     size_t even = zeros[0] + zeros[2], odd = zeros[1] + zeros[3];
     if (even == 0 && odd > 0 && odd >= n / 4) return CR_TEXT_UTF16LE; /* half the units */
     if (odd == 0 && even > 0 && even >= n / 4) return CR_TEXT_UTF16BE;
+    if (even == 0 && odd > 0 && plausible_utf16(p, n, 1)) return CR_TEXT_UTF16LE;
+    if (odd == 0 && even > 0 && plausible_utf16(p, n, 0)) return CR_TEXT_UTF16BE;
     return CR_TEXT_UTF8;
 }
 

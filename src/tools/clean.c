@@ -131,14 +131,29 @@ static int write_out(void *ctx, const unsigned char *p, size_t n)
 /* An input read whole and decoded to UTF-8 before anything is written. */
 typedef struct input {
     unsigned char *bytes, *text; /* as read; as UTF-8 (bytes itself when it was UTF-8) */
-    size_t len;                  /* of text */
+    size_t nbytes, len;          /* of bytes; of text */
+    const char *encoding;        /* what text was converted from, or NULL */
 } input;
 
 static void read_input(const options *o, const char *path, input *in)
 {
-    size_t n;
-    in->bytes = cli_read_all(path, &n);
-    in->text = cli_decode_text(path, in->bytes, n, o->repair, &in->len);
+    in->bytes = cli_read_all(path, &in->nbytes);
+    in->text = cli_decode_text(path, in->bytes, in->nbytes, o->repair, &in->len);
+    in->encoding = NULL;
+    if (in->text != in->bytes) {
+        cr_text_kind k;
+        cr_text_sniff(in->bytes, in->nbytes, &k);
+        in->encoding = cli_from_encoding ? cli_from_encoding : k.encoding;
+    }
+}
+
+/* --report's word on a converted input: the cleaner counts its bytes as UTF-8. */
+static void report_conversion(const char *path, const input *in)
+{
+    if (!in->encoding) return;
+    fprintf(stderr, "clean: %s was read as %s: %llu bytes, %llu as UTF-8\n",
+            cli_file_name(path), in->encoding, (unsigned long long)in->nbytes,
+            (unsigned long long)in->len);
 }
 
 /* Pushes one input through the cleaner, in pieces as a stream would come. */
@@ -185,6 +200,7 @@ static void report(const cr_clean_options *o, const cr_clean_stats *s)
 int main(int argc, char **argv)
 {
     cli_set_prog("clean", argv[0]);
+    cli_has_from_encoding = 1;
     cli_not_utf8_hint = "; or write U+FFFD for each bad sequence with --repair";
     options o;
     parse_options(argc, argv, &o);
@@ -201,6 +217,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nfiles; i++) /* every input is known to be text before any is written */
         read_input(&o, files[i], &in[i]);
     for (int i = 0; i < nfiles; i++) {
+        if (o.report) report_conversion(files[i], &in[i]);
         clean_input(c, files[i], &in[i]);
         if (in[i].text != in[i].bytes) free(in[i].text);
         free(in[i].bytes);

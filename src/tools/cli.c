@@ -456,6 +456,7 @@ cr_model *cli_read_model(const char *path, const char *name, cr_ml5_report *repo
 
 const char *cli_from_encoding; /* --from-encoding, or NULL */
 const char *cli_not_utf8_hint = "";
+int cli_has_from_encoding;
 
 /* The user's file name in place of FILE in advice. */
 static void advise(const char *advice, const char *name, char *out, size_t cap)
@@ -489,13 +490,17 @@ void cli_die_not_utf8(const char *path, const unsigned char *t, size_t len, size
     cr_legacy_guess g;
     cr_text_guess_legacy(t, len, &g);
     const char *name = cli_file_name(path);
-    if (g.encoding)
+    if (g.encoding && cli_has_from_encoding)
         cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like %s; read it with "
                 "--from-encoding %s%s", bad, line, g.description, g.encoding, also);
+    if (g.encoding)
+        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like %s; convert it "
+                "first with 'clean --from-encoding %s %s > text.txt'%s", bad, line,
+                g.description, g.encoding, cli_is_stdin(path) ? "FILE" : path, also);
     if (g.description)
-        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like %s; give its name "
+        cli_die(name, "invalid UTF-8 at byte %zu (line %zu): it looks like %s; %sgive its name "
                 "with --from-encoding NAME ('iconv -l' lists them)%s", bad, line, g.description,
-                also);
+                cli_has_from_encoding ? "" : "convert it first with clean, and ", also);
     cli_die(name, "invalid UTF-8 at byte %zu (line %zu)%s", bad, line, also);
 }
 

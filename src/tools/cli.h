@@ -106,6 +106,9 @@ void cli_text_free(cli_text *t);
 extern const char *cli_from_encoding;
 /* What else a tool offers for text that is not UTF-8 (clean: "; or ... --repair"), or "". */
 extern const char *cli_not_utf8_hint;
+/* 1 in the tools that have --from-encoding; the others' advice for text in a legacy encoding
+ * is to convert it with clean first. */
+extern int cli_has_from_encoding;
 /* A file's bytes (len) as UTF-8 text, *out_len bytes: bytes itself when it is UTF-8, else a new
  * buffer, converted from cli_from_encoding when set, or from UTF-16 or UTF-32 (told by a
  * byte-order mark or by NUL bytes). Dies naming the file for a binary format (a PDF, a photo, a

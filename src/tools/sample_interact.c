@@ -77,6 +77,11 @@ static void check_options(const sample_interact *ia, const char *ckpt)
     if (ia->chat && ia->choose) cli_usage("give --chat or --choose, not both");
     if (!ia->chat && (ia->you || ia->bot || ia->transcript))
         cli_usage("%s goes with --chat", ia->you ? "--you" : ia->bot ? "--bot" : "--transcript");
+    if (ia->novel)
+        cli_usage("--novel does not go with %s yet; to see what a conversation or a text "
+                  "copies, save it and use trace", mode);
+    if (ia->list)
+        cli_usage("%s takes one value of %s, not a list", mode, ia->list);
     if (ia->choose && ia->stop)
         cli_usage("--stop goes with plain sampling and --chat, not --choose (you decide where "
                   "the text stops: Ctrl-D)");

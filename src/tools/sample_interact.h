@@ -19,6 +19,8 @@ typedef struct sample_interact {
     /* sample's own options, set by sample_interact_run's caller */
     const char *prime, *prime_file, *stop;
     long length;
+    size_t novel;            /* --novel N, which these modes do not take yet */
+    const char *list;        /* the option given a list of values, or NULL */
 } sample_interact;
 
 /* One of the options above, with its value a (NULL for --chat); exits 2 for a bad one. */

@@ -404,6 +404,7 @@ static void decode(const options *o, const cr_vocab *v)
 int main(int argc, char **argv)
 {
     cli_set_prog("tokenize", argv[0]);
+    cli_has_from_encoding = 1;
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();

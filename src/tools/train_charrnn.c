@@ -554,6 +554,7 @@ static void finish_message(const options *o, const cr_model *m, int to_stdout, c
 int main(int argc, char **argv)
 {
     cli_set_prog("train-charrnn", argv[0]);
+    cli_has_from_encoding = 1;
     options o;
     parse_options(argc, argv, &o);
     cli_quiet_on_closed_pipe();

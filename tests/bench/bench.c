@@ -19,7 +19,7 @@ static const char usage[] =
     "Usage: bench train    [SHAPE] [--threads N] [--steps N] [--warmup N] CORPUS\n"
     "       bench phases   [SHAPE] [--threads N] [--steps N] [--warmup N] CORPUS\n"
     "       bench products [SHAPE] [--threads N] CORPUS\n"
-    "       bench sample   [SHAPE] [--chars N] [--threads N] [--bf16] CORPUS\n"
+    "       bench sample   [SHAPE] [--chars N] [--threads N] [--bf16] [--novel N] CORPUS\n"
     "       bench peak     [--threads N] [--kind generic|avx2|avx512]\n"
     "       bench quality  [--time S] [--threads N] CORPUS\n"
     "SHAPE: --cell lstm|gru|rnn --layers N --hidden N --embed N --batch N --seq-len N\n"
@@ -32,7 +32,8 @@ static const char usage[] =
     "  products each matrix product of a training step and of sampling a character, timed\n"
     "           alone (one line each, then a total)\n"
     "  sample   batch-1 sampling characters per second (random weights, corpus vocabulary),\n"
-    "           with --bf16 from weights rounded to bfloat16\n"
+    "           with --bf16 from weights rounded to bfloat16, with --novel N through the\n"
+    "           filter that copies no more than N characters of the corpus in a row\n"
     "  peak     GFLOP/s of independent fused multiply-add chains on N threads\n"
     "  quality  best validation loss after S seconds of training with default settings\n";
 
@@ -187,11 +188,12 @@ typedef struct opts {
     double seconds;
     int kind;          /* peak: -1 = the widest this CPU runs */
     int bf16;          /* sample: bfloat16 weights */
+    int novel;         /* sample: --novel N over the corpus, 0 off */
     const char *corpus;
 } opts;
 
 enum { O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_BATCH, O_SEQ, O_THREADS, O_STEPS, O_WARMUP,
-       O_CHARS, O_TIME, O_KIND, O_BF16, O_HELP };
+       O_CHARS, O_TIME, O_KIND, O_BF16, O_NOVEL, O_HELP };
 
 static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
 {
@@ -200,7 +202,7 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
         {"embed", 1, 0, O_EMBED}, {"batch", 1, 0, O_BATCH}, {"seq-len", 1, 0, O_SEQ},
         {"threads", 1, 0, O_THREADS}, {"steps", 1, 0, O_STEPS}, {"warmup", 1, 0, O_WARMUP},
         {"chars", 1, 0, O_CHARS}, {"time", 1, 0, O_TIME}, {"kind", 1, 0, O_KIND},
-        {"bf16", 0, 0, O_BF16},
+        {"bf16", 0, 0, O_BF16}, {"novel", 1, 0, O_NOVEL},
         {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     cr_config_default(&o->cfg);
     o->cfg.eval_every = 100000000; /* no evaluation inside the timed steps */
@@ -211,6 +213,7 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
     o->seconds = 180;
     o->kind = -1;
     o->bf16 = 0;
+    o->novel = 0;
     o->corpus = NULL;
     opterr = 0;
     optind = 2; /* after the subcommand */
@@ -234,6 +237,7 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
         case O_WARMUP: o->warmup = (int)parse_int("--warmup", a, 0, 100000000); break;
         case O_CHARS: o->chars = (int)parse_int("--chars", a, 1, 2000000000); break;
         case O_BF16: o->bf16 = 1; break;
+        case O_NOVEL: o->novel = (int)parse_int("--novel", a, 1, 1000000000); break;
         case O_TIME: o->seconds = parse_pos("--time", a); break;
         case O_KIND:
             if (!strcmp(a, "generic")) o->kind = CR_KERNEL_GENERIC;
@@ -497,6 +501,19 @@ static int cmd_products(int argc, char **argv)
 }
 
 /* ---- sample: batch-1 generation from random weights ---- */
+/* The next character, through the novelty filter g when there is one; where it refuses every
+ * character, the likeliest is fed anyway (counted in *stops), so the run goes on. */
+static uint32_t next_char(cr_sampler *s, cr_novel *g, long *stops)
+{
+    uint32_t id;
+    if (!g) return cr_sampler_next(s);
+    if (cr_novel_next(g, s, &id, NULL)) return id;
+    (*stops)++;
+    id = cr_sampler_next(s);
+    cr_novel_feed(g, id);
+    return id;
+}
+
 static int cmd_sample(int argc, char **argv)
 {
     opts o;
@@ -511,13 +528,26 @@ static int cmd_sample(int argc, char **argv)
     cr_sampler *s = NULL;
     cr_error err;
     if (cr_sampler_new(m, &so, &s, &err) != CR_OK) die("%s", err.message);
+    /* --novel: the corpus indexed (timed apart), and every character drawn through the filter */
+    cr_corpus_index *ix = NULL;
+    cr_novel *g = NULL;
+    double index_s = 0;
+    if (o.novel) {
+        cr_corpus_file f = {o.corpus, text, len};
+        double i0 = cr_clock_s();
+        if (cr_corpus_index_build(&f, 1, &ix, &err) != CR_OK) die("%s", err.message);
+        index_s = cr_clock_s() - i0;
+        if (cr_novel_new(ix, cr_model_vocab(m), (size_t)o.novel, &g, &err) != CR_OK)
+            die("%s", err.message);
+    }
     uint64_t sum = 0; /* keeps the draws observable */
+    long stops = 0;   /* --novel: places where every character was refused (then one is fed) */
     int warm = o.chars / 10 < 200 ? o.chars / 10 : 200;
     for (int i = 0; i < warm; i++)
-        sum += cr_sampler_next(s);
+        sum += next_char(s, g, &stops);
     double b0 = machine_busy_s(), c0 = cpu_s(), t0 = cr_clock_s();
     for (int i = 0; i < o.chars; i++)
-        sum += cr_sampler_next(s);
+        sum += next_char(s, g, &stops);
     double dt = cr_clock_s() - t0, cpu = cpu_s() - c0;
     double others = others_cpu(b0, machine_busy_s(), cpu, dt);
     uint32_t V = cr_model_vocab(m)->size;
@@ -528,10 +558,16 @@ static int cmd_sample(int argc, char **argv)
     print_shape("sample", &o, V);
     printf(" threads=%d threads_used=%d weights=%s kernel=%s chars=%d seconds=%.3f "
            "chars_per_s=%.0f gflops=%.2f mflop_per_char=%.4f cpu_util=%.2f others_cpu=%.2f "
-           "peak_rss_kb=%ld checksum=%llu\n", o.threads, cr_infer_threads_for(m, o.threads, o.bf16),
+           "peak_rss_kb=%ld checksum=%llu", o.threads, cr_infer_threads_for(m, o.threads, o.bf16),
            o.bf16 ? "bf16" : "fp32", cr_kernel_name(cr_kernel_best()), o.chars, dt, cps,
            cps * f.fwd * 1e-9, f.fwd * 1e-6, cpu / dt, others, peak_rss_kb(),
            (unsigned long long)sum);
+    if (g)
+        printf(" novel=%d index_s=%.3f refused=%llu all_refused=%ld", o.novel, index_s,
+               (unsigned long long)cr_novel_refused(g), stops);
+    printf("\n");
+    cr_novel_free(g);
+    cr_corpus_index_free(ix);
     cr_sampler_free(s);
     cr_model_free(m);
     free(text);

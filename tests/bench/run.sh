@@ -26,6 +26,7 @@ CONFIGS='2x256 2 256 30 2 2 default
 2x512 2 512 8 1 2 default
 1x128 1 128 80 3 2,1 1'
 SAMPLE_CHARS=20000
+NOVEL=8 # sample --novel N: a short limit, so that draws are refused
 
 case $R in
 '' | *[!0-9]* | 0)
@@ -140,6 +141,9 @@ while [ "$r" -le "$R" ]; do
             measure "$TMP/sample.$name.$t" "$BENCH" sample --layers "$layers" --hidden "$hidden" \
                 --chars "$SAMPLE_CHARS" --threads "$t" "$CORPUS" || exit 1
         done
+        # sample --novel: the same, every character through the filter over the whole corpus
+        measure "$TMP/novel.$name.2" "$BENCH" sample --layers "$layers" --hidden "$hidden" \
+            --chars "$SAMPLE_CHARS" --threads 2 --novel "$NOVEL" "$CORPUS" || exit 1
     done || exit 1
     r=$((r + 1))
 done
@@ -229,6 +233,14 @@ printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads b
             "$(med "$f" cpu_util)" "$(med "$f" others_cpu)"
     done
 done
+printf 'sample --novel %s (index built in %s s), 2 threads, against the same without:' "$NOVEL" \
+    "$(med "$TMP/novel.2x256.2" index_s)"
+printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
+    awk -v n="$name" -v a="$(med "$TMP/novel.$name.2" chars_per_s)" \
+        -v b="$(med "$TMP/sample.$name.2" chars_per_s)" -v r="$(med "$TMP/novel.$name.2" refused)" \
+        'BEGIN { printf " %s %.0f ch/s (%.2f, %d refused);", n, a, a / b, r }'
+done
+echo
 s=$(med "$TMP/sample.2x256.2" chars_per_s)
 p=$(cat "$TMP/phases")
 printf 'a 2x256 step on 2 threads: forward %s ms (%s GFLOP/s), backward %s ms (%s GFLOP/s),' \
@@ -250,6 +262,13 @@ echo
 echo "targets (the performance issue): training at least 2x PyTorch;" \
     "sampling 2x256 batch-1 at least 50000 chars/s"
 awk -v s="$s" 'BEGIN { printf "  sampling, 2 threads: %s\n", (s >= 50000 ? "met" : "NOT met") }'
+echo "target (issue 13): sample --novel at least half as fast as without"
+printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
+    awk -v n="$name" -v a="$(med "$TMP/novel.$name.2" chars_per_s)" \
+        -v b="$(med "$TMP/sample.$name.2" chars_per_s)" \
+        'BEGIN { printf "  --novel, %s, 2 threads: %.2f of the speed without, %s\n", n, a / b,
+                 (a >= 0.5 * b ? "met" : "NOT met") }'
+done
 if [ "$torch_ok" = 1 ]; then
     printf '%s\n' "$CONFIGS" | while read -r name layers hidden steps warm threads blas; do
         cps=$(med "$TMP/ours.$name.2" chars_per_s)

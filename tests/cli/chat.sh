@@ -145,6 +145,12 @@ expect_status 2
 expect_err "--stop goes with"
 run sample --chat --prime-file - "$work/m.ckpt"
 expect_status 2
+run sample --chat --novel 20 --corpus $CORPUS "$work/m.ckpt"
+expect_status 2
+expect_err "^sample: --novel does not go with --chat yet"
+run sample --choose 3 -t 0.5,1 "$work/m.ckpt"
+expect_status 2
+expect_err "^sample: --choose takes one value of --temperature, not a list$"
 run sample --chat --transcript "$work/no/such/folder/t.txt" "$work/m.ckpt" < /dev/null
 expect_status 1
 expect_err "t.txt"

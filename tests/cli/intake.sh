@@ -69,6 +69,11 @@ expect_err "curly quotes or dashes that Latin-1 lacks"
 expect_err "read it with --from-encoding WINDOWS-1252"
 expect_err "or write U+FFFD for each bad sequence with --repair"
 [ -s "$work/out" ] && fail "clean wrote output"
+# a tool without --from-encoding points to clean, which has it
+run trace --text "$work/cp1252.txt" "$work/cp1252.txt"
+expect_status 1
+expect_one_line_err
+expect_err "convert it first with 'clean --from-encoding WINDOWS-1252 $work/cp1252.txt > text.txt'$"
 run clean --from-encoding WINDOWS-1252 "$work/cp1252.txt"
 expect_status 0
 [ "$(cat "$work/out")" = "La niña dijo “hola” — y se fue." ] || fail "got '$(cat "$work/out")'"
@@ -84,11 +89,14 @@ run clean --from-encoding KOI8-R "$work/koi8.txt"
 [ "$(cat "$work/out")" = "привет мир" ] || fail "KOI8-R: got '$(cat "$work/out")'"
 # Shift-JIS and GB18030, through iconv
 printf '\223\372\226\173\n' > "$work/sjis.txt"
-# UTF-16 without a mark, of a script with few NUL bytes: named, it is read
+# UTF-16 without a mark, of a script with few NUL bytes: it is read, named or not
 printf '\037\004@\004 \0008\0042\0045\004B\004\n\000' > "$work/ru16.txt"
 run clean --from-encoding UTF-16LE "$work/ru16.txt"
 expect_status 0
 [ "$(cat "$work/out")" = "Пр ивет" ] || fail "UTF-16LE named: got '$(cat "$work/out")'"
+run clean "$work/ru16.txt"
+expect_status 0
+[ "$(cat "$work/out")" = "Пр ивет" ] || fail "UTF-16LE unnamed: got '$(cat "$work/out")'"
 run clean --from-encoding SHIFT_JIS "$work/sjis.txt"
 [ "$(cat "$work/out")" = "日本" ] || fail "Shift-JIS: got '$(cat "$work/out")'"
 printf '\304\343\272\303\n' > "$work/gb.txt"

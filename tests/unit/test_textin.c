@@ -77,6 +77,20 @@ TEST(textin_tells_utf16_and_utf32_with_and_without_a_mark)
     CHECK(k.kind == CR_TEXT_UTF16BE && k.bom == 0);
     cr_text_sniff(U("C\0\0\0a\0\0\0"), 8, &k);
     CHECK(k.kind == CR_TEXT_UTF32LE && k.bom == 0);
+    /* Cyrillic in UTF-16 without a mark: NUL bytes only in its space and line end */
+    const char ru[] = "\x1F\x04@\x04 \0\x38\x04\x32\x04\x35\x04\x42\x04\n\0";
+    cr_text_sniff(U(ru), sizeof ru - 1, &k);
+    CHECK(k.kind == CR_TEXT_UTF16LE && k.bom == 0 && strcmp(k.encoding, "UTF-16LE") == 0);
+    const char ru_be[] = "\x04\x1F\x04@\0 \x04\x38\x04\x32\x04\x35\x04\x42\0\n";
+    cr_text_sniff(U(ru_be), sizeof ru_be - 1, &k);
+    CHECK(k.kind == CR_TEXT_UTF16BE && k.bom == 0);
+    /* the same NUL pattern with a control character or a lone surrogate is not text */
+    const char ctl[] = "\x1F\x04\x01\0 \0\x38\x04";
+    cr_text_sniff(U(ctl), sizeof ctl - 1, &k);
+    CHECK(k.kind == CR_TEXT_BINARY);
+    const char lone[] = "\x1F\x04\x00\xDC \0\x38\x04";
+    cr_text_sniff(U(lone), sizeof lone - 1, &k);
+    CHECK(k.kind == CR_TEXT_BINARY);
 }
 
 TEST(textin_guesses_windows_1252_for_western_accents)
