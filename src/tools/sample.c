@@ -456,7 +456,9 @@ int main(int argc, char **argv)
         o.ia.novel = o.novel;
         for (int k = 0; k < L_KINDS; k++)
             o.ia.list = o.list[k].n > 1 ? LIST_OPTION[k] : o.ia.list;
-        return sample_interact_run(&o.ia, &o.so, o.ckpt); /* sample_interact.c */
+        int rc = sample_interact_run(&o.ia, &o.so, o.ckpt); /* sample_interact.c */
+        free(o.corpus);
+        return rc;
     }
     cli_quiet_on_closed_pipe();
     const char *ck_name = cli_file_name(o.ckpt);
