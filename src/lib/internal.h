@@ -335,6 +335,11 @@ int cr_infer_threads_for(const cr_model *m, int wanted, int bf16);
 void cr_infer_step(cr_infer *f, uint32_t token);
 /* The logits after the last step, (V); zero before the first. */
 const float *cr_infer_logits(const cr_infer *f);
+/* The state a step changes (each layer's h, LSTM's c, the logits), as floats: how many, and
+ * copies out and back in (for cr_sampler_save and cr_sampler_restore). */
+size_t cr_infer_state_floats(const cr_infer *f);
+void cr_infer_state_get(const cr_infer *f, float *out);
+void cr_infer_state_set(cr_infer *f, const float *in);
 
 /* ---- optimizer ---- */
 double cr_lr_at(const cr_config *c, uint64_t step);
