@@ -63,8 +63,8 @@ $(BUILD)/gen/page_assets.o: $(BUILD)/gen/page_assets.c
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 $(BUILD)/bin/dump: $(PAGE_OBJ)
 
-# sample's interactive modes (--chat, --choose), in files of their own (before the library)
-SAMPLE_NAMES = sample_interact sample_chat sample_choose
+# sample's interactive modes (--chat, --choose), in src/tools/sample/ (before the library)
+SAMPLE_NAMES = sample/interact sample/chat sample/choose
 $(BUILD)/bin/sample: $(SAMPLE_NAMES:%=$(BUILD)/tools/%.o)
 $(foreach t,$(TOOLS),$(eval $(BUILD)/bin/$(t): $(call tool_main,$(t)) $(CLI_OBJ) $(LIB)))
 $(TOOLS:%=$(BUILD)/bin/%):

@@ -1,7 +1,7 @@
 /* sample.c: sample, which generates text from a checkpoint, streaming it to standard output. */
 #include "cli.h"
 #include "common/show.h"
-#include "sample_interact.h"
+#include "sample/interact.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -456,7 +456,7 @@ int main(int argc, char **argv)
         o.ia.novel = o.novel;
         for (int k = 0; k < L_KINDS; k++)
             o.ia.list = o.list[k].n > 1 ? LIST_OPTION[k] : o.ia.list;
-        int rc = sample_interact_run(&o.ia, &o.so, o.ckpt); /* sample_interact.c */
+        int rc = sample_interact_run(&o.ia, &o.so, o.ckpt); /* sample/interact.c */
         free(o.corpus);
         return rc;
     }

@@ -1,9 +1,9 @@
-/* sample_choose.c: sample --choose N, writing with the bot: at each step N candidate words
+/* sample/choose.c: sample --choose N, writing with the bot: at each step N candidate words
  * sampled ahead, and the person takes one, or writes their own; the state follows the choice. */
-#include "sample_interact.h"
+#include "interact.h"
 
-#include "cli.h"
-#include "common/term.h"
+#include "../cli.h"
+#include "../common/term.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
-/* sample_interact.c: what sample --chat and --choose share: their options, the model, the prime,
+/* sample/interact.c: what sample --chat and --choose share: their options, the model, the prime,
  * and the person's text fed to the model. */
-#include "sample_interact.h"
+#include "interact.h"
 
-#include "cli.h"
-#include "common/show.h"
-#include "common/term.h"
+#include "../cli.h"
+#include "../common/show.h"
+#include "../common/term.h"
 
 #include <stdlib.h>
 #include <string.h>

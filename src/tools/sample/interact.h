@@ -1,5 +1,5 @@
-/* sample_interact.h: sample's interactive modes, --chat (sample_chat.c) and --choose N
- * (sample_choose.c), with what they share (sample_interact.c). */
+/* sample/interact.h: sample's interactive modes, --chat (chat.c) and --choose N
+ * (choose.c), with what they share (interact.c). */
 #ifndef CR_SAMPLE_INTERACT_H
 #define CR_SAMPLE_INTERACT_H
 
@@ -29,7 +29,7 @@ void sample_interact_option(sample_interact *ia, int opt, const char *a);
  * options go together (exit 2), reads the model, feeds the prime. Returns the exit status. */
 int sample_interact_run(const sample_interact *ia, const cr_sample_options *so, const char *ckpt);
 
-/* ---- shared by sample_chat.c and sample_choose.c ---- */
+/* ---- shared by chat.c and choose.c ---- */
 /* The person's text fed to the model: characters it does not know are skipped with a warning
  * (once each per run), bytes that are not UTF-8 too (once per run); what names the text's
  * source in those warnings. */

@@ -1,9 +1,9 @@
-/* sample_chat.c: sample --chat, a conversation with the bot: each line typed is fed to the model
+/* sample/chat.c: sample --chat, a conversation with the bot: each line typed is fed to the model
  * and answered until a newline, the hidden state carrying across turns. */
-#include "sample_interact.h"
+#include "interact.h"
 
-#include "cli.h"
-#include "common/term.h"
+#include "../cli.h"
+#include "../common/term.h"
 
 #include <errno.h>
 #include <stdio.h>
