@@ -74,6 +74,10 @@ static void show(const chat *c, const char *label)
     fflush(stderr);
 }
 
+/* Line ends a bot may draw before its answer's first character, as a pause (a corpus of
+ * paragraphs puts a blank line after each), before the answer counts as empty. */
+enum { PAUSES_MAX = 3 };
+
 /* Generates the bot's answer: until its newline, --stop, -n characters, or Ctrl-C; the
  * model is then fed a newline if it did not write one, so each turn ends as a line. */
 static void answer(chat *c)
@@ -81,9 +85,13 @@ static void answer(chat *c)
     const sample_interact *ia = c->ia;
     size_t stop_len = ia->stop ? strlen(ia->stop) : 0, have = 0;
     char *tail = stop_len ? calloc(stop_len + 4, 1) : NULL; /* the last bytes generated */
-    int ended = 0;
+    int ended = 0, pauses = 0;
     for (long i = 0; i < ia->length && !term_interrupted && !term_stop_signal; i++) {
         uint32_t id = cr_sampler_next(c->s);
+        if ((int32_t)id == c->nl && i == pauses && pauses < PAUSES_MAX) {
+            pauses++; /* fed, not written: the answer has not begun */
+            continue;
+        }
         if ((int32_t)id == c->nl) {
             ended = 1;
             break;
