@@ -43,6 +43,15 @@ done
 [ "$(sort -u "$work/seconds" | wc -l)" -ge 2 ] || fail "the answer to WIND never depended on what was said before"
 end
 
+begin chat_line_ends_before_an_answer_are_a_pause
+# a corpus of paragraphs: after a line, the bot's likeliest next character is the blank line
+for i in $(seq 300); do printf 'ab\n\n'; done > "$work/para.txt"
+train-charrnn --quiet --steps 150 --hidden 16 --batch 4 --seq-len 16 --threads 1 \
+    -o "$work/para.ckpt" "$work/para.txt" 2> /dev/null
+printf 'ab\nab\n' | sample --chat --argmax "$work/para.ckpt" > "$work/out" 2> "$work/err"
+[ "$(cat "$work/out")" = "$(printf 'ab\nab')" ] || fail "answers: $(od -c "$work/out" | head -3)"
+end
+
 begin chat_you_and_bot_frame_each_turn
 printf 'Q: Good morning\nA: ' > "$work/p1"
 sample --seed 6 --prime-file "$work/p1" --stop '
