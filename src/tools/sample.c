@@ -456,7 +456,14 @@ int main(int argc, char **argv)
         o.ia.novel = o.novel;
         for (int k = 0; k < L_KINDS; k++)
             o.ia.list = o.list[k].n > 1 ? LIST_OPTION[k] : o.ia.list;
+        unsigned char **corpus_bytes = NULL;
+        cr_corpus_index *ix = o.novel && o.ia.chat ? read_corpus(&o, &corpus_bytes) : NULL;
+        o.ia.corpus = ix;
         int rc = sample_interact_run(&o.ia, &o.so, o.ckpt); /* sample/interact.c */
+        for (int i = 0; i < o.ncorpus && corpus_bytes; i++)
+            free(corpus_bytes[i]);
+        free(corpus_bytes);
+        cr_corpus_index_free(ix);
         free(o.corpus);
         return rc;
     }

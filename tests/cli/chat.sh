@@ -52,6 +52,18 @@ printf 'ab\nab\n' | sample --chat --argmax "$work/para.ckpt" > "$work/out" 2> "$
 [ "$(cat "$work/out")" = "$(printf 'ab\nab')" ] || fail "answers: $(od -c "$work/out" | head -3)"
 end
 
+begin chat_novel_answers_copy_no_more_than_n
+printf 'The wind\nThe harbour\nA boat\nThe tide\nMrs. Pask\n' > "$work/lines.txt"
+sample --chat --seed 1 -t 0.5 "$work/m.ckpt" < "$work/lines.txt" > "$work/free.txt" 2> /dev/null
+trace --min 6 $CORPUS < "$work/free.txt" | grep -q "^copied: " || fail "the bot copies nothing anyway"
+run sample --chat --seed 1 -t 0.5 --novel 5 --corpus $CORPUS "$work/m.ckpt" < "$work/lines.txt"
+expect_status 0
+[ "$(wc -l < "$work/out")" -eq 5 ] || fail "not one answer per line: $(cat "$work/out")"
+trace --min 6 $CORPUS < "$work/out" > "$work/traced"
+grep -q "^nothing copied" "$work/traced" || fail "--novel 5 answers copy: $(tail -4 "$work/traced")"
+expect_err "^sample: --novel 5: drew again [0-9]* times so that no answer copies more than 5"
+end
+
 begin chat_you_and_bot_frame_each_turn
 printf 'Q: Good morning\nA: ' > "$work/p1"
 sample --seed 6 --prime-file "$work/p1" --stop '
@@ -154,9 +166,9 @@ expect_status 2
 expect_err "--stop goes with"
 run sample --chat --prime-file - "$work/m.ckpt"
 expect_status 2
-run sample --chat --novel 20 --corpus $CORPUS "$work/m.ckpt"
+run sample --choose 3 --novel 20 --corpus $CORPUS "$work/m.ckpt"
 expect_status 2
-expect_err "^sample: --novel does not go with --chat yet"
+expect_err "^sample: --novel does not go with --choose yet"
 run sample --choose 3 -t 0.5,1 "$work/m.ckpt"
 expect_status 2
 expect_err "^sample: --choose takes one value of --temperature, not a list$"

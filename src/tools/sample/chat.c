@@ -65,7 +65,29 @@ typedef struct chat {
     int term_out;       /* stdout is a terminal: the answer streamed character by character */
     int styled;
     transcript tr;
+    uint64_t blocked;   /* answers cut short by --novel */
 } chat;
+
+/* Feeds id to the model, and to --novel's filter, which follows all the text. */
+static void feed_id(chat *c, uint32_t id)
+{
+    cr_sampler_feed(c->s, id);
+    if (c->f->novel) cr_novel_feed(c->f->novel, id);
+}
+
+/* --novel's word at the end of a conversation, as sample's after a text. */
+static void novel_report(const chat *c)
+{
+    const cr_novel *g = c->f->novel;
+    if (!g) return;
+    size_t longest = cr_novel_longest(g);
+    unsigned long long r = (unsigned long long)cr_novel_refused(g);
+    cli_warn("--novel %zu: drew again %llu %s so that no answer copies more than %zu %s of the "
+             "corpus in a row%s; the longest copy, counting what was typed, is %zu %s", c->ia->novel,
+             r, r == 1 ? "time" : "times", c->ia->novel, c->ia->novel == 1 ? "character" :
+             "characters", c->blocked ? " (some answers stopped where every character would)" :
+             "", longest, longest == 1 ? "character" : "characters");
+}
 
 static void show(const chat *c, const char *label)
 {
@@ -87,7 +109,13 @@ static void answer(chat *c)
     char *tail = stop_len ? calloc(stop_len + 4, 1) : NULL; /* the last bytes generated */
     int ended = 0, pauses = 0;
     for (long i = 0; i < ia->length && !term_interrupted && !term_stop_signal; i++) {
-        uint32_t id = cr_sampler_next(c->s);
+        uint32_t id;
+        if (!c->f->novel) {
+            id = cr_sampler_next(c->s);
+        } else if (!cr_novel_next(c->f->novel, c->s, &id, NULL)) {
+            c->blocked++; /* every character would copy more than --novel: the answer ends */
+            break;
+        }
         if ((int32_t)id == c->nl && i == pauses && pauses < PAUSES_MAX) {
             pauses++; /* fed, not written: the answer has not begun */
             continue;
@@ -112,7 +140,7 @@ static void answer(chat *c)
         }
     }
     free(tail);
-    if (!ended && c->nl >= 0) cr_sampler_feed(c->s, (uint32_t)c->nl);
+    if (!ended && c->nl >= 0) feed_id(c, (uint32_t)c->nl);
     cli_write("\n", 1);
     fflush(stdout);
     if (c->term_in && !c->term_out) fputs("\n", stderr);
@@ -126,7 +154,7 @@ static void turn(chat *c, const char *line, size_t len)
     const char *you = ia->you && *ia->you ? ia->you : "> ", *bot = ia->bot ? ia->bot : "";
     if (ia->you) feed_text(c->f, "--you", ia->you, strlen(ia->you));
     feed_text(c->f, "standard input", line, len);
-    if (c->nl >= 0) cr_sampler_feed(c->s, (uint32_t)c->nl);
+    if (c->nl >= 0) feed_id(c, (uint32_t)c->nl);
     if (ia->bot) feed_text(c->f, "--bot", ia->bot, strlen(ia->bot));
     text_add(&c->tr.t, you, strlen(you));
     text_add(&c->tr.t, line, len);
@@ -170,6 +198,7 @@ int sample_chat(const sample_interact *ia, cr_sampler *s, const cr_vocab *v, fee
     }
     if (c.term_in && !term_stop_signal) fputs("\n", stderr);
     term_lines_free(&in);
+    novel_report(&c);
     transcript_save(&c.tr, 1);
     free(c.tr.t.p);
     cli_close_stdout();

@@ -54,6 +54,7 @@ void feed_text(feeder *f, const char *what, const char *text, size_t len)
             continue;
         }
         i += k;
+        if (f->novel) cr_novel_feed_cp(f->novel, cp); /* known to the model or not */
         int32_t id = cr_vocab_id(f->v, cp);
         if (id >= 0) {
             cr_sampler_feed(f->s, (uint32_t)id);
@@ -77,9 +78,9 @@ static void check_options(const sample_interact *ia, const char *ckpt)
     if (ia->chat && ia->choose) cli_usage("give --chat or --choose, not both");
     if (!ia->chat && (ia->you || ia->bot || ia->transcript))
         cli_usage("%s goes with --chat", ia->you ? "--you" : ia->bot ? "--bot" : "--transcript");
-    if (ia->novel)
-        cli_usage("--novel does not go with %s yet; to see what a conversation or a text "
-                  "copies, save it and use trace", mode);
+    if (ia->novel && ia->choose)
+        cli_usage("--novel does not go with --choose yet; to see what a text copies, save it "
+                  "and use trace");
     if (ia->list)
         cli_usage("%s takes one value of %s, not a list", mode, ia->list);
     if (ia->choose && ia->stop)
@@ -126,6 +127,8 @@ int sample_interact_run(const sample_interact *ia, const cr_sample_options *so_i
     cr_error err;
     if (cr_sampler_new(m, &so, &s, &err)) cli_die_err(name, &err);
     feeder f = {.s = s, .v = v};
+    if (ia->novel && cr_novel_new(ia->corpus, v, ia->novel, &f.novel, &err))
+        cli_die_err(NULL, &err);
     text_buf prime = {0};
     feed_prime(ia, &f, &prime);
     term_catch_signals();
@@ -133,6 +136,7 @@ int sample_interact_run(const sample_interact *ia, const cr_sample_options *so_i
     if (ia->chat) rc = sample_chat(ia, s, v, &f);
     else rc = sample_choose(ia, s, v, &f, prime.p ? prime.p : "", prime.n);
     free(prime.p);
+    cr_novel_free(f.novel);
     cr_sampler_free(s);
     cr_model_free(m);
     return rc;

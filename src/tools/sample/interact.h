@@ -19,7 +19,8 @@ typedef struct sample_interact {
     /* sample's own options, set by sample_interact_run's caller */
     const char *prime, *prime_file, *stop;
     long length;
-    size_t novel;            /* --novel N, which these modes do not take yet */
+    size_t novel;            /* --novel N (--chat only), or 0 */
+    const cr_corpus_index *corpus; /* --novel's corpus, indexed by sample.c */
     const char *list;        /* the option given a list of values, or NULL */
 } sample_interact;
 
@@ -35,6 +36,7 @@ int sample_interact_run(const sample_interact *ia, const cr_sample_options *so, 
  * source in those warnings. */
 typedef struct feeder {
     cr_sampler *s;
+    cr_novel *novel;         /* --novel's filter, which follows all the text, or NULL */
     const cr_vocab *v;
     uint32_t reported[64];   /* the characters already reported */
     size_t nreported;
