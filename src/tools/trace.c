@@ -836,6 +836,7 @@ int main(int argc, char **argv)
             cli_die(shown(o.ckpt), "cannot trace without the files it was trained on (above); "
                     "give the corpus files: trace --ckpt %s FILE...", o.ckpt);
         list_lineage(o.ckpt, o.json);
+        free_text(&t);
         cli_close_stdout();
         return 0;
     }
