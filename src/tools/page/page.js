@@ -80,9 +80,9 @@
   // zeros to a multiple of COLS_PER_PASS. A layer's input and recurrent weights are one matrix,
   // [Wx; Wh] stacked by rows, so that for an LSTM or an RNN one product over the vector [x; h']
   // computes every gate. Two engines compute the same product: WebAssembly SIMD (four floats at
-  // a time, 64 columns per pass) when the browser has it, and plain JavaScript otherwise or with
+  // a time, 48 columns per pass) when the browser has it, and plain JavaScript otherwise or with
   // engine=js in the page's address (docs/web-page.md). Measured in docs/web-page.md.
-  const NA = 16; // WebAssembly: 16 sums of four floats kept in registers (fewer were slower)
+  const NA = 12; // WebAssembly: 12 sums of four floats in registers (8 and 16 were slower)
   const COLS_PER_PASS = 4 * NA;
 
   // Plain JavaScript: 8 columns at a time, their sums kept in local numbers over all the rows.
@@ -114,14 +114,15 @@
 
   // WebAssembly: a module of one function, mv(w, x, rows, out, cols) (byte addresses in the
   // memory "m" "mem" the page gives it; cols a multiple of COLS_PER_PASS), written here byte by
-  // byte. In the text format, with NA = 16 sums a0 .. a15 of four floats each:
+  // byte. In the text format, with NA = 12 sums a0 .. a11 of four floats each:
   //   (func (export "mv") (param $w i32) (param $x i32) (param $rows i32) (param $out i32)
-  //         (param $cols i32) (local $j $p $xp $r $stride i32) (local $xi $a0 .. $a15 v128)
+  //         (param $cols i32) (local $j $p $xp $r $stride i32) (local $xi $a0 .. $a11 v128)
   //     stride = cols * 4; j = 0
   //     loop: ak = out[j + 4k .. + 4) for each k; p = w + j; xp = x; r = rows
   //       loop while r: xi = splat(x[xp]); ak += W[p + 4k .. + 4) * xi; p += stride; xp += 4; r--
   //       out[j + 4k .. + 4) = ak; j += 4 * COLS_PER_PASS bytes; again while j < stride
-  // The sums are in 32-bit floats, in the order of the rows, as src/lib/matvec.c does them.
+  // The sums are in 32-bit floats, as the terminal's are, in the order of the rows (multiply,
+  // then add: no fused multiply-add, whose rounding would vary between machines).
   // WebAssembly.validate refuses it where the browser has no SIMD.
   const I32 = 0x7f, V128 = 0x7b, VOID = 0x40;
   const GET = 0x20, SET = 0x21, CONST = 0x41, ADD = 0x6a, SUB = 0x6b, SHL = 0x74, LT_U = 0x49,
@@ -129,9 +130,21 @@
   const SIMD = 0xfd, V_LOAD = 0x00, V_STORE = 0x0b, SPLAT = 0x13, F4_ADD = [0xe4, 0x01],
     F4_MUL = [0xe6, 0x01]; // the SIMD opcodes after 0xfd, as LEB128
   const W = 0, X = 1, ROWS = 2, OUT = 3, COLS = 4, J = 5, P = 6, XP = 7, R = 8, STRIDE = 9, XI = 10,
-    A = 11; // locals: the parameters, then j p xp r stride (i32), xi a0 .. a15 (v128)
-  function sleb(n) { const b = []; for (;;) { const c = n & 127; n >>= 7; if ((n === 0 && !(c & 64)) || (n === -1 && (c & 64))) { b.push(c); return b; } b.push(c | 128); } }
-  function uleb(n) { const b = []; do { let c = n & 127; n >>>= 7; if (n) c |= 128; b.push(c); } while (n); return b; }
+    A = 11; // locals: the parameters, then j p xp r stride (i32), xi a0 .. a11 (v128)
+  function uleb(n) { // unsigned LEB128: 7 bits a byte, the high bit set on all but the last
+    const b = [];
+    do { let c = n & 127; n >>>= 7; if (n) c |= 128; b.push(c); } while (n);
+    return b;
+  }
+  function sleb(n) { // signed LEB128 (i32.const): ends when the rest is the sign of bit 6
+    const b = [];
+    for (;;) {
+      const c = n & 127;
+      n >>= 7;
+      if ((n === 0 && !(c & 64)) || (n === -1 && (c & 64))) { b.push(c); return b; }
+      b.push(c | 128);
+    }
+  }
   function vec(items) { return uleb(items.length).concat(...items); } // a count, then the items
   function section(id, bytes) { return [id].concat(uleb(bytes.length), bytes); }
   function name(s) { return vec(Array.from(s, (c) => [c.charCodeAt(0)])); }
