@@ -273,7 +273,9 @@ int web_page_write(const cr_model *m, const float *w, int precision, const char 
     puts_(&o, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
               "script-src ");
     csp_hash(&o, PAGE_JS, PAGE_JS_LEN);
-    puts_(&o, "; style-src ");
+    /* lets page.js compile its own small WebAssembly module (the products, from bytes it
+     * writes itself): it permits no request and no other script (docs/web-page.md) */
+    puts_(&o, " 'wasm-unsafe-eval'; style-src ");
     csp_hash(&o, PAGE_CSS, PAGE_CSS_LEN);
     puts_(&o, "; img-src data:; base-uri 'none'; form-action 'none'\">");
     ok = ok && upto(&o, &at, "<!--STYLE-->");
