@@ -437,32 +437,39 @@ static void build_page(cli_buf *b, const cr_corpus_index *ix, const text *t, con
                        size_t min)
 {
     cli_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<title>What the text copies</title>\n<style>\n");
+                    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                    "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<title>What the text copies</title>\n<style>\n");
     cli_buf_puts(b, PAGE_STYLE);
-    cli_buf_puts(b, "</style>\n</head>\n<body>\n<h1>What the text copies from its corpus</h1>\n<ul>\n");
+    cli_buf_puts(b, "</style>\n</head>\n<body>\n<h1>What the text copies from its corpus</h1>\n"
+                    "<ul>\n");
     if (r->nspans == 0) {
-        cli_buf_printf(b, "<li>Nothing copied: no run of %zu or more characters of the text (%zu "
-             "characters) occurs in the corpus.</li>\n", min, t->n);
+        cli_buf_printf(b,
+                       "<li>Nothing copied: no run of %zu or more characters of the text (%zu "
+                       "characters) occurs in the corpus.</li>\n",
+                       min, t->n);
     } else {
-        cli_buf_printf(b, "<li>Copied: %zu of %zu characters (%.1f%%), in %zu %s of %zu or more.</li>\n",
-             r->copied, t->n, 100.0 * (double)r->copied / (double)t->n, r->nspans,
-             plural(r->nspans, "span", "spans"), min);
+        cli_buf_printf(b,
+                       "<li>Copied: %zu of %zu characters (%.1f%%), in %zu %s of %zu or "
+                       "more.</li>\n",
+                       r->copied, t->n, 100.0 * (double)r->copied / (double)t->n, r->nspans,
+                       plural(r->nspans, "span", "spans"), min);
         cli_buf_puts(b, "<li>Longest: ");
         page_source(b, ix, &r->spans[r->longest]);
-        cli_buf_printf(b, ".</li>\n<li>Whole lines copied: %zu of %zu non-blank %s.</li>\n<li>Quoted "
-             "most:", r->whole, r->lines, plural(r->lines, "line", "lines"));
+        cli_buf_printf(b,
+                       ".</li>\n<li>Whole lines copied: %zu of %zu non-blank %s.</li>\n"
+                       "<li>Quoted most:",
+                       r->whole, r->lines, plural(r->lines, "line", "lines"));
         for (size_t i = 0; i < cr_corpus_index_files(ix) && i < 5 && r->sources[i].spans; i++) {
             const char *name = cr_corpus_index_name(ix, r->sources[i].file);
             cli_buf_puts(b, i ? "; " : " ");
             put_html(b, name, strlen(name));
             cli_buf_printf(b, " (%zu %s, %zu characters)", r->sources[i].spans,
-                 plural(r->sources[i].spans, "span", "spans"), r->sources[i].chars);
+                           plural(r->sources[i].spans, "span", "spans"), r->sources[i].chars);
         }
         cli_buf_puts(b, ".</li>\n<li>Point at (or tap) a highlighted passage to see where it comes "
-              "from.</li>\n");
+                        "from.</li>\n");
     }
     cli_buf_puts(b, "</ul>\n<div class=\"text\">");
     size_t np, at = 0;

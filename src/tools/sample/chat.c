@@ -83,7 +83,8 @@ static void novel_report(const chat *c)
     size_t longest = cr_novel_longest(g);
     unsigned long long r = (unsigned long long)cr_novel_refused(g);
     cli_warn("--novel %zu: drew again %llu %s so that no answer copies more than %zu %s of the "
-             "corpus in a row%s; the longest copy, counting what was typed, is %zu %s", c->ia->novel,
+             "corpus in a row%s; the longest copy, counting what was typed, is %zu %s",
+             c->ia->novel,
              r, r == 1 ? "time" : "times", c->ia->novel, c->ia->novel == 1 ? "character" :
              "characters", c->blocked ? " (some answers stopped where every character would)" :
              "", longest, longest == 1 ? "character" : "characters");
