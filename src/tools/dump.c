@@ -287,6 +287,26 @@ static void loss_line(const char *key, double nats, uint64_t step)
        (unsigned long long)step);
 }
 
+/* The plan of the last training (PLAN chunk): its budget, how far it went, its fall. */
+static void summary_plan(const dump *d)
+{
+    const cr_plan *p = cr_model_plan(d->m);
+    if (!p) {
+        kv("plan", "none recorded (a checkpoint from before plans)");
+        return;
+    }
+    char budget[64], t[32];
+    if (p->epochs)
+        snprintf(budget, sizeof budget, "%llu epoch%s (%llu steps)",
+                 (unsigned long long)p->epochs, p->epochs == 1 ? "" : "s",
+                 (unsigned long long)p->steps);
+    else if (p->steps) snprintf(budget, sizeof budget, "%llu steps", (unsigned long long)p->steps);
+    else snprintf(budget, sizeof budget, "%s of training", clock_text(p->seconds, t));
+    double f = cr_plan_fraction(p, cr_model_progress(d->m)->step, p->spent_s);
+    kv("plan", "%s from step %llu, %.0f%% done; the rate falls to 0 over its last %.0f%%",
+       budget, (unsigned long long)p->start_step, 100 * f, 100 * p->anneal);
+}
+
 static void summary_progress(const dump *d)
 {
     const cr_train_progress *g = cr_model_progress(d->m);
@@ -315,6 +335,7 @@ static void summary_progress(const dump *d)
     if (lv) loss_line("latest validation", lv->val_loss, lv->step);
     if (nh > 0 && isfinite(rows[nh - 1].train_loss))
         loss_line("latest training", rows[nh - 1].train_loss, rows[nh - 1].step);
+    summary_plan(d);
 }
 
 static void summary_lineage(const dump *d)
@@ -454,6 +475,21 @@ static void json_progress(jw *j, const dump *d)
     if (lv) cli_printf("%llu", (unsigned long long)lv->step);
     else cli_puts("null");
     jw_u64(j, "evals_since_best", g->evals_since_best);
+    const cr_plan *p = cr_model_plan(d->m);
+    if (p) {
+        jw_open(j, "plan", "{", 1);
+        jw_u64(j, "start_step", p->start_step);
+        jw_u64(j, "steps", p->steps);
+        jw_u64(j, "epochs", p->epochs);
+        jw_num(j, "seconds", p->seconds);
+        jw_num(j, "spent_seconds", p->spent_s);
+        jw_num(j, "anneal", p->anneal);
+        jw_num(j, "done", cr_plan_fraction(p, g->step, p->spent_s));
+        jw_close(j, "}");
+    } else {
+        jw_item(j, "plan");
+        cli_puts("null");
+    }
     jw_close(j, "}");
 }
 

@@ -39,6 +39,8 @@ expect_out '^  characters  *"\\n '
     fail "source: $(value source "$work/summary")"
 [ "$(value sha256 "$work/summary")" = "$(sha256sum < $CORPUS | cut -c1-64)" ] || fail "sha256"
 value command "$work/summary" | grep -q -- "--steps 12 --eval-every 4" || fail "command line"
+[ "$(value plan "$work/summary")" = "12 steps from step 0, 100% done; the rate falls to 0 over its last 30%" ] ||
+    fail "plan: $(value plan "$work/summary")"
 expect_out "^loss (nats per character) against characters seen"
 expect_out "characters seen$"
 end
@@ -54,9 +56,10 @@ j = json.load(open(sys.argv[1]))
 m, p, s = j["model"], j["progress"], j["lineage"][0]["sources"][0]
 print(m["cell"], m["hidden"], m["vocab_size"], m["parameters"], p["steps"], p["chars"],
       p["best_step"], len(j["history"]), len(j["vocabulary"]["characters"]), s["name"], s["sha256"],
-      "%.4f" % p["best_val_loss"])' "$work/out")
+      "%.4f" % p["best_val_loss"], p["plan"]["steps"], p["plan"]["anneal"], p["plan"]["done"])' \
+      "$work/out")
     best=$(value 'best validation' "$work/summary" | cut -d' ' -f1)
-    want="lstm 16 $V $(value parameters "$work/summary") 12 768 12 3 $V $CORPUS $(value sha256 "$work/summary") $best"
+    want="lstm 16 $V $(value parameters "$work/summary") 12 768 12 3 $V $CORPUS $(value sha256 "$work/summary") $best 12 0.3 1"
     [ "$got" = "$want" ] || fail "JSON says '$got', expected '$want'"
 else
     skip dump_json_python "python3 missing: the JSON was not parsed"
