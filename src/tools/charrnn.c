@@ -23,7 +23,7 @@ static const command COMMANDS[] = {
     {"tokenize", "tokenize", "show the characters a model will see, and turn text into ids"},
     {"train", "train-charrnn", "train a bot on your text and save it as a checkpoint"},
     {"sample", "sample", "write text with a trained bot"},
-    {"dump", "dump", "show what a checkpoint holds; export it for ml5.js"},
+    {"dump", "dump", "show what a checkpoint holds; make its web page, or export it for ml5.js"},
     {"trace", "trace", "find what a text copies word for word from a corpus, and from where"},
     {"score", "score", "how well a bot knows a text: its loss, and the strangest lines"},
 };
