@@ -45,6 +45,18 @@ shape 06 4 '^(copied|nothing copied): '
 shape 06 5 '^(copied|nothing copied): '
 shape 06 6 '^(copied|nothing copied): '
 shape 06 3 '^corpora/harbour-almanac\.txt'
+# --novel 20: no copy longer than 20 characters, by trace's count and by sample's own
+shape 06 7 '^(copied: [0-9]+ of 2000 characters .*|nothing copied: .*\(2000 characters\).*)'
+shape 06 7 '^longest: ([0-9]|1[0-9]|20) characters|^nothing copied: '
+shape 06 7 'sample: --novel 20: .*the longest copy is ([0-9]|1[0-9]|20) characters$'
+shape 07 2 '^dump: wrote the web page bot\.html \(best weights, from step [0-9]+, 16-bit weights\)$'
+shape 07 2 '^[0-9.,]+[KM][[:space:]]+bot\.html$'
+# the page never holds the corpus: a phrase the almanac has is nowhere in it
+shape 07 3 '^corpora/harbour-almanac\.txt:[1-9][0-9]*$'
+shape 07 3 '^bot\.html:0$'
+shape 07 4 '^manifest\.json$'
+shape 07 4 '^rnnlm_softmax_w$'
+shape 07 4 '^dump: wrote the ml5\.js model folder sketch/models/bot \(best weights, from step [0-9]+\)$'
 
 for script in "$ROOT"/docs/workshop/[0-9]*.sh; do
     base=$(basename "$script" .sh)
