@@ -22,7 +22,7 @@ TOOL_BINS = $(TOOLS:%=bin/%)
 tool_main = $(BUILD)/tools/$(subst -,_,$(1)).o
 # What the tools share: cli.c, and the files of src/tools/common/ (pictures, JSON, how a
 # character is shown), one object per file named here; fuzz targets link them too.
-CLI_NAMES = cli common/chart common/json_writer common/show
+CLI_NAMES = cli common/chart common/json_writer common/show common/term
 CLI_OBJ   = $(CLI_NAMES:%=$(BUILD)/tools/%.o)
 TEST_SRC  = $(wildcard tests/unit/*.c)
 TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
@@ -63,6 +63,9 @@ $(BUILD)/gen/page_assets.o: $(BUILD)/gen/page_assets.c
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 $(BUILD)/bin/dump: $(PAGE_OBJ)
 
+# sample's interactive modes (--chat, --choose), in src/tools/sample/ (before the library)
+SAMPLE_NAMES = sample/interact sample/chat sample/choose
+$(BUILD)/bin/sample: $(SAMPLE_NAMES:%=$(BUILD)/tools/%.o)
 $(foreach t,$(TOOLS),$(eval $(BUILD)/bin/$(t): $(call tool_main,$(t)) $(CLI_OBJ) $(LIB)))
 $(TOOLS:%=$(BUILD)/bin/%):
 	@mkdir -p $(@D)

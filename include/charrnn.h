@@ -144,7 +144,9 @@ typedef struct cr_config {
     double val_frac;   /* fraction at the end of the corpus held out for validation */
     int eval_every;    /* steps between evaluations; 0 = once per epoch */
     uint64_t seed;
+    int precision;     /* CR_FP32, or CR_BF16: training products on inputs rounded to bfloat16 */
 } cr_config;
+enum { CR_FP32 = 0, CR_BF16 = 1 };
 
 void cr_config_default(cr_config *c);
 /* Returns CR_OK or CR_EINVAL with a message naming the bad setting. */
@@ -415,6 +417,14 @@ void cr_sampler_feed(cr_sampler *s, uint32_t id);
 uint32_t cr_sampler_next(cr_sampler *s);
 /* The distribution cr_sampler_next would draw from at temperature 1, (vocab size) floats. */
 const float *cr_sampler_probs(cr_sampler *s);
+/* A copy of what the characters fed so far left in a sampler's network, to look ahead and come
+ * back (sample --choose). The random generator is not part of it: drawing again after a
+ * restore draws anew. A state fits the sampler it was made for (or one of the same model). */
+typedef struct cr_sampler_state cr_sampler_state;
+int cr_sampler_state_new(const cr_sampler *s, cr_sampler_state **out, cr_error *err);
+void cr_sampler_state_free(cr_sampler_state *st);
+void cr_sampler_save(const cr_sampler *s, cr_sampler_state *st);
+void cr_sampler_restore(cr_sampler *s, const cr_sampler_state *st);
 
 /* ---- corpus cleaning (clean.c) ---- */
 /*

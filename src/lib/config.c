@@ -24,6 +24,7 @@ void cr_config_default(cr_config *c)
     c->val_frac = 0.1;
     c->eval_every = 0;
     c->seed = 1;
+    c->precision = CR_FP32;
 }
 
 const char *cr_optimizer_name(int opt)
@@ -57,5 +58,6 @@ int cr_config_check(const cr_config *c, cr_error *err)
     if (!(c->dropout >= 0 && c->dropout < 1)) return BAD("dropout must be in [0, 1)");
     if (!(c->val_frac >= 0 && c->val_frac < 1)) return BAD("val-frac must be in [0, 1)");
     if (c->eval_every < 0) return BAD("eval-every must not be negative");
+    if (c->precision != CR_FP32 && c->precision != CR_BF16) return BAD("precision must be fp32 or bf16");
     return CR_OK;
 }

@@ -290,6 +290,40 @@ void cr_infer_step(cr_infer *f, uint32_t token)
 
 const float *cr_infer_logits(const cr_infer *f) { return f->logits; }
 
+/* Layout: (L, Hp) the current h of each layer, then (L, Hp) c if the cell has it, then the
+ * (opanels * 16) logits. */
+size_t cr_infer_state_floats(const cr_infer *f)
+{
+    size_t hc = (size_t)f->L * f->Hp * (f->c ? 2 : 1);
+    return hc + (size_t)f->opanels * LANES;
+}
+
+void cr_infer_state_get(const cr_infer *f, float *out)
+{
+    size_t Hp = (size_t)f->Hp, L = (size_t)f->L;
+    for (size_t l = 0; l < L; l++)
+        memcpy(out + l * Hp, f->h + (l * 2 + (size_t)f->parity) * Hp, Hp * sizeof *out);
+    out += L * Hp;
+    if (f->c) {
+        memcpy(out, f->c, L * Hp * sizeof *out);
+        out += L * Hp;
+    }
+    memcpy(out, f->logits, (size_t)f->opanels * LANES * sizeof *out);
+}
+
+void cr_infer_state_set(cr_infer *f, const float *in)
+{
+    size_t Hp = (size_t)f->Hp, L = (size_t)f->L;
+    for (size_t l = 0; l < L; l++)
+        memcpy(f->h + (l * 2 + (size_t)f->parity) * Hp, in + l * Hp, Hp * sizeof *in);
+    in += L * Hp;
+    if (f->c) {
+        memcpy(f->c, in, L * Hp * sizeof *in);
+        in += L * Hp;
+    }
+    memcpy(f->logits, in, (size_t)f->opanels * LANES * sizeof *in);
+}
+
 /* ---- building ---- */
 
 /* Below this many bytes of weights read per character for each thread, the waits cost more

@@ -125,6 +125,39 @@ void cr_mm_nn_packed_kind(int kind, cr_pool *p, int M, int N, int K, const float
  * thread: the same bytes. */
 void cr_mm_nn_packed_cols(int M, int N, int K, const float *A, int lda, const float *Bp, float *C,
                           int ldc, int accumulate, int j0, int j1);
+/* One panel of cr_mm_nn_packed: rows x ncols of C (ncols <= 32) += A (rows, K) Bp (K, 32),
+ * or = when !acc; A(i, k) = A[i * ars + k * aks]. */
+void cr_pk_panel(int kind, int rows, int K, const float *A, long ars, long aks, const float *Bp,
+                 float *C, long ldc, int ncols, int acc);
+
+/* ---- the same products with inputs rounded to bfloat16, sums in float32 (kernels_bf16.c) ----
+ * CR_BF16_ROUNDED runs the float32 kernels on the rounded values: the sum of the exact products
+ * in k order, the same bytes on every machine. CR_BF16_AVX512 (vdpbf16ps) adds the products in
+ * pairs and flushes subnormals: the same up to float summation order. */
+enum { CR_BF16_ROUNDED = 0, CR_BF16_AVX512 = 1 };
+int cr_bf16_kernel_available(int kind);
+int cr_bf16_kernel_best(void);
+const char *cr_bf16_kernel_name(int kind);
+/* B(K, N) packed as bf16 pairs along K: panels of 32 columns, each ((K + 1) / 2, 32) words,
+ * word (r, c) = bf16 B(2r, c) | bf16 B(2r + 1, c) << 16 (0 past K and N). The words fit in the
+ * cr_packed_floats(K, N) floats of the float32 packing. */
+size_t cr_packed_bf16_words(int K, int N);
+void cr_pack_bf16(cr_pool *p, const float *B, int K, int N, int ldb, int transposed,
+                  uint32_t *out);
+void cr_mm_nn_packed_bf16_kind(int kind, cr_pool *p, int M, int N, int K, const float *A,
+                               int lda, const uint32_t *Bp, float *C, int ldc, int accumulate);
+void cr_mm_tn_acc_bf16_kind(int kind, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                            const float *B, int ldb, float *C, int ldc);
+/* The products of training at precision prec (CR_FP32 or CR_BF16, the fastest kernel of each);
+ * for CR_BF16 the packed weights are cr_pack_bf16's words in cr_packed_floats' buffer. */
+void cr_pack_prec(int prec, cr_pool *p, const float *B, int K, int N, int ldb, int transposed,
+                  float *out);
+void cr_mm_nn_packed_prec(int prec, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                          const float *Bp, float *C, int ldc, int accumulate);
+void cr_mm_nn_packed_cols_prec(int prec, int M, int N, int K, const float *A, int lda,
+                               const float *Bp, float *C, int ldc, int accumulate, int j0, int j1);
+void cr_mm_tn_acc_prec(int prec, cr_pool *p, int M, int N, int K, const float *A, int lda,
+                       const float *B, int ldb, float *C, int ldc);
 
 /* ---- element-wise loops compiled once per instruction set ----
  * Loops over j cut into blocks of CR_SIMD_W floats (one AVX-512 vector): gcc -O2 vectorises
@@ -184,6 +217,7 @@ typedef struct cr_cell_io {
     float *dc0;       /* LSTM (B, H): out, gradient of c[0] */
     float *dc;        /* LSTM (B, H) scratch */
     cr_pool *pool;
+    int prec;         /* CR_FP32 or CR_BF16: of the products and of Whp, WhTp */
 } cr_cell_io;
 
 /* One time step of a cell, for a task that does its batch rows [b0, b1) of cr_split(B, ...). */
@@ -301,6 +335,11 @@ int cr_infer_threads_for(const cr_model *m, int wanted, int bf16);
 void cr_infer_step(cr_infer *f, uint32_t token);
 /* The logits after the last step, (V); zero before the first. */
 const float *cr_infer_logits(const cr_infer *f);
+/* The state a step changes (each layer's h, LSTM's c, the logits), as floats: how many, and
+ * copies out and back in (for cr_sampler_save and cr_sampler_restore). */
+size_t cr_infer_state_floats(const cr_infer *f);
+void cr_infer_state_get(const cr_infer *f, float *out);
+void cr_infer_state_set(cr_infer *f, const float *in);
 
 /* ---- optimizer ---- */
 double cr_lr_at(const cr_config *c, uint64_t step);

@@ -260,6 +260,12 @@ static void pk_panel(int kind, int rows, int K, const float *A, long ars, long a
     pk_panel_via(panel_for(kind), 4, rows, K, A, ars, aks, Bp, C, ldc, ncols, acc);
 }
 
+void cr_pk_panel(int kind, int rows, int K, const float *A, long ars, long aks, const float *Bp,
+                 float *C, long ldc, int ncols, int acc)
+{
+    pk_panel(kind, rows, K, A, ars, aks, Bp, C, ldc, ncols, acc);
+}
+
 size_t cr_packed_floats(int K, int N) { return (size_t)((N + 31) / 32) * 32 * (size_t)K; }
 
 /* Panel p of B(K, N) (row stride ldb, or given transposed) into out (K, 32). */

@@ -86,7 +86,8 @@ static CR_ALWAYS_INLINE void forward_step(void *ctx, int task, int ntasks)
     int u0, u1;
     unit_range(H, task, ntasks, &u0, &u1);
     for (int g = 0; g < G; g++)
-        cr_mm_nn_packed_cols(B, G * H, H, hp, H, io->Whp, a, G * H, 1, g * H + u0, g * H + u1);
+        cr_mm_nn_packed_cols_prec(io->prec, B, G * H, H, hp, H, io->Whp, a, G * H, 1, g * H + u0,
+                                  g * H + u1);
     for (int b = 0; b < B; b++) {
         float *ab = a + (long)b * G * H;
         long k = (long)b * H;
@@ -110,8 +111,8 @@ void cr_lstm_forward(cr_cell_io *io)
     cr_task_fn rows = forward_rows_for(cr_kernel_best());
     for (int t = 0; t < T; t++) {
         const float *hp = io->h + (long)t * B * H; /* (B, H) h[t-1] */
-        cr_mm_nn_packed(io->pool, B, G * H, H, hp, H, io->Whp, io->xp + (long)t * B * G * H,
-                        G * H, 1);
+        cr_mm_nn_packed_prec(io->prec, io->pool, B, G * H, H, hp, H, io->Whp,
+                             io->xp + (long)t * B * G * H, G * H, 1);
         cr_cell_for_rows(io, t, rows);
     }
 }
@@ -184,8 +185,8 @@ static CR_ALWAYS_INLINE void backward_step(void *ctx, int task, int ntasks)
     int u0, u1;
     unit_range(H, task, ntasks, &u0, &u1);
     if (t + 1 < io->T)
-        cr_mm_nn_packed_cols(B, H, G * H, dg + (long)B * G * H, G * H, io->WhTp, dh, H, 1, u0,
-                             u1);
+        cr_mm_nn_packed_cols_prec(io->prec, B, H, G * H, dg + (long)B * G * H, G * H, io->WhTp,
+                                  dh, H, 1, u0, u1);
     for (int b = 0; b < B; b++) {
         const float *ab = a + (long)b * G * H;
         float *d = dg + (long)b * G * H;
@@ -207,7 +208,8 @@ void cr_lstm_backward(cr_cell_io *io)
             cr_cell_step s = {io, t};
             cr_pool_run(io->pool, step, &s);
         }
-        cr_mm_nn_packed(io->pool, B, H, G * H, io->dgx, G * H, io->WhTp, io->dh0, H, 1);
+        cr_mm_nn_packed_prec(io->prec, io->pool, B, H, G * H, io->dgx, G * H, io->WhTp, io->dh0,
+                             H, 1);
         if (io->dc0) memcpy(io->dc0, io->dc, sizeof(float) * (size_t)B * H);
         return;
     }
@@ -215,8 +217,8 @@ void cr_lstm_backward(cr_cell_io *io)
     for (int t = T - 1; t >= 0; t--) {
         cr_cell_for_rows(io, t, rows);
         float *dprev = t > 0 ? io->dh + (long)(t - 1) * B * H : io->dh0;
-        cr_mm_nn_packed(io->pool, B, H, G * H, io->dgx + (long)t * B * G * H, G * H, io->WhTp,
-                        dprev, H, 1);
+        cr_mm_nn_packed_prec(io->prec, io->pool, B, H, G * H, io->dgx + (long)t * B * G * H,
+                             G * H, io->WhTp, dprev, H, 1);
     }
     if (io->dc0) memcpy(io->dc0, io->dc, sizeof(float) * (size_t)B * H);
 }

@@ -25,6 +25,7 @@ typedef struct layer_ws {
 struct cr_net {
     const cr_cell_desc *cd;
     int L, H, V, E, G, In0, Tmax, Bmax, training;
+    int prec;                   /* CR_FP32 or CR_BF16: of the products and the packed weights */
     double dropout;
     cr_pool *pool;
     const cr_tensor_info *tensors;
@@ -125,6 +126,7 @@ int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_
     n->Bmax = B;
     n->training = training;
     n->dropout = c->dropout;
+    n->prec = c->precision;
     n->pool = pool;
     n->tensors = m->tensors;
     n->lay = m->layout;
@@ -154,13 +156,13 @@ void cr_net_weights_changed(cr_net *n, const float *params)
     for (int l = 0; l < n->L; l++) {
         const float *Wh = P(params, n->lay.Wh[l]), *Wx = P(params, n->lay.Wx[l]);
         int in = l ? H : n->In0;
-        cr_pack(n->pool, Wh, H, G * H, G * H, 0, n->Whp[l]);
-        cr_pack(n->pool, Wh, G * H, H, G * H, 1, n->WhTp[l]);
-        if (n->Wxp[l]) cr_pack(n->pool, Wx, in, G * H, G * H, 0, n->Wxp[l]);
-        if (n->WxTp[l]) cr_pack(n->pool, Wx, G * H, in, G * H, 1, n->WxTp[l]);
+        cr_pack_prec(n->prec, n->pool, Wh, H, G * H, G * H, 0, n->Whp[l]);
+        cr_pack_prec(n->prec, n->pool, Wh, G * H, H, G * H, 1, n->WhTp[l]);
+        if (n->Wxp[l]) cr_pack_prec(n->prec, n->pool, Wx, in, G * H, G * H, 0, n->Wxp[l]);
+        if (n->WxTp[l]) cr_pack_prec(n->prec, n->pool, Wx, G * H, in, G * H, 1, n->WxTp[l]);
     }
-    cr_pack(n->pool, P(params, n->lay.outW), H, n->V, n->V, 0, n->Wop);
-    cr_pack(n->pool, P(params, n->lay.outW), n->V, H, n->V, 1, n->WoTp);
+    cr_pack_prec(n->prec, n->pool, P(params, n->lay.outW), H, n->V, n->V, 0, n->Wop);
+    cr_pack_prec(n->prec, n->pool, P(params, n->lay.outW), n->V, H, n->V, 1, n->WoTp);
 }
 
 const float *cr_net_logits(const cr_net *n) { return n->logits; }
@@ -281,6 +283,7 @@ static void cell_io(cr_net *n, int l, const float *params, cr_cell_io *io)
     io->tc = w->tc;
     io->ghs = n->ghs;
     io->pool = n->pool;
+    io->prec = n->prec;
 }
 
 /* X (R, In): the layer's input; NULL for one-hot. */
@@ -295,7 +298,7 @@ static void layer_forward(cr_net *n, int l, const float *params, const float *X,
     } else {
         const int in = l ? H : n->E;
         fill_rows(w->xp, R, G * H, b);
-        cr_mm_nn_packed(n->pool, R, G * H, in, X, in, n->Wxp[l], w->xp, G * H, 1);
+        cr_mm_nn_packed_prec(n->prec, n->pool, R, G * H, in, X, in, n->Wxp[l], w->xp, G * H, 1);
     }
     float *sh = state + (long)(l * S) * B * H, *sc = state + (long)(l * S + 1) * B * H;
     memcpy(w->h, sh, sizeof(float) * (size_t)B * H);
@@ -326,7 +329,8 @@ static void layer_backward(cr_net *n, int l, const float *params, float *grads, 
     io.dc = n->dc;
     n->cd->backward(&io);
     /* weight gradients for all T steps at once */
-    cr_mm_tn_acc(n->pool, H, G * H, R, w->h, H, n->dgh, G * H, P(grads, n->lay.Wh[l]), G * H);
+    cr_mm_tn_acc_prec(n->prec, n->pool, H, G * H, R, w->h, H, n->dgh, G * H,
+                      P(grads, n->lay.Wh[l]), G * H);
     colsum(n, n->dgx, R, G * H, G * H, P(grads, n->lay.b[l]));
     if (n->lay.bhn[l] >= 0)
         colsum(n, n->dgh + n->cd->hbias * H, R, H, G * H, P(grads, n->lay.bhn[l]));
@@ -338,8 +342,8 @@ static void layer_backward(cr_net *n, int l, const float *params, float *grads, 
     }
     const int in = l ? H : n->E;
     const float *X = l ? n->lw[l - 1].out : n->emb;
-    cr_mm_tn_acc(n->pool, in, G * H, R, X, in, n->dgx, G * H, dWx, G * H);
-    cr_mm_nn_packed(n->pool, R, in, G * H, n->dgx, G * H, n->WxTp[l], dX, in, 0);
+    cr_mm_tn_acc_prec(n->prec, n->pool, in, G * H, R, X, in, n->dgx, G * H, dWx, G * H);
+    cr_mm_nn_packed_prec(n->prec, n->pool, R, in, G * H, n->dgx, G * H, n->WxTp[l], dX, in, 0);
 }
 
 /* ---- dropout after layer l: drop (R, H) = h mask, mask = 1 / keep or 0 from rng ---- */
@@ -416,7 +420,7 @@ static double output_forward(cr_net *n, const float *params, const float *X, int
 {
     const int V = n->V;
     fill_rows(n->logits, R, V, P(params, n->lay.outb));
-    cr_mm_nn_packed(n->pool, R, V, n->H, X, n->H, n->Wop, n->logits, V, 1);
+    cr_mm_nn_packed_prec(n->prec, n->pool, R, V, n->H, X, n->H, n->Wop, n->logits, V, 1);
     split_job j = {n, NULL, NULL, NULL, R, V, V, n->rowloss};
     split_run(n, softmax_task, &j, (long)R * V * 8);
     double loss = 0;
@@ -436,9 +440,9 @@ static void output_backward(cr_net *n, float *grads, const float *X, float *dX, 
     const int H = n->H, V = n->V;
     split_job dj = {n, NULL, NULL, NULL, R, V, V, NULL}; /* in place */
     split_run(n, dlogits_task, &dj, (long)R * V * 8);
-    cr_mm_tn_acc(n->pool, H, V, R, X, H, n->logits, V, P(grads, n->lay.outW), V);
+    cr_mm_tn_acc_prec(n->prec, n->pool, H, V, R, X, H, n->logits, V, P(grads, n->lay.outW), V);
     colsum(n, n->logits, R, V, V, P(grads, n->lay.outb));
-    cr_mm_nn_packed(n->pool, R, H, V, n->logits, V, n->WoTp, dX, H, 0);
+    cr_mm_nn_packed_prec(n->prec, n->pool, R, H, V, n->logits, V, n->WoTp, dX, H, 0);
 }
 
 /* ---- the network: the stages in order ---- */

@@ -42,8 +42,8 @@ void cr_rnn_forward(cr_cell_io *io)
     cr_task_fn rows = forward_rows_for(cr_kernel_best());
     for (int t = 0; t < T; t++) {
         const float *hp = io->h + (long)t * B * H;
-        cr_mm_nn_packed(io->pool, B, G * H, H, hp, H, io->Whp, io->xp + (long)t * B * G * H,
-                        G * H, 1);
+        cr_mm_nn_packed_prec(io->prec, io->pool, B, G * H, H, hp, H, io->Whp,
+                             io->xp + (long)t * B * G * H, G * H, 1);
         cr_cell_for_rows(io, t, rows);
     }
 }
@@ -85,8 +85,8 @@ void cr_rnn_backward(cr_cell_io *io)
     for (int t = T - 1; t >= 0; t--) {
         cr_cell_for_rows(io, t, rows);
         float *dprev = t > 0 ? io->dh + (long)(t - 1) * B * H : io->dh0;
-        cr_mm_nn_packed(io->pool, B, H, G * H, io->dgx + (long)t * B * G * H, G * H, io->WhTp,
-                        dprev, H, 1);
+        cr_mm_nn_packed_prec(io->prec, io->pool, B, H, G * H, io->dgx + (long)t * B * G * H,
+                             G * H, io->WhTp, dprev, H, 1);
     }
 }
 

@@ -1,6 +1,7 @@
 /* sampler.c: batch-1 generation, one character at a time, with temperature, top-k and top-p. */
 #include "internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,37 @@ void cr_sampler_feed(cr_sampler *s, uint32_t id)
     if (id >= s->m->vocab.size) return; /* not a character of the model: nothing to feed */
     cr_infer_step(s->inf, id);
     s->fed = 1;
+}
+
+struct cr_sampler_state {
+    int fed;
+    size_t n;             /* floats in state */
+    float state[];        /* (n) cr_infer_state_get's layout */
+};
+
+int cr_sampler_state_new(const cr_sampler *s, cr_sampler_state **out, cr_error *err)
+{
+    size_t n = cr_infer_state_floats(s->inf);
+    *out = calloc(1, sizeof **out + n * sizeof(float));
+    if (!*out) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
+    (*out)->n = n;
+    return CR_OK;
+}
+
+void cr_sampler_state_free(cr_sampler_state *st) { free(st); }
+
+void cr_sampler_save(const cr_sampler *s, cr_sampler_state *st)
+{
+    assert(st->n == cr_infer_state_floats(s->inf));
+    cr_infer_state_get(s->inf, st->state);
+    st->fed = s->fed;
+}
+
+void cr_sampler_restore(cr_sampler *s, const cr_sampler_state *st)
+{
+    assert(st->n == cr_infer_state_floats(s->inf));
+    cr_infer_state_set(s->inf, st->state);
+    s->fed = st->fed;
 }
 
 /* The logits after the last fed character; before any, after a newline (or the output bias). */

@@ -278,6 +278,7 @@ static void summary_settings(const dump *d)
     if (c->eval_every) kv("eval-every", "%d steps", c->eval_every);
     else kv("eval-every", "each epoch, at most 250 steps");
     kv("seed", "%llu", (unsigned long long)c->seed);
+    kv("precision", "%s", c->precision == CR_BF16 ? "bf16 (products on rounded inputs)" : "fp32");
 }
 
 static void loss_line(const char *key, double nats, uint64_t step)
@@ -422,6 +423,7 @@ static void json_settings(jw *j, const cr_config *c)
     jw_num(j, "val_frac", c->val_frac);
     jw_u64(j, "eval_every", (uint64_t)c->eval_every);
     jw_u64(j, "seed", c->seed);
+    jw_str(j, "precision", c->precision == CR_BF16 ? "bf16" : "fp32");
     jw_close(j, "}");
 }
 

@@ -1,6 +1,7 @@
 /* sample.c: sample, which generates text from a checkpoint, streaming it to standard output. */
 #include "cli.h"
 #include "common/show.h"
+#include "sample/interact.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -35,6 +36,13 @@ static const char USAGE[] =
     "      --novel N         never copy more than N characters in a row from the\n"
     "                        corpus: a character that would is drawn again\n"
     "      --corpus FILE     the corpus for --novel; once per file\n"
+    "      --chat            talk with the bot: each line you type is answered until\n"
+    "                        a line break (or --stop, or -n characters)\n"
+    "      --you TEXT, --bot TEXT  fed before each of your lines and each answer\n"
+    "                        (--you \"Q: \" --bot \"A: \"), so the bot sees its format\n"
+    "      --transcript FILE save the conversation to FILE after every answer\n"
+    "      --choose N        write with the bot: pick one of N next words (1 to 9),\n"
+    "                        or type your own; the text goes to standard output\n"
     "  -h, --help            show this help;  --version  show the version\n"
     "\n"
     "Example:\n"
@@ -52,7 +60,10 @@ static const struct option LONG_OPTS[] = {
     {"top-p", 1, 0, O_TOPP}, {"argmax", 0, 0, O_ARGMAX}, {"prime", 1, 0, O_PRIME},
     {"prime-file", 1, 0, O_PRIMEFILE}, {"stop", 1, 0, O_STOP}, {"seed", 1, 0, O_SEED},
     {"last", 0, 0, O_LAST}, {"threads", 1, 0, O_THREADS}, {"bf16", 0, 0, O_BF16},
-    {"novel", 1, 0, O_NOVEL}, {"corpus", 1, 0, O_CORPUS}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+    {"novel", 1, 0, O_NOVEL}, {"corpus", 1, 0, O_CORPUS},
+    {"chat", 0, 0, O_CHAT}, {"choose", 1, 0, O_CHOOSE}, {"you", 1, 0, O_YOU},
+    {"bot", 1, 0, O_BOT}, {"transcript", 1, 0, O_TRANSCRIPT},
+    {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 /* The values of -t, --top-k or --top-p given as a list: one sample each. */
 enum { L_TEMPERATURE, L_TOPK, L_TOPP, L_KINDS };
@@ -74,6 +85,7 @@ typedef struct options {
     size_t novel;         /* the longest copy allowed, or 0 for no limit */
     const char **corpus;  /* (ncorpus) --corpus files */
     int ncorpus;
+    sample_interact ia;   /* --chat, --choose and their options */
 } options;
 
 /* -t X: above 0; 0 itself means "always the likeliest", which is --argmax. */
@@ -217,6 +229,9 @@ static void parse_options(int argc, char **argv, options *o)
         case O_CORPUS:
             if (!*a) cli_usage("--corpus: the file name is empty");
             o->corpus[o->ncorpus++] = a;
+            break;
+        case O_CHAT: case O_CHOOSE: case O_YOU: case O_BOT: case O_TRANSCRIPT:
+            sample_interact_option(&o->ia, ch, a);
             break;
         case 'h': cli_help(USAGE);
         case O_VERSION: cli_version();
@@ -435,6 +450,23 @@ int main(int argc, char **argv)
     cli_set_prog("sample", argv[0]);
     options o;
     parse_options(argc, argv, &o);
+    if (o.ia.chat || o.ia.choose || o.ia.you || o.ia.bot || o.ia.transcript) {
+        o.ia.prime = o.prime, o.ia.prime_file = o.prime_file, o.ia.stop = o.stop;
+        o.ia.length = o.length;
+        o.ia.novel = o.novel;
+        for (int k = 0; k < L_KINDS; k++)
+            o.ia.list = o.list[k].n > 1 ? LIST_OPTION[k] : o.ia.list;
+        unsigned char **corpus_bytes = NULL;
+        cr_corpus_index *ix = o.novel && o.ia.chat ? read_corpus(&o, &corpus_bytes) : NULL;
+        o.ia.corpus = ix;
+        int rc = sample_interact_run(&o.ia, &o.so, o.ckpt); /* sample/interact.c */
+        for (int i = 0; i < o.ncorpus && corpus_bytes; i++)
+            free(corpus_bytes[i]);
+        free(corpus_bytes);
+        cr_corpus_index_free(ix);
+        free(o.corpus);
+        return rc;
+    }
     cli_quiet_on_closed_pipe();
     const char *ck_name = cli_file_name(o.ckpt);
     cr_model *m = cli_read_model(o.ckpt, ck_name, NULL);

@@ -18,13 +18,15 @@
 static const char usage[] =
     "Usage: bench train    [SHAPE] [--threads N] [--steps N] [--warmup N] CORPUS\n"
     "       bench phases   [SHAPE] [--threads N] [--steps N] [--warmup N] CORPUS\n"
-    "       bench products [SHAPE] [--threads N] CORPUS\n"
+    "       bench products [SHAPE] [--threads N] [--precision fp32|bf16] CORPUS\n"
     "       bench sample   [SHAPE] [--chars N] [--threads N] [--bf16] [--novel N] CORPUS\n"
     "       bench score    [SHAPE] [--chars N] [--threads N] CORPUS\n"
     "       bench peak     [--threads N] [--kind generic|avx2|avx512]\n"
     "       bench quality  [--time S] [--threads N] CORPUS\n"
     "       bench trace    CORPUS\n"
     "SHAPE: --cell lstm|gru|rnn --layers N --hidden N --embed N --batch N --seq-len N\n"
+    "       train, phases and products also take --precision fp32|bf16 (training products\n"
+    "       on inputs rounded to bfloat16) [fp32]\n"
     "       (defaults: the library's, lstm 2 x 256, one-hot input, batch 32, seq-len 64)\n"
     "Each measurement is one line of key=value pairs on standard output:\n"
     "  train    training characters per second over --steps steps after --warmup steps,\n"
@@ -199,7 +201,7 @@ typedef struct opts {
 } opts;
 
 enum { O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_BATCH, O_SEQ, O_THREADS, O_STEPS, O_WARMUP,
-       O_CHARS, O_TIME, O_KIND, O_BF16, O_NOVEL, O_HELP };
+       O_CHARS, O_TIME, O_KIND, O_BF16, O_NOVEL, O_PRECISION, O_HELP };
 
 static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
 {
@@ -208,7 +210,7 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
         {"embed", 1, 0, O_EMBED}, {"batch", 1, 0, O_BATCH}, {"seq-len", 1, 0, O_SEQ},
         {"threads", 1, 0, O_THREADS}, {"steps", 1, 0, O_STEPS}, {"warmup", 1, 0, O_WARMUP},
         {"chars", 1, 0, O_CHARS}, {"time", 1, 0, O_TIME}, {"kind", 1, 0, O_KIND},
-        {"bf16", 0, 0, O_BF16}, {"novel", 1, 0, O_NOVEL},
+        {"bf16", 0, 0, O_BF16}, {"novel", 1, 0, O_NOVEL}, {"precision", 1, 0, O_PRECISION},
         {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     cr_config_default(&o->cfg);
     o->cfg.eval_every = 100000000; /* no evaluation inside the timed steps */
@@ -243,6 +245,11 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
         case O_WARMUP: o->warmup = (int)parse_int("--warmup", a, 0, 100000000); break;
         case O_CHARS: o->chars = (int)parse_int("--chars", a, 1, 2000000000); break;
         case O_BF16: o->bf16 = 1; break;
+        case O_PRECISION:
+            if (!strcmp(a, "fp32")) o->cfg.precision = CR_FP32;
+            else if (!strcmp(a, "bf16")) o->cfg.precision = CR_BF16;
+            else bad_usage("--precision wants fp32 or bf16, not '%s'", a);
+            break;
         case O_NOVEL: o->novel = (int)parse_int("--novel", a, 1, 1000000000); break;
         case O_TIME: o->seconds = parse_pos("--time", a); break;
         case O_KIND:
@@ -262,6 +269,17 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
     } else if (optind != argc) {
         bad_usage("%s takes no file", argv[1]);
     }
+}
+
+/* the matrix kernel the products of training run on, and its precision */
+static const char *kernel_of(const cr_config *c)
+{
+    return c->precision == CR_BF16 ? cr_bf16_kernel_name(cr_bf16_kernel_best())
+                                   : cr_kernel_name(cr_kernel_best());
+}
+static const char *precision_of(const cr_config *c)
+{
+    return c->precision == CR_BF16 ? "bf16" : "fp32";
 }
 
 static void print_shape(const char *what, const opts *o, uint32_t V)
@@ -306,10 +324,11 @@ static int cmd_train(int argc, char **argv)
     flop_count f = count_flops(&o.cfg, V);
     double chars = (double)o.steps * o.cfg.batch * o.cfg.seq_len, cps = chars / dt;
     print_shape("train", &o, V);
-    printf(" threads=%d kernel=%s steps=%d seconds=%.3f chars_per_s=%.0f gflops=%.2f "
+    printf(" threads=%d kernel=%s precision=%s steps=%d seconds=%.3f chars_per_s=%.0f gflops=%.2f "
            "mflop_per_char=%.4f torch_mflop_per_char=%.4f torch_count_gflops=%.2f cpu_util=%.2f "
            "others_cpu=%.2f peak_rss_kb=%ld loss=%.4f\n",
-           o.threads, cr_kernel_name(cr_kernel_best()), o.steps, dt, cps, cps * f.train * 1e-9,
+           o.threads, kernel_of(&o.cfg), precision_of(&o.cfg), o.steps, dt, cps,
+           cps * f.train * 1e-9,
            f.train * 1e-6, f.torch * 1e-6, cps * f.torch * 1e-9, cpu / dt, others, peak_rss_kb(),
            loss / o.steps);
     cr_trainer_free(t);
@@ -411,11 +430,13 @@ typedef struct product {
 
 /* tn products take B as it is (activations); nn products take it packed, as net.c packs the
  * weights once per step */
+static int product_prec; /* CR_FP32 or CR_BF16, from --precision */
+
 static double product_once(cr_pool *p, const product *q, const float *A, const float *Bm, float *C)
 {
     double t0 = cr_clock_s();
-    if (q->tn) cr_mm_tn_acc(p, q->M, q->N, q->K, A, q->M, Bm, q->N, C, q->N);
-    else cr_mm_nn_packed(p, q->M, q->N, q->K, A, q->K, Bm, C, q->N, 0);
+    if (q->tn) cr_mm_tn_acc_prec(product_prec, p, q->M, q->N, q->K, A, q->M, Bm, q->N, C, q->N);
+    else cr_mm_nn_packed_prec(product_prec, p, q->M, q->N, q->K, A, q->K, Bm, C, q->N, 0);
     return cr_clock_s() - t0;
 }
 
@@ -449,6 +470,7 @@ static int cmd_products(int argc, char **argv)
     parse_opts(argc, argv, &o, 1);
     const cr_config *c = &o.cfg;
     if (c->embed) bad_usage("products knows the one-hot shapes only (--embed 0)");
+    product_prec = c->precision;
     size_t len;
     unsigned char *text = read_file(o.corpus, &len);
     cr_vocab voc;
@@ -483,9 +505,9 @@ static int cmd_products(int argc, char **argv)
     double step_s = 0, sample_s = 0;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         const product *q = &all[i];
-        if (q->calls <= 0) continue;
         int sampling = !strncmp(q->name, "sample.", 7);
-        if (!q->tn) cr_pack(pool, Bm, q->K, q->N, q->N, 0, Bp);
+        if (q->calls <= 0 || (sampling && product_prec == CR_BF16)) continue; /* sampling: fp32 */
+        if (!q->tn) cr_pack_prec(product_prec, pool, Bm, q->K, q->N, q->N, 0, Bp);
         double dt = product_time(pool, q, A, q->tn ? Bm : Bp, C);
         (sampling ? &sample_s : &step_s)[0] += dt * q->calls;
         printf("product name=%s op=%s M=%d N=%d K=%d calls=%.0f threads=%d us=%.2f gflops=%.2f "
@@ -495,9 +517,9 @@ static int cmd_products(int argc, char **argv)
     }
     cr_config cc = *c;
     flop_count f = count_flops(&cc, (uint32_t)V);
-    printf("products threads=%d kernel=%s step_matrix_ms=%.3f matrix_only_chars_per_s=%.0f "
+    printf("products threads=%d kernel=%s precision=%s step_matrix_ms=%.3f matrix_only_chars_per_s=%.0f "
            "step_matrix_gflops=%.2f sample_matrix_us=%.2f matrix_only_sample_chars_per_s=%.0f\n",
-           o.threads, cr_kernel_name(cr_kernel_best()), step_s * 1e3, (double)R / step_s,
+           o.threads, kernel_of(c), precision_of(c), step_s * 1e3, (double)R / step_s,
            (double)R * f.train / step_s * 1e-9, sample_s * 1e6, 1.0 / sample_s);
     cr_pool_free(pool);
     free(A), free(Bm), free(Bp), free(C);

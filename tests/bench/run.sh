@@ -118,6 +118,10 @@ while [ "$r" -le "$R" ]; do
             measure "$TMP/ours.$name.$t" "$BENCH" train --layers "$layers" --hidden "$hidden" \
                 --threads "$t" --steps "$steps" --warmup "$warm" "$CORPUS" || exit 1
         done
+        if [ "$name" = 2x256 ]; then # products on bfloat16 inputs (issue 16), beside fp32
+            measure "$TMP/bf16.$name.2" "$BENCH" train --precision bf16 --layers "$layers" \
+                --hidden "$hidden" --threads 2 --steps "$steps" --warmup "$warm" "$CORPUS" || exit 1
+        fi
         if [ "$torch_ok" = 1 ]; then
             (
                 unset OPENBLAS_NUM_THREADS GOTO_NUM_THREADS OMP_NUM_THREADS
@@ -165,6 +169,9 @@ measure "$TMP/phases" "$BENCH" phases --layers 2 --hidden 256 --threads 2 --step
 for t in 1 2; do
     "$BENCH" products --layers 2 --hidden 256 --threads "$t" "$CORPUS" >"$TMP/products$t" || exit 1
     sed 's/^/  /' "$TMP/products$t" >&2
+    "$BENCH" products --precision bf16 --layers 2 --hidden 256 --threads "$t" "$CORPUS" \
+        >"$TMP/products_bf16.$t" || exit 1
+    sed 's/^/  /' "$TMP/products_bf16.$t" >&2
 done
 
 # ---- trace's corpus index: built over 5 MB, 100,000 characters matched (one thread) ----
@@ -281,6 +288,21 @@ for t in 1 2; do
         "$(awk -v g="$g" -v p="$(eval echo \$peak$t)" 'BEGIN { printf "%.0f", 100 * g / p }')"
     printf ' at most %s chars/s if nothing else took time\n' "$(field matrix_only_chars_per_s "$q")"
 done
+# bfloat16 (--precision bf16): the same products and the 2x256 training step
+for t in 1 2; do
+    q=$(tail -n 1 "$TMP/products_bf16.$t")
+    g=$(field step_matrix_gflops "$q")
+    printf '2x256 matrix products alone in bf16 (%s), %s thread(s): %s ms per step, %s GFLOP/s' \
+        "$(field kernel "$q")" "$t" "$(field step_matrix_ms "$q")" "$g"
+    printf ' (%s%% of the fp32 peak)\n' \
+        "$(awk -v g="$g" -v p="$(eval echo \$peak$t)" 'BEGIN { printf "%.0f", 100 * g / p }')"
+done
+f=$TMP/bf16.2x256.2
+awk -v b="$(med "$f" chars_per_s)" -v f="$(med "$TMP/ours.2x256.2" chars_per_s)" \
+    -v g="$(med "$f" gflops)" -v k="$(field kernel "$(head -n 1 "$f")")" \
+    -v o="$(med "$f" others_cpu)" 'BEGIN {
+        printf "2x256 training in bf16 (%s), 2 threads: %.0f chars/s, %.2f x fp32, %.1f GFLOP/s" \
+            " (others %.2f)\n", k, b, b / f, g, o }'
 echo
 echo "targets (the performance issue): training at least 2x PyTorch;" \
     "sampling 2x256 batch-1 at least 50000 chars/s"

@@ -316,6 +316,7 @@ eval "rejects sample --top-k --top-k $NOT_INT 0"
 eval "rejects sample --top-p --top-p $NOT_REAL 0 1.5"
 eval "rejects sample --threads --threads $NOT_INT 0"
 eval "rejects sample --seed --seed $NOT_SEED"
+eval "rejects sample --choose --choose $NOT_INT 0 10"
 eval "rejects clean --min-count --min-count $NOT_INT 0"
 run train-charrnn --dropout 0.95 $CORPUS
 expect_err "^train-charrnn: --dropout: 0.95 is out of range (0 to 0.9)$"
