@@ -39,6 +39,15 @@ shape 04 6 '^  parameters +[0-9]+$'
 shape 04 6 '^  characters seen +[0-9]+$'
 shape 04 6 '^  best validation +[0-9.]+ nats/char \([0-9.]+ bits/char\) at step [0-9]+$'
 shape 04 7 '.'
+# a conversation: in a pipe, the answers only; the transcript holds both sides and the framing
+shape 05 2 '.'
+shape 05 3 '^> Is the tide high\?$'
+shape 05 3 '^> What of the Admiral\?$'
+shape 05 3 '^Says Old Nettle: '
+# writing together: the candidates on standard error, the text (with the words typed) on stdout
+shape 05 4 '^  1 ".*"  2 ".*"  3 ".*"$'
+shape 05 5 '^THE FIRST OF MAY\.'
+shape 05 5 '^The tide'
 # (a bot of a second copies nothing: the summary says so)
 shape 06 2 '^(copied: [0-9]+ of 600 characters \([0-9.]+%\), in [0-9]+ spans? of 20 or more|nothing copied: .*\(600 characters\))'
 shape 06 4 '^(copied|nothing copied): '
