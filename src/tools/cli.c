@@ -587,40 +587,55 @@ static void stdout_failed(void)
     cli_die("standard output", "write failed: %s", strerror(errno));
 }
 
+void cli_buf_add(cli_buf *b, const void *p, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) cli_die(NULL, "out of memory");
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+void cli_buf_puts(cli_buf *b, const char *s) { cli_buf_add(b, s, strlen(s)); }
+
+void cli_buf_printf(cli_buf *b, const char *fmt, ...)
+{
+    char small[512], *big;
+    size_t n;
+    va_list ap;
+    va_start(ap, fmt);
+    const char *text = cli_vformat(small, sizeof small, &big, &n, fmt, ap);
+    va_end(ap);
+    cli_buf_add(b, text, n);
+    free(big);
+}
+
 /* While a capture is on (cli_capture_begin), what the tools write goes there, not to stdout. */
 static struct {
     int on;
-    char *p;
-    size_t n, cap;
+    cli_buf b;
 } capture;
 
-static void capture_add(const void *p, size_t n)
-{
-    if (capture.n + n + 1 > capture.cap) {
-        size_t cap = capture.cap ? capture.cap : 4096;
-        while (cap < capture.n + n + 1)
-            cap *= 2;
-        char *q = realloc(capture.p, cap);
-        if (!q) cli_die(NULL, "out of memory");
-        capture.p = q;
-        capture.cap = cap;
-    }
-    memcpy(capture.p + capture.n, p, n);
-    capture.n += n;
-    capture.p[capture.n] = 0;
-}
+static void capture_add(const void *p, size_t n) { cli_buf_add(&capture.b, p, n); }
 
 void cli_capture_begin(void)
 {
     capture.on = 1;
-    capture.n = 0;
+    capture.b.n = 0;
     capture_add("", 0);
 }
 
 char *cli_capture_end(size_t *len)
 {
-    char *p = capture.p;
-    *len = capture.n;
+    char *p = capture.b.p;
+    *len = capture.b.n;
     memset(&capture, 0, sizeof capture);
     return p;
 }

@@ -146,6 +146,16 @@ void cli_close_stdout(void);
 /* Everything cli_write would write to stdout goes into a buffer instead, from begin to end;
  * end returns it (NUL-terminated, *len bytes, the caller frees). For a picture made by code
  * that writes to stdout (chart.c) that goes inside another file. */
+/* A growing text, NUL-terminated after its n bytes (p is NULL until something is added); out
+ * of memory dies. Free p when done. */
+typedef struct cli_buf {
+    char *p;
+    size_t n, cap;
+} cli_buf;
+void cli_buf_add(cli_buf *b, const void *p, size_t n);
+void cli_buf_puts(cli_buf *b, const char *s);
+void cli_buf_printf(cli_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 void cli_capture_begin(void);
 char *cli_capture_end(size_t *len);
 

@@ -130,52 +130,17 @@ static const char *plural(uint64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-/* A growing buffer, for the page (written only once it is whole). */
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 16;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) cli_die(NULL, "out of memory");
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
-static void putf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void putf(buf *b, const char *fmt, ...)
-{
-    char small[512], *big;
-    size_t n;
-    va_list ap;
-    va_start(ap, fmt);
-    const char *text = cli_vformat(small, sizeof small, &big, &n, fmt, ap);
-    va_end(ap);
-    put(b, text, n);
-    free(big);
-}
-
 /* Text for HTML, in an element or an attribute: & < > " ' as references. */
-static void put_html(buf *b, const char *s, size_t n)
+static void put_html(cli_buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
-        case '&': puts_(b, "&amp;"); break;
-        case '<': puts_(b, "&lt;"); break;
-        case '>': puts_(b, "&gt;"); break;
-        case '"': puts_(b, "&quot;"); break;
-        case '\'': puts_(b, "&#39;"); break;
-        default: put(b, s + i, 1);
+        case '&': cli_buf_puts(b, "&amp;"); break;
+        case '<': cli_buf_puts(b, "&lt;"); break;
+        case '>': cli_buf_puts(b, "&gt;"); break;
+        case '"': cli_buf_puts(b, "&quot;"); break;
+        case '\'': cli_buf_puts(b, "&#39;"); break;
+        default: cli_buf_add(b, s + i, 1);
         }
     }
 }
@@ -454,77 +419,84 @@ static const char PAGE_STYLE[] =
     "top:1.7em;z-index:1;background:#222;color:#fff;padding:.2em .5em;border-radius:3px;"
     "font:13px/1.4 sans-serif;white-space:pre;pointer-events:none}\n";
 
-static void page_source(buf *b, const cr_corpus_index *ix, const cr_corpus_span *s)
+static void page_source(cli_buf *b, const cr_corpus_index *ix, const cr_corpus_span *s)
 {
     const char *name = cr_corpus_index_name(ix, s->first.file);
     char where[160];
     snprintf(where, sizeof where, ", line %llu, column %llu",
              (unsigned long long)s->first.line, (unsigned long long)s->first.column);
-    puts_(b, "copied from ");
+    cli_buf_puts(b, "copied from ");
     put_html(b, name, strlen(name));
-    puts_(b, where);
-    if (s->others) putf(b, " (and %llu more %s)", (unsigned long long)s->others,
+    cli_buf_puts(b, where);
+    if (s->others) cli_buf_printf(b, " (and %llu more %s)", (unsigned long long)s->others,
                         plural(s->others, "place", "places"));
-    putf(b, ": %zu characters", s->length);
+    cli_buf_printf(b, ": %zu characters", s->length);
 }
 
-static void build_page(buf *b, const cr_corpus_index *ix, const text *t, const report *r,
+static void build_page(cli_buf *b, const cr_corpus_index *ix, const text *t, const report *r,
                        size_t min)
 {
-    puts_(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<title>What the text copies</title>\n<style>\n");
-    puts_(b, PAGE_STYLE);
-    puts_(b, "</style>\n</head>\n<body>\n<h1>What the text copies from its corpus</h1>\n<ul>\n");
+    cli_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                    "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<title>What the text copies</title>\n<style>\n");
+    cli_buf_puts(b, PAGE_STYLE);
+    cli_buf_puts(b, "</style>\n</head>\n<body>\n<h1>What the text copies from its corpus</h1>\n"
+                    "<ul>\n");
     if (r->nspans == 0) {
-        putf(b, "<li>Nothing copied: no run of %zu or more characters of the text (%zu "
-             "characters) occurs in the corpus.</li>\n", min, t->n);
+        cli_buf_printf(b,
+                       "<li>Nothing copied: no run of %zu or more characters of the text (%zu "
+                       "characters) occurs in the corpus.</li>\n",
+                       min, t->n);
     } else {
-        putf(b, "<li>Copied: %zu of %zu characters (%.1f%%), in %zu %s of %zu or more.</li>\n",
-             r->copied, t->n, 100.0 * (double)r->copied / (double)t->n, r->nspans,
-             plural(r->nspans, "span", "spans"), min);
-        puts_(b, "<li>Longest: ");
+        cli_buf_printf(b,
+                       "<li>Copied: %zu of %zu characters (%.1f%%), in %zu %s of %zu or "
+                       "more.</li>\n",
+                       r->copied, t->n, 100.0 * (double)r->copied / (double)t->n, r->nspans,
+                       plural(r->nspans, "span", "spans"), min);
+        cli_buf_puts(b, "<li>Longest: ");
         page_source(b, ix, &r->spans[r->longest]);
-        putf(b, ".</li>\n<li>Whole lines copied: %zu of %zu non-blank %s.</li>\n<li>Quoted "
-             "most:", r->whole, r->lines, plural(r->lines, "line", "lines"));
+        cli_buf_printf(b,
+                       ".</li>\n<li>Whole lines copied: %zu of %zu non-blank %s.</li>\n"
+                       "<li>Quoted most:",
+                       r->whole, r->lines, plural(r->lines, "line", "lines"));
         for (size_t i = 0; i < cr_corpus_index_files(ix) && i < 5 && r->sources[i].spans; i++) {
             const char *name = cr_corpus_index_name(ix, r->sources[i].file);
-            puts_(b, i ? "; " : " ");
+            cli_buf_puts(b, i ? "; " : " ");
             put_html(b, name, strlen(name));
-            putf(b, " (%zu %s, %zu characters)", r->sources[i].spans,
-                 plural(r->sources[i].spans, "span", "spans"), r->sources[i].chars);
+            cli_buf_printf(b, " (%zu %s, %zu characters)", r->sources[i].spans,
+                           plural(r->sources[i].spans, "span", "spans"), r->sources[i].chars);
         }
-        puts_(b, ".</li>\n<li>Point at (or tap) a highlighted passage to see where it comes "
-              "from.</li>\n");
+        cli_buf_puts(b, ".</li>\n<li>Point at (or tap) a highlighted passage to see where it comes "
+                        "from.</li>\n");
     }
-    puts_(b, "</ul>\n<div class=\"text\">");
+    cli_buf_puts(b, "</ul>\n<div class=\"text\">");
     size_t np, at = 0;
     piece *p = pieces(r, &np);
     for (size_t k = 0; k < np; k++) {
         put_html(b, (const char *)t->bytes + t->at[at], t->at[p[k].start] - t->at[at]);
-        putf(b, "<mark tabindex=\"0\" class=\"%s\" data-source=\"", k & 1 ? "b" : "a");
+        cli_buf_printf(b, "<mark tabindex=\"0\" class=\"%s\" data-source=\"", k & 1 ? "b" : "a");
         page_source(b, ix, &r->spans[p[k].span]);
-        puts_(b, "\" title=\"");
+        cli_buf_puts(b, "\" title=\"");
         page_source(b, ix, &r->spans[p[k].span]);
-        puts_(b, "\">");
+        cli_buf_puts(b, "\">");
         put_html(b, (const char *)t->bytes + t->at[p[k].start],
                  t->at[p[k].end] - t->at[p[k].start]);
-        puts_(b, "</mark>");
+        cli_buf_puts(b, "</mark>");
         at = p[k].end;
     }
     put_html(b, (const char *)t->bytes + t->at[at], t->len - t->at[at]);
-    puts_(b, "</div>\n</body>\n</html>\n");
+    cli_buf_puts(b, "</div>\n</body>\n</html>\n");
     free(p);
 }
 
 /* Writes the page through the library's safe save (save.c): a regular file is replaced
  * atomically, anything else is written in place, a link stays a link. */
-static void write_page(const char *path, const buf *b)
+static void write_page(const char *path, const cli_buf *b)
 {
     cr_error err;
-    if (cr_save_file(path, b->p, b->len, &err) != CR_OK)
+    if (cr_save_file(path, b->p, b->n, &err) != CR_OK)
         cli_die(path, "cannot write the page: %s", err.message);
 }
 
@@ -695,8 +667,8 @@ static char *check_lineage(const char *ckpt, const corpus *c, int nc, int found)
     cr_model *m = cli_read_model(ckpt, shown(ckpt), NULL);
     const cr_source **src;
     size_t n = lineage(m, &src), bad = 0;
-    buf j = {0};
-    puts_(&j, ",\n\"lineage\": [");
+    cli_buf j = {0};
+    cli_buf_puts(&j, ",\n\"lineage\": [");
     int *used = calloc((size_t)nc + 1, sizeof *used);
     if (!used) cli_die(NULL, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -727,17 +699,17 @@ static char *check_lineage(const char *ckpt, const corpus *c, int nc, int found)
                      shown(ckpt), shown(src[i]->name), (unsigned long long)src[i]->bytes, h,
                      c[k].name, c[k].len);
         }
-        puts_(&j, i ? ",\n  {\"file\": \"" : "\n  {\"file\": \"");
+        cli_buf_puts(&j, i ? ",\n  {\"file\": \"" : "\n  {\"file\": \"");
         for (const char *p = src[i]->name; *p; p++) { /* a name, escaped for JSON */
             unsigned char ch = (unsigned char)*p;
-            if (ch == '"' || ch == '\\') putf(&j, "\\%c", ch);
-            else if (ch < 0x20 || ch == 0x7F) putf(&j, "\\u%04x", ch);
-            else put(&j, p, 1);
+            if (ch == '"' || ch == '\\') cli_buf_printf(&j, "\\%c", ch);
+            else if (ch < 0x20 || ch == 0x7F) cli_buf_printf(&j, "\\u%04x", ch);
+            else cli_buf_add(&j, p, 1);
         }
-        putf(&j, "\", \"bytes\": %llu, \"sha256\": \"%s\", \"status\": \"%s\"}",
+        cli_buf_printf(&j, "\", \"bytes\": %llu, \"sha256\": \"%s\", \"status\": \"%s\"}",
              (unsigned long long)src[i]->bytes, h, status);
     }
-    puts_(&j, n ? "\n]" : "]");
+    cli_buf_puts(&j, n ? "\n]" : "]");
     for (int k = 0; k < nc; k++)
         if (!used[k] && n > 0)
             cli_warn("%s is not among the files %s was trained on", c[k].name, shown(ckpt));
@@ -750,7 +722,6 @@ static char *check_lineage(const char *ckpt, const corpus *c, int nc, int found)
         cli_warn("the corpus files given include the one file %s was trained on", shown(ckpt));
     else if (bad == 0)
         cli_warn("the corpus files given include all %zu files %s was trained on", n, shown(ckpt));
-    put(&j, "", 1);
     free(used);
     free(src);
     cr_model_free(m);
@@ -872,6 +843,7 @@ int main(int argc, char **argv)
             cli_die(shown(o.ckpt), "cannot trace without the files it was trained on (above); "
                     "give the corpus files: trace --ckpt %s FILE...", o.ckpt);
         list_lineage(o.ckpt, o.json);
+        free_text(&t);
         cli_close_stdout();
         return 0;
     }
@@ -908,7 +880,7 @@ int main(int argc, char **argv)
     tally(ix, &t, &r);
 
     if (o.html) {
-        buf page = {0};
+        cli_buf page = {0};
         build_page(&page, ix, &t, &r, o.min);
         write_page(o.html, &page);
         free(page.p);

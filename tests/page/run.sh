@@ -2,10 +2,11 @@
 # run.sh: the bot's web page (dump --html) in headless Chromium. For an LSTM, a GRU and an RNN,
 # each with one-hot and with embedded input: with 32-bit weights the page's argmax text for three
 # primes equals sample --argmax and its next-character probabilities equal ours (probs.c, from
-# tests/ml5) within 1e-5; with 16-bit weights the difference is measured and printed. Then a
-# model whose vocabulary, name and lineage hold markup (nothing may run), every tab used with a
-# screenshot of each at laptop and phone width, and a 2 x 256 page's load time and speed
-# (reported, not asserted). No request may leave any page. Prints "ok NAME", "FAIL NAME: why",
+# tests/ml5) within 1e-5, on WebAssembly SIMD and on plain JavaScript (engine=js); with 16-bit
+# weights the difference is measured and printed. Then a model whose vocabulary, name and
+# lineage hold markup (nothing may run), every tab used with a screenshot of each at laptop and
+# phone width, and a 2 x 256 page's load time and speed on both engines (reported, not
+# asserted). No request may leave any page. Prints "ok NAME", "FAIL NAME: why",
 # "skip NAME: why" or "note NAME: ..." per test and "page: N passed, N failed, N skipped" last;
 # exits 1 if a test failed.
 #

@@ -5,53 +5,13 @@
 #include "chart.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The page as it grows, in memory: it is saved in one go, so that a failure leaves no half page. */
-typedef struct out {
-    char *p;
-    size_t n, cap;
-    int failed; /* out of memory */
-} out;
-
-static void put(out *o, const void *p, size_t n)
-{
-    if (o->failed) return;
-    if (o->n + n > o->cap) {
-        size_t cap = o->cap ? o->cap : 1 << 16;
-        while (cap < o->n + n)
-            cap *= 2;
-        char *q = realloc(o->p, cap);
-        if (!q) {
-            o->failed = 1;
-            return;
-        }
-        o->p = q;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->n, p, n);
-    o->n += n;
-}
-
-static void puts_(out *o, const char *s) { put(o, s, strlen(s)); }
-
-static void printf_(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void printf_(out *o, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (k > 0) put(o, buf, (size_t)k < sizeof buf ? (size_t)k : sizeof buf - 1);
-}
-
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void base64(out *o, const unsigned char *p, size_t n)
+static void base64(cli_buf *o, const unsigned char *p, size_t n)
 {
     char q[4];
     for (size_t i = 0; i < n; i += 3) {
@@ -62,44 +22,44 @@ static void base64(out *o, const unsigned char *p, size_t n)
         q[1] = B64[v >> 12 & 63];
         q[2] = i + 1 < n ? B64[v >> 6 & 63] : '=';
         q[3] = i + 2 < n ? B64[v & 63] : '=';
-        put(o, q, 4);
+        cli_buf_add(o, q, 4);
     }
 }
 
 /* A JSON string that is safe inside a <script> block: '<', '>' and '&' as \u escapes, so that
  * no "</script>" or "<!--" can appear; bytes that are not UTF-8 become U+FFFD. */
-static void json_str(out *o, const char *s, size_t len)
+static void json_str(cli_buf *o, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    puts_(o, "\"");
+    cli_buf_puts(o, "\"");
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t k = cr_utf8_decode(u + i, len - i, &cp);
         if (k == 0) {
-            puts_(o, "\\ufffd");
+            cli_buf_puts(o, "\\ufffd");
             i++;
             continue;
         }
-        if (cp == '"' || cp == '\\') printf_(o, "\\%c", (char)cp);
+        if (cp == '"' || cp == '\\') cli_buf_printf(o, "\\%c", (char)cp);
         else if (cp < 0x20 || cp == '<' || cp == '>' || cp == '&' || cp == 0x2028 || cp == 0x2029)
-            printf_(o, "\\u%04x", (unsigned)cp);
-        else put(o, u + i, k);
+            cli_buf_printf(o, "\\u%04x", (unsigned)cp);
+        else cli_buf_add(o, u + i, k);
         i += k;
     }
-    puts_(o, "\"");
+    cli_buf_puts(o, "\"");
 }
 
-static void json_key(out *o, const char *k, const char *s)
+static void json_key(cli_buf *o, const char *k, const char *s)
 {
-    printf_(o, "\"%s\":", k);
+    cli_buf_printf(o, "\"%s\":", k);
     json_str(o, s, strlen(s));
-    puts_(o, ",");
+    cli_buf_puts(o, ",");
 }
 
-static void json_num(out *o, const char *k, double v)
+static void json_num(cli_buf *o, const char *k, double v)
 {
-    if (isfinite(v)) printf_(o, "\"%s\":%.17g,", k, v);
-    else printf_(o, "\"%s\":null,", k);
+    if (isfinite(v)) cli_buf_printf(o, "\"%s\":%.17g,", k, v);
+    else cli_buf_printf(o, "\"%s\":null,", k);
 }
 
 /* IEEE 754 binary16, rounded to nearest even; beyond 65504 infinity. */
@@ -120,14 +80,11 @@ static uint16_t half_of(float f)
     return (uint16_t)(sign | h);
 }
 
-static void weights(out *o, const cr_model *m, const float *w, int precision)
+static void weights(cli_buf *o, const cr_model *m, const float *w, int precision)
 {
     size_t n = cr_model_param_count(m), width = precision == 16 ? 2 : 4;
     unsigned char *b = malloc(n * width + 1);
-    if (!b) {
-        o->failed = 1;
-        return;
-    }
+    if (!b) cli_die(NULL, "out of memory");
     for (size_t i = 0; i < n; i++) {
         uint32_t v;
         if (precision == 16) v = half_of(w[i]);
@@ -145,12 +102,13 @@ static void sha_hex(const unsigned char sha[32], char hex[65])
         snprintf(hex + 2 * i, 3, "%02x", sha[i]);
 }
 
-static void meta_model(out *o, const cr_model *m, int precision, const char *name, const char *what)
+static void meta_model(cli_buf *o, const cr_model *m, int precision, const char *name,
+                       const char *what)
 {
     const cr_config *c = cr_model_config(m);
     const cr_vocab *v = cr_model_vocab(m);
     const cr_train_progress *g = cr_model_progress(m);
-    puts_(o, "{\"format\":1,");
+    cli_buf_puts(o, "{\"format\":1,");
     json_key(o, "charrnn", CR_VERSION);
     /* the file (or an ml5.js folder: models/bolano/), without the folders it is in */
     size_t n = strlen(name), start;
@@ -158,86 +116,86 @@ static void meta_model(out *o, const cr_model *m, int precision, const char *nam
         n--;
     for (start = n; start > 0 && name[start - 1] != '/'; start--)
         ;
-    printf_(o, "\"name\":");
+    cli_buf_printf(o, "\"name\":");
     json_str(o, name + (start < n ? start : 0), start < n ? n - start : n);
-    puts_(o, ",");
+    cli_buf_puts(o, ",");
     json_key(o, "weights", what);
     json_key(o, "cell", cr_cell_name(c->cell));
-    printf_(o, "\"layers\":%d,\"hidden\":%d,\"embed\":%d,\"precision\":%d,", c->layers, c->hidden,
-            c->embed, precision);
-    printf_(o, "\"params\":%zu,\"steps\":%llu,\"chars_seen\":%llu,", cr_model_param_count(m),
-            (unsigned long long)g->step, (unsigned long long)g->chars);
+    cli_buf_printf(o, "\"layers\":%d,\"hidden\":%d,\"embed\":%d,\"precision\":%d,", c->layers,
+                   c->hidden, c->embed, precision);
+    cli_buf_printf(o, "\"params\":%zu,\"steps\":%llu,\"chars_seen\":%llu,", cr_model_param_count(m),
+                   (unsigned long long)g->step, (unsigned long long)g->chars);
     json_num(o, "best_val", g->best_val);
     json_num(o, "wall_s", g->wall_s);
-    puts_(o, "\"chars\":[");
+    cli_buf_puts(o, "\"chars\":[");
     for (uint32_t i = 0; i < v->size; i++)
-        printf_(o, "%s%lu", i ? "," : "", (unsigned long)v->chars[i]);
-    puts_(o, "],\"texts\":[");
+        cli_buf_printf(o, "%s%lu", i ? "," : "", (unsigned long)v->chars[i]);
+    cli_buf_puts(o, "],\"texts\":[");
     for (uint32_t i = 0; i < v->size; i++) {
         char b[4];
         const char *t;
         size_t k = cr_vocab_text(v, i, b, &t);
-        if (i) puts_(o, ",");
+        if (i) cli_buf_puts(o, ",");
         json_str(o, t, k);
     }
-    puts_(o, "],\"tensors\":[");
+    cli_buf_puts(o, "],\"tensors\":[");
     for (size_t i = 0; i < cr_model_tensor_count(m); i++) {
         const cr_tensor_info *t = cr_model_tensor(m, i);
-        printf_(o, "%s{\"name\":\"%s\",\"rows\":%zu,\"cols\":%zu,\"offset\":%zu}", i ? "," : "",
-                t->name, t->dims[0], t->ndim == 2 ? t->dims[1] : 1, t->offset);
+        cli_buf_printf(o, "%s{\"name\":\"%s\",\"rows\":%zu,\"cols\":%zu,\"offset\":%zu}",
+                       i ? "," : "", t->name, t->dims[0], t->ndim == 2 ? t->dims[1] : 1, t->offset);
     }
-    puts_(o, "],");
+    cli_buf_puts(o, "],");
 }
 
 /* The lineage: sources by name, size and checksum, dates, commands; never the text. */
-static void meta_lineage(out *o, const cr_model *m)
+static void meta_lineage(cli_buf *o, const cr_model *m)
 {
     const cr_session *s;
     size_t n = cr_model_sessions(m, &s);
-    puts_(o, "\"sessions\":[");
+    cli_buf_puts(o, "\"sessions\":[");
     for (size_t i = 0; i < n; i++) {
-        puts_(o, i ? ",{" : "{");
+        cli_buf_puts(o, i ? ",{" : "{");
         json_key(o, "date", s[i].date);
         json_key(o, "version", s[i].version);
         json_key(o, "command", s[i].command);
-        printf_(o, "\"start_step\":%llu,\"sources\":[", (unsigned long long)s[i].start_step);
+        cli_buf_printf(o, "\"start_step\":%llu,\"sources\":[", (unsigned long long)s[i].start_step);
         for (uint32_t k = 0; k < s[i].nsources; k++) {
             char hex[65];
             sha_hex(s[i].sources[k].sha256, hex);
-            puts_(o, k ? ",{" : "{");
+            cli_buf_puts(o, k ? ",{" : "{");
             json_key(o, "name", s[i].sources[k].name);
             json_key(o, "sha256", hex);
-            printf_(o, "\"bytes\":%llu}", (unsigned long long)s[i].sources[k].bytes);
+            cli_buf_printf(o, "\"bytes\":%llu}", (unsigned long long)s[i].sources[k].bytes);
         }
-        puts_(o, "]}");
+        cli_buf_puts(o, "]}");
     }
-    puts_(o, "],");
+    cli_buf_puts(o, "],");
 }
 
 /* The loss curve, as dump --svg draws it, base64 for an <img> the script fills in. */
-static void meta_svg(out *o, const cr_model *m, const char *name)
+static void meta_svg(cli_buf *o, const cr_model *m, const char *name)
 {
     size_t n;
     cli_capture_begin();
     chart_loss_svg(m, name);
     char *svg = cli_capture_end(&n);
-    puts_(o, "\"loss_svg\":\"");
+    cli_buf_puts(o, "\"loss_svg\":\"");
     base64(o, (const unsigned char *)svg, n);
-    puts_(o, "\"}");
+    cli_buf_puts(o, "\"}");
     free(svg);
 }
 
 /* "sha256-BASE64" of a script or style block, for the Content-Security-Policy. */
-static void csp_hash(out *o, const unsigned char *p, size_t n)
+static void csp_hash(cli_buf *o, const unsigned char *p, size_t n)
 {
     cr_sha256 c;
     unsigned char h[32];
     cr_sha256_init(&c);
     cr_sha256_update(&c, p, n);
     cr_sha256_final(&c, h);
-    puts_(o, "'sha256-");
+    cli_buf_puts(o, "'sha256-");
     base64(o, h, sizeof h);
-    puts_(o, "'");
+    cli_buf_puts(o, "'");
 }
 
 static int fail(cr_error *err, int code, const char *msg)
@@ -250,11 +208,11 @@ static int fail(cr_error *err, int code, const char *msg)
 }
 
 /* Copies the template from *at up to the marker, and steps over the marker. */
-static int upto(out *o, const char **at, const char *marker)
+static int upto(cli_buf *o, const char **at, const char *marker)
 {
     const char *m = strstr(*at, marker);
     if (!m) return 0;
-    put(o, *at, (size_t)(m - *at));
+    cli_buf_add(o, *at, (size_t)(m - *at));
     *at = m + strlen(marker);
     return 1;
 }
@@ -263,39 +221,40 @@ int web_page_write(const cr_model *m, const float *w, int precision, const char 
                    const char *what, const char *path, cr_error *err)
 {
     const char *html = (const char *)PAGE_HTML, *at = html;
-    out o = {0};
+    cli_buf o = {0}; /* the page, saved in one go so that a failure leaves no half page */
     if (precision != 16 && precision != 32)
         return fail(err, CR_EINVAL, "the precision must be 16 or 32 bits");
     /* a script or style that closed its own block would let the rest be read as markup */
     if (strstr((const char *)PAGE_JS, "</") || strstr((const char *)PAGE_CSS, "</"))
         return fail(err, CR_EINVAL, "the page's script or style holds '</' (a build error)");
     int ok = upto(&o, &at, "<!--CSP-->");
-    puts_(&o, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+    cli_buf_puts(&o, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
               "script-src ");
     csp_hash(&o, PAGE_JS, PAGE_JS_LEN);
-    puts_(&o, "; style-src ");
+    /* lets page.js compile its own small WebAssembly module (the products, from bytes it
+     * writes itself): it permits no request and no other script (docs/web-page.md) */
+    cli_buf_puts(&o, " 'wasm-unsafe-eval'; style-src ");
     csp_hash(&o, PAGE_CSS, PAGE_CSS_LEN);
-    puts_(&o, "; img-src data:; base-uri 'none'; form-action 'none'\">");
+    cli_buf_puts(&o, "; img-src data:; base-uri 'none'; form-action 'none'\">");
     ok = ok && upto(&o, &at, "<!--STYLE-->");
-    puts_(&o, "<style>");
-    put(&o, PAGE_CSS, PAGE_CSS_LEN);
-    puts_(&o, "</style>");
+    cli_buf_puts(&o, "<style>");
+    cli_buf_add(&o, PAGE_CSS, PAGE_CSS_LEN);
+    cli_buf_puts(&o, "</style>");
     ok = ok && upto(&o, &at, "<!--DATA-->");
-    puts_(&o, "<script type=\"application/json\" id=\"bot-meta\">");
+    cli_buf_puts(&o, "<script type=\"application/json\" id=\"bot-meta\">");
     meta_model(&o, m, precision, name, what);
     meta_lineage(&o, m);
     meta_svg(&o, m, name);
-    puts_(&o, "</script>\n<script type=\"application/octet-stream\" id=\"bot-weights\">");
+    cli_buf_puts(&o, "</script>\n<script type=\"application/octet-stream\" id=\"bot-weights\">");
     weights(&o, m, w, precision);
-    puts_(&o, "</script>");
+    cli_buf_puts(&o, "</script>");
     ok = ok && upto(&o, &at, "<!--SCRIPT-->");
-    puts_(&o, "<script>");
-    put(&o, PAGE_JS, PAGE_JS_LEN);
-    puts_(&o, "</script>");
-    puts_(&o, at);
+    cli_buf_puts(&o, "<script>");
+    cli_buf_add(&o, PAGE_JS, PAGE_JS_LEN);
+    cli_buf_puts(&o, "</script>");
+    cli_buf_puts(&o, at);
     int rc;
     if (!ok) rc = fail(err, CR_EINVAL, "the page's template lacks a marker (a build error)");
-    else if (o.failed) rc = fail(err, CR_ENOMEM, "out of memory");
     else rc = cr_save_file(path, o.p, o.n, err);
     free(o.p);
     return rc;

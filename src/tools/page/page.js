@@ -74,41 +74,132 @@
   // RNN: h = tanh(a), a = x Wx + b + h' Wh.
   function rnnUnitForward(a) { return Math.tanh(a); }
 
-  // A matrix (rows, cols) of the checkpoint, kept transposed: column j is t[j rows .. (j + 1) rows),
-  // so that each output is one dot product over memory in order (twice as fast here as rows).
-  function matrix(rows, cols, data) {
-    const t = new Float32Array(rows * cols);
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) t[j * rows + i] = data[i * cols + j];
-    }
-    return { rows: rows, cols: cols, t: t };
-  }
+  // ---- the products: out (cols) += x (rows) W (rows, cols), W by rows, over one Float32Array ----
+  // Every matrix, bias and vector of the network lives in one array of floats (f, below), at
+  // offsets that are multiples of COLS_PER_PASS floats, with each matrix's columns padded with
+  // zeros to a multiple of COLS_PER_PASS. A layer's input and recurrent weights are one matrix,
+  // [Wx; Wh] stacked by rows, so that for an LSTM or an RNN one product over the vector [x; h']
+  // computes every gate. Two engines compute the same product: WebAssembly SIMD (four floats at
+  // a time, 48 columns per pass) when the browser has it, and plain JavaScript otherwise or with
+  // engine=js in the page's address (docs/web-page.md). Measured in docs/web-page.md.
+  const NA = 12; // WebAssembly: 12 sums of four floats in registers (8 and 16 were slower)
+  const COLS_PER_PASS = 4 * NA;
 
-  // out (cols) += x (rows) W (rows, cols), four sums at a time.
-  function addVecMat(out, x, W) {
-    const n = W.rows, n4 = n - n % 4, t = W.t;
-    for (let j = 0; j < W.cols; j++) {
-      const k = j * n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
-      for (; i < n4; i += 4) {
-        s0 += x[i] * t[k + i];
-        s1 += x[i + 1] * t[k + i + 1];
-        s2 += x[i + 2] * t[k + i + 2];
-        s3 += x[i + 3] * t[k + i + 3];
+  // Plain JavaScript: 8 columns at a time, their sums kept in local numbers over all the rows.
+  function mvJs(f, w, x, rows, out, cols) {
+    for (let j = 0; j < cols; j += 8) {
+      let a0 = f[out + j], a1 = f[out + j + 1], a2 = f[out + j + 2], a3 = f[out + j + 3],
+        a4 = f[out + j + 4], a5 = f[out + j + 5], a6 = f[out + j + 6], a7 = f[out + j + 7];
+      for (let r = 0, p = w + j; r < rows; r++, p += cols) {
+        const xr = f[x + r];
+        a0 += xr * f[p];
+        a1 += xr * f[p + 1];
+        a2 += xr * f[p + 2];
+        a3 += xr * f[p + 3];
+        a4 += xr * f[p + 4];
+        a5 += xr * f[p + 5];
+        a6 += xr * f[p + 6];
+        a7 += xr * f[p + 7];
       }
-      for (; i < n; i++) s0 += x[i] * t[k + i];
-      out[j] += (s0 + s1) + (s2 + s3);
+      f[out + j] = a0;
+      f[out + j + 1] = a1;
+      f[out + j + 2] = a2;
+      f[out + j + 3] = a3;
+      f[out + j + 4] = a4;
+      f[out + j + 5] = a5;
+      f[out + j + 6] = a6;
+      f[out + j + 7] = a7;
     }
   }
 
-  // out (cols) += row r of W: a one-hot x times W.
-  function addRow(out, W, r) {
-    const n = W.rows, t = W.t;
-    for (let j = 0; j < W.cols; j++) out[j] += t[j * n + r];
+  // WebAssembly: a module of one function, mv(w, x, rows, out, cols) (byte addresses in the
+  // memory "m" "mem" the page gives it; cols a multiple of COLS_PER_PASS), written here byte by
+  // byte. In the text format, with NA = 12 sums a0 .. a11 of four floats each:
+  //   (func (export "mv") (param $w i32) (param $x i32) (param $rows i32) (param $out i32)
+  //         (param $cols i32) (local $j $p $xp $r $stride i32) (local $xi $a0 .. $a11 v128)
+  //     stride = cols * 4; j = 0
+  //     loop: ak = out[j + 4k .. + 4) for each k; p = w + j; xp = x; r = rows
+  //       loop while r: xi = splat(x[xp]); ak += W[p + 4k .. + 4) * xi; p += stride; xp += 4; r--
+  //       out[j + 4k .. + 4) = ak; j += 4 * COLS_PER_PASS bytes; again while j < stride
+  // The sums are in 32-bit floats, as the terminal's are, in the order of the rows (multiply,
+  // then add: no fused multiply-add, whose rounding would vary between machines).
+  // WebAssembly.validate refuses it where the browser has no SIMD.
+  const I32 = 0x7f, V128 = 0x7b, VOID = 0x40;
+  const GET = 0x20, SET = 0x21, CONST = 0x41, ADD = 0x6a, SUB = 0x6b, SHL = 0x74, LT_U = 0x49,
+    EQZ = 0x45, BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, F32_LOAD = 0x2a;
+  const SIMD = 0xfd, V_LOAD = 0x00, V_STORE = 0x0b, SPLAT = 0x13, F4_ADD = [0xe4, 0x01],
+    F4_MUL = [0xe6, 0x01]; // the SIMD opcodes after 0xfd, as LEB128
+  const W = 0, X = 1, ROWS = 2, OUT = 3, COLS = 4, J = 5, P = 6, XP = 7, R = 8, STRIDE = 9, XI = 10,
+    A = 11; // locals: the parameters, then j p xp r stride (i32), xi a0 .. a11 (v128)
+  function uleb(n) { // unsigned LEB128: 7 bits a byte, the high bit set on all but the last
+    const b = [];
+    do { let c = n & 127; n >>>= 7; if (n) c |= 128; b.push(c); } while (n);
+    return b;
+  }
+  function sleb(n) { // signed LEB128 (i32.const): ends when the rest is the sign of bit 6
+    const b = [];
+    for (;;) {
+      const c = n & 127;
+      n >>= 7;
+      if ((n === 0 && !(c & 64)) || (n === -1 && (c & 64))) { b.push(c); return b; }
+      b.push(c | 128);
+    }
+  }
+  function vec(items) { return uleb(items.length).concat(...items); } // a count, then the items
+  function section(id, bytes) { return [id].concat(uleb(bytes.length), bytes); }
+  function name(s) { return vec(Array.from(s, (c) => [c.charCodeAt(0)])); }
+  function mvModule() {
+    const body = [2, 5, I32, 1 + NA, V128]; // the locals: 5 of i32, 1 + NA of v128
+    const op = (...b) => body.push(...b.flat());
+    op(GET, COLS, CONST, 2, SHL, SET, STRIDE); // stride = cols << 2
+    op(CONST, 0, SET, J); // j = 0
+    op(LOOP, VOID); // the columns, COLS_PER_PASS at a time
+    for (let k = 0; k < NA; k++) op(GET, OUT, GET, J, ADD, SIMD, V_LOAD, 0, ...uleb(16 * k), SET, A + k); // ak = out[j + 4k ..]
+    op(GET, W, GET, J, ADD, SET, P, GET, X, SET, XP, GET, ROWS, SET, R); // p = w + j; xp = x; r = rows
+    op(BLOCK, VOID, LOOP, VOID); // the rows
+    op(GET, R, EQZ, BR_IF, 1); // none left: out of the block
+    op(GET, XP, F32_LOAD, 2, 0, SIMD, SPLAT, SET, XI); // xi = x[xp] in the four lanes
+    for (let k = 0; k < NA; k++) {
+      op(GET, A + k, GET, P, SIMD, V_LOAD, 0, ...uleb(16 * k), GET, XI, SIMD, F4_MUL, SIMD, F4_ADD, SET, A + k); // ak += W[p + 4k ..] xi
+    }
+    op(GET, P, GET, STRIDE, ADD, SET, P, GET, XP, CONST, 4, ADD, SET, XP, GET, R, CONST, 1, SUB, SET, R);
+    op(BR, 0, END, END); // the next row; the rows' loop and block end
+    for (let k = 0; k < NA; k++) op(GET, OUT, GET, J, ADD, GET, A + k, SIMD, V_STORE, 0, ...uleb(16 * k)); // out[j + 4k ..] = ak
+    op(GET, J, CONST, ...sleb(4 * COLS_PER_PASS), ADD, SET, J); // j += the pass's bytes
+    op(GET, J, GET, STRIDE, LT_U, BR_IF, 0, END); // more columns: again
+    op(END); // the function's end
+    return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0].concat( // "\0asm", version 1
+      section(1, vec([[0x60, 5, I32, I32, I32, I32, I32, 0]])), // type 0: five i32 in, none out
+      section(2, vec([name('m').concat(name('mem'), [0x02, 0x00, 1])])), // import memory m.mem, 1 page or more
+      section(3, vec([[0]])), // function 0 has type 0
+      section(7, vec([name('mv').concat([0x00, 0])])), // export function 0 as "mv"
+      section(10, vec([uleb(body.length).concat(body)])))); // its code: its size, then it
   }
 
-  // The network of a checkpoint: its tensor table (model.c) over the weights w.
-  function Net(meta, w) {
+  // The engine for a memory of n floats: { f, mv, name }. 'js' forces plain JavaScript.
+  function engine(n, want) {
+    if (want !== 'js' && typeof WebAssembly === 'object') {
+      try {
+        const bytes = mvModule();
+        if (WebAssembly.validate(bytes)) { // false where the browser has no SIMD
+          const mem = new WebAssembly.Memory({ initial: Math.ceil((4 * n + 64) / 65536) });
+          const mv = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: mem } }).exports.mv;
+          return { f: new Float32Array(mem.buffer, 0, n), name: 'WebAssembly SIMD',
+                   mv: (w, x, rows, out, cols) => mv(4 * w, 4 * x, rows, 4 * out, cols) };
+        }
+      } catch (e) {
+        // a policy or a browser without WebAssembly: the JavaScript below does the same
+      }
+    }
+    const f = new Float32Array(n);
+    return { f: f, name: 'JavaScript', mv: (w, x, rows, out, cols) => mvJs(f, w, x, rows, out, cols) };
+  }
+
+  const padded = (n) => Math.ceil(n / COLS_PER_PASS) * COLS_PER_PASS;
+
+  // The network of a checkpoint: its tensor table (model.c) over the weights w, laid out in the
+  // engine's memory as above.
+  function Net(meta, w, want) {
     const t = {};
     for (const d of meta.tensors) {
       t[d.name] = { rows: d.rows, cols: d.cols, data: w.subarray(d.offset, d.offset + d.rows * d.cols) };
@@ -120,18 +211,40 @@
     this.V = meta.chars.length;
     this.G = GATES[meta.cell];
     if (!this.G) throw new Error('this page does not know the cell "' + meta.cell + '"');
-    const mat = (k) => matrix(t[k].rows, t[k].cols, t[k].data);
+    const H = this.H, C = padded(this.G * H), Vp = padded(this.V);
+    this.C = C;
+    this.Vp = Vp;
     this.embed = t.embed || null; // (V, E), by rows
+    let n = 0;
+    const take = (k) => { const at = n; n += padded(k); return at; };
     this.layers = [];
     for (let l = 0; l < this.L; l++) {
-      this.layers.push({ Wx: mat('l' + l + '.Wx'), Wh: mat('l' + l + '.Wh'), b: t['l' + l + '.b'],
+      const In = l > 0 ? H : this.E > 0 ? this.E : this.V;
+      // W: [Wx; Wh] (In + H, C); b; xin: [x; h'] (In + H); a: the gates' sums (C); a2: GRU's
+      // recurrent side (C)
+      this.layers.push({ In: In, W: take((In + H) * C), b: take(C), xin: take(In + H), a: take(C),
+                         a2: take(C), Wx: t['l' + l + '.Wx'], Wh: t['l' + l + '.Wh'], bv: t['l' + l + '.b'],
                          bhn: t['l' + l + '.bhn'] || null });
     }
-    this.outW = mat('out.W');
+    this.oW = take(H * Vp);
+    this.ob = take(Vp);
+    this.oin = take(H);
+    this.oz = take(Vp);
+    const e = engine(n, want), f = e.f;
+    this.f = f;
+    this.mv = e.mv;
+    this.engine = e.name;
+    const put = (at, m, width) => { // a (rows, cols) tensor by rows into width-float rows at at
+      for (let i = 0; i < m.rows; i++) f.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), at + i * width);
+    };
+    for (const lay of this.layers) {
+      put(lay.W, lay.Wx, C);
+      put(lay.W + lay.In * C, lay.Wh, C);
+      f.set(lay.bv.data, lay.b);
+    }
+    put(this.oW, t['out.W'], Vp);
+    f.set(t['out.b'].data, this.ob);
     this.outb = t['out.b'];
-    this.xs = new Float64Array(this.G * this.H); // (G H): x Wx + b, the input side
-    this.hs = new Float64Array(this.G * this.H); // (G H): h' Wh, the recurrent side
-    this.ex = new Float64Array(this.E); // (E): the embedding of the character in
     this.u = {};
   }
 
@@ -139,49 +252,53 @@
   Net.prototype.newState = function () {
     const s = { h: [], c: [], z: new Float64Array(this.V), fed: false };
     for (let l = 0; l < this.L; l++) {
-      s.h.push(new Float64Array(this.H));
-      s.c.push(new Float64Array(this.cell === 'lstm' ? this.H : 0));
+      s.h.push(new Float32Array(this.H));
+      s.c.push(new Float32Array(this.cell === 'lstm' ? this.H : 0));
     }
     return s;
   };
 
   // One character in (its id): every layer's step, then the logits, as infer.c's cr_infer_step.
   Net.prototype.step = function (s, id) {
-    const H = this.H, xs = this.xs, hs = this.hs, u = this.u;
+    const H = this.H, C = this.C, f = this.f, u = this.u, mv = this.mv, gru = this.cell === 'gru';
     for (let l = 0; l < this.L; l++) {
-      const lay = this.layers[l], h = s.h[l];
-      xs.set(lay.b.data);
-      if (l > 0) addVecMat(xs, s.h[l - 1], lay.Wx);
-      else if (this.E > 0) {
-        this.ex.set(this.embed.data.subarray(id * this.E, (id + 1) * this.E));
-        addVecMat(xs, this.ex, lay.Wx);
-      }
-      else addRow(xs, lay.Wx, id);
-      hs.fill(0);
-      addVecMat(hs, h, lay.Wh);
+      const lay = this.layers[l], h = s.h[l], In = lay.In, a = lay.a, hs = lay.a2;
+      f.copyWithin(a, lay.b, lay.b + C); // the sums start at the bias
+      f.set(h, lay.xin + In); // h' after x
+      if (l === 0 && this.E === 0) { // one-hot: x Wx is row id of Wx
+        for (let j = 0, r = lay.W + id * C; j < C; j++) f[a + j] += f[r + j];
+      } else if (l === 0) f.set(this.embed.data.subarray(id * this.E, (id + 1) * this.E), lay.xin);
+      else f.set(s.h[l - 1], lay.xin);
+      const onehot = l === 0 && this.E === 0;
+      if (gru) { // the recurrent side apart: n needs r (h' Wh + bhn)
+        if (!onehot) mv(lay.W, lay.xin, In, a, C);
+        f.fill(0, hs, hs + C);
+        mv(lay.W + In * C, lay.xin + In, H, hs, C);
+      } else if (onehot) mv(lay.W + In * C, lay.xin + In, H, a, C);
+      else mv(lay.W, lay.xin, In + H, a, C);
       if (this.cell === 'lstm') {
         const c = s.c[l];
         for (let j = 0; j < H; j++) {
-          lstmUnitForward(u, xs[CR_LSTM_I * H + j] + hs[CR_LSTM_I * H + j],
-                          xs[CR_LSTM_F * H + j] + hs[CR_LSTM_F * H + j],
-                          xs[CR_LSTM_G * H + j] + hs[CR_LSTM_G * H + j],
-                          xs[CR_LSTM_O * H + j] + hs[CR_LSTM_O * H + j], c[j]);
+          lstmUnitForward(u, f[a + CR_LSTM_I * H + j], f[a + CR_LSTM_F * H + j],
+                          f[a + CR_LSTM_G * H + j], f[a + CR_LSTM_O * H + j], c[j]);
           c[j] = u.c;
           h[j] = u.h;
         }
-      } else if (this.cell === 'gru') {
+      } else if (gru) {
         const bhn = lay.bhn.data;
         for (let j = 0; j < H; j++) {
-          gruUnitForward(u, xs[CR_GRU_R * H + j], xs[CR_GRU_Z * H + j], xs[CR_GRU_N * H + j],
-                         hs[CR_GRU_R * H + j], hs[CR_GRU_Z * H + j], hs[CR_GRU_N * H + j], bhn[j], h[j]);
+          gruUnitForward(u, f[a + CR_GRU_R * H + j], f[a + CR_GRU_Z * H + j], f[a + CR_GRU_N * H + j],
+                         f[hs + CR_GRU_R * H + j], f[hs + CR_GRU_Z * H + j], f[hs + CR_GRU_N * H + j], bhn[j], h[j]);
           h[j] = u.h;
         }
       } else {
-        for (let j = 0; j < H; j++) h[j] = rnnUnitForward(xs[CR_RNN_A * H + j] + hs[CR_RNN_A * H + j]);
+        for (let j = 0; j < H; j++) h[j] = rnnUnitForward(f[a + CR_RNN_A * H + j]);
       }
     }
-    s.z.set(this.outb.data);
-    addVecMat(s.z, s.h[this.L - 1], this.outW);
+    f.copyWithin(this.oz, this.ob, this.ob + this.Vp);
+    f.set(s.h[this.L - 1], this.oin);
+    mv(this.oW, this.oin, H, this.oz, this.Vp);
+    for (let i = 0; i < this.V; i++) s.z[i] = f[this.oz + i];
     s.fed = true;
   };
 
@@ -607,6 +724,7 @@
       ['input', meta.embed ? 'an embedding, ' + meta.embed + ' wide' : 'one-hot, ' + meta.chars.length + ' wide'],
       ['vocabulary', meta.chars.length + ' characters'],
       ['parameters', meta.params.toLocaleString('en')],
+      ['runs on', net.engine + ' in this browser'],
       ['weights here', meta.weights + ', ' + meta.precision + '-bit' +
         (meta.precision === 16 ? ' (close, not exact)' : ' (exact)')],
       ['training', meta.steps.toLocaleString('en') + ' steps, ' + meta.chars_seen.toLocaleString('en') +
@@ -665,7 +783,8 @@
 
   function start() {
     meta = JSON.parse($('bot-meta').textContent);
-    net = new Net(meta, readWeights(meta));
+    // engine=js in the address: the products in plain JavaScript, not WebAssembly (for tests)
+    net = new Net(meta, readWeights(meta), new URLSearchParams(location.hash.replace(/^#/, '')).get('engine'));
     ids = new Map(meta.chars.map((c, i) => [c, i]));
     document.title = meta.name + ' \u2014 a charrnn bot';
     $('title').textContent = meta.name;
@@ -702,6 +821,7 @@
     $('look-view').addEventListener('click', (e) => { if (e.target.dataset.t) inform(Number(e.target.dataset.t)); });
     card();
     api.meta = meta;
+    api.engine = net.engine;
     api.loadMs = performance.now() - started;
     window.bot = api;
     document.body.dataset.ready = '1';

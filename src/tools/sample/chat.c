@@ -16,7 +16,7 @@
  * anything else (a pipe, a FIFO, /dev/stdout) is written in place as the turns come. */
 typedef struct transcript {
     const char *path;  /* or NULL */
-    text_buf t;
+    cli_buf t;
     cr_save *live;     /* a target written in place, or NULL */
     size_t written;    /* bytes of t already written to live */
 } transcript;
@@ -83,7 +83,8 @@ static void novel_report(const chat *c)
     size_t longest = cr_novel_longest(g);
     unsigned long long r = (unsigned long long)cr_novel_refused(g);
     cli_warn("--novel %zu: drew again %llu %s so that no answer copies more than %zu %s of the "
-             "corpus in a row%s; the longest copy, counting what was typed, is %zu %s", c->ia->novel,
+             "corpus in a row%s; the longest copy, counting what was typed, is %zu %s",
+             c->ia->novel,
              r, r == 1 ? "time" : "times", c->ia->novel, c->ia->novel == 1 ? "character" :
              "characters", c->blocked ? " (some answers stopped where every character would)" :
              "", longest, longest == 1 ? "character" : "characters");
@@ -130,7 +131,7 @@ static void answer(chat *c)
         cli_write(text, k);
         if (c->term_out) fflush(stdout);
         else if (c->term_in) fwrite(text, 1, k, stderr); /* stdout is a file: shown here too */
-        text_add(&c->tr.t, text, k);
+        cli_buf_add(&c->tr.t, text, k);
         if (tail) {
             for (size_t j = 0; j < k; j++) {
                 if (have == stop_len) memmove(tail, tail + 1, --have);
@@ -144,7 +145,7 @@ static void answer(chat *c)
     cli_write("\n", 1);
     fflush(stdout);
     if (c->term_in && !c->term_out) fputs("\n", stderr);
-    text_add(&c->tr.t, "\n", 1);
+    cli_buf_add(&c->tr.t, "\n", 1);
 }
 
 /* One turn: the person's line (without its line end) fed in the dialogue's format, answered. */
@@ -156,10 +157,10 @@ static void turn(chat *c, const char *line, size_t len)
     feed_text(c->f, "standard input", line, len);
     if (c->nl >= 0) feed_id(c, (uint32_t)c->nl);
     if (ia->bot) feed_text(c->f, "--bot", ia->bot, strlen(ia->bot));
-    text_add(&c->tr.t, you, strlen(you));
-    text_add(&c->tr.t, line, len);
-    text_add(&c->tr.t, "\n", 1);
-    text_add(&c->tr.t, bot, strlen(bot));
+    cli_buf_add(&c->tr.t, you, strlen(you));
+    cli_buf_add(&c->tr.t, line, len);
+    cli_buf_add(&c->tr.t, "\n", 1);
+    cli_buf_add(&c->tr.t, bot, strlen(bot));
     if (c->term_in && *bot) show(c, bot);
     answer(c);
     term_interrupted = 0; /* a Ctrl-C stopped this answer, not the conversation */

@@ -16,7 +16,7 @@ enum { WORD_MAX = 40 }; /* code points a candidate holds at most */
 typedef struct candidate {
     uint32_t ids[WORD_MAX];
     size_t n;
-    text_buf text;      /* its UTF-8 */
+    cli_buf text;      /* its UTF-8 */
 } candidate;
 
 typedef struct writer {
@@ -25,7 +25,7 @@ typedef struct writer {
     const cr_vocab *v;
     feeder *f;
     cr_sampler_state *at;  /* the state after the text so far */
-    text_buf text;         /* the text so far, the prime first */
+    cli_buf text;         /* the text so far, the prime first */
     size_t written;        /* bytes of text already on stdout */
     int stream;            /* stdout is no terminal: the text goes out as it is chosen */
     int term;              /* keys from a terminal, in raw mode */
@@ -55,7 +55,7 @@ static void draw_word(writer *w, candidate *c)
         if (space && in_word) break;
         in_word |= !space;
         c->ids[c->n++] = id;
-        text_add(&c->text, t, k);
+        cli_buf_add(&c->text, t, k);
     }
 }
 
@@ -80,7 +80,7 @@ static void draw_candidates(writer *w)
  * state after it remembered. */
 static void add_piece(writer *w, const char *p, size_t n)
 {
-    text_add(&w->text, p, n);
+    cli_buf_add(&w->text, p, n);
     if (w->stream) {
         cli_write(p, n);
         fflush(stdout);
@@ -142,8 +142,8 @@ enum { ACT_END, ACT_TOOK, ACT_AGAIN };
  * Ctrl-D adds them and ends, Esc or Ctrl-C gives up, Backspace takes back a character. */
 static int type_text(writer *w, const unsigned char *first, int n)
 {
-    text_buf t = {0};
-    text_add(&t, first, (size_t)n);
+    cli_buf t = {0};
+    cli_buf_add(&t, first, (size_t)n);
     fputs("your words: ", stderr);
     put_shown((const char *)first, (size_t)n);
     fflush(stderr);
@@ -168,7 +168,7 @@ static int type_text(writer *w, const unsigned char *first, int n)
             while (t.n && ((unsigned char)t.p[t.n] & 0xC0) == 0x80);
             fputs("\b \b", stderr);
         } else if (k[0] >= 0x20) {
-            text_add(&t, k, (size_t)r);
+            cli_buf_add(&t, k, (size_t)r);
             put_shown((const char *)k, (size_t)r);
         }
         fflush(stderr);

@@ -24,22 +24,6 @@ void sample_interact_option(sample_interact *ia, int opt, const char *a)
     }
 }
 
-void text_add(text_buf *t, const void *p, size_t n)
-{
-    if (t->n + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 256;
-        while (cap < t->n + n + 1)
-            cap *= 2;
-        char *q = realloc(t->p, cap);
-        if (!q) cli_die(NULL, "out of memory");
-        t->p = q;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->n, p, n);
-    t->n += n;
-    t->p[t->n] = 0;
-}
-
 void feed_text(feeder *f, const char *what, const char *text, size_t len)
 {
     const unsigned char *u = (const unsigned char *)text;
@@ -95,18 +79,18 @@ static void check_options(const sample_interact *ia, const char *ckpt)
 }
 
 /* --prime and --prime-file: fed before the conversation, or the start of the text. */
-static void feed_prime(const sample_interact *ia, feeder *f, text_buf *prime)
+static void feed_prime(const sample_interact *ia, feeder *f, cli_buf *prime)
 {
     if (ia->prime) {
         cli_require_utf8("--prime", (const unsigned char *)ia->prime, strlen(ia->prime));
-        text_add(prime, ia->prime, strlen(ia->prime));
+        cli_buf_add(prime, ia->prime, strlen(ia->prime));
         feed_text(f, "--prime", ia->prime, strlen(ia->prime));
     }
     if (ia->prime_file) {
         size_t len, n;
         unsigned char *t = cli_read_all(ia->prime_file, &len);
         unsigned char *u = cli_decode_text(ia->prime_file, t, len, 0, &n); /* UTF-16 too */
-        text_add(prime, u, n);
+        cli_buf_add(prime, u, n);
         feed_text(f, ia->prime_file, (const char *)u, n);
         if (u != t) free(u);
         free(t);
@@ -129,7 +113,7 @@ int sample_interact_run(const sample_interact *ia, const cr_sample_options *so_i
     feeder f = {.s = s, .v = v};
     if (ia->novel && cr_novel_new(ia->corpus, v, ia->novel, &f.novel, &err))
         cli_die_err(NULL, &err);
-    text_buf prime = {0};
+    cli_buf prime = {0};
     feed_prime(ia, &f, &prime);
     term_catch_signals();
     int rc;

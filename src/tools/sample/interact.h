@@ -4,6 +4,7 @@
 #define CR_SAMPLE_INTERACT_H
 
 #include "charrnn.h"
+#include "../cli.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -48,12 +49,5 @@ int sample_chat(const sample_interact *ia, cr_sampler *s, const cr_vocab *v, fee
 /* start (len bytes): the prime, the beginning of the text written together */
 int sample_choose(const sample_interact *ia, cr_sampler *s, const cr_vocab *v, feeder *f,
                   const char *start, size_t len);
-
-/* A growing text. */
-typedef struct text_buf {
-    char *p;
-    size_t n, cap;
-} text_buf;
-void text_add(text_buf *t, const void *p, size_t n);
 
 #endif
