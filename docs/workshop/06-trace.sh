@@ -30,3 +30,6 @@ sample -n 2000 -t 1 --seed 1 bot.ckpt | trace corpora/harbour-almanac.txt | tail
 
 # Step 6: a page to share, where each copy shows where it came from
 sample -n 2000 -t 0.5 --seed 1 bot.ckpt | trace --html copies.html --ckpt bot.ckpt corpora/harbour-almanac.txt
+
+# Step 7: the same 2000 characters, with no copy longer than 20 characters allowed
+sample -n 2000 -t 0.5 --seed 1 --novel 20 --corpus corpora/harbour-almanac.txt bot.ckpt | trace corpora/harbour-almanac.txt | tail -n 4

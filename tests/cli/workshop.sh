@@ -39,12 +39,33 @@ shape 04 6 '^  parameters +[0-9]+$'
 shape 04 6 '^  characters seen +[0-9]+$'
 shape 04 6 '^  best validation +[0-9.]+ nats/char \([0-9.]+ bits/char\) at step [0-9]+$'
 shape 04 7 '.'
+# a conversation: in a pipe, the answers only; the transcript holds both sides and the framing
+shape 05 2 '.'
+shape 05 3 '^> Is the tide high\?$'
+shape 05 3 '^> What of the Admiral\?$'
+shape 05 3 '^Says Old Nettle: '
+# writing together: the candidates on standard error, the text (with the words typed) on stdout
+shape 05 4 '^  1 ".*"  2 ".*"  3 ".*"$'
+shape 05 5 '^THE FIRST OF MAY\.'
+shape 05 5 '^The tide'
 # (a bot of a second copies nothing: the summary says so)
 shape 06 2 '^(copied: [0-9]+ of 600 characters \([0-9.]+%\), in [0-9]+ spans? of 20 or more|nothing copied: .*\(600 characters\))'
 shape 06 4 '^(copied|nothing copied): '
 shape 06 5 '^(copied|nothing copied): '
 shape 06 6 '^(copied|nothing copied): '
 shape 06 3 '^corpora/harbour-almanac\.txt'
+# --novel 20: no copy longer than 20 characters, by trace's count and by sample's own
+shape 06 7 '^(copied: [0-9]+ of 2000 characters .*|nothing copied: .*\(2000 characters\).*)'
+shape 06 7 '^longest: ([0-9]|1[0-9]|20) characters|^nothing copied: '
+shape 06 7 'sample: --novel 20: .*the longest copy is ([0-9]|1[0-9]|20) characters$'
+shape 07 2 '^dump: wrote the web page bot\.html \(best weights, from step [0-9]+, 16-bit weights\)$'
+shape 07 2 '^[0-9.,]+[KM][[:space:]]+bot\.html$'
+# the page never holds the corpus: a phrase the almanac has is nowhere in it
+shape 07 3 '^corpora/harbour-almanac\.txt:[1-9][0-9]*$'
+shape 07 3 '^bot\.html:0$'
+shape 07 4 '^manifest\.json$'
+shape 07 4 '^rnnlm_softmax_w$'
+shape 07 4 '^dump: wrote the ml5\.js model folder sketch/models/bot \(best weights, from step [0-9]+\)$'
 
 for script in "$ROOT"/docs/workshop/[0-9]*.sh; do
     base=$(basename "$script" .sh)
