@@ -1,6 +1,13 @@
 # lib.sh: helpers for the command-line tests. Each test prints "ok NAME", "FAIL NAME" with the
 # reason, or "skip NAME: why". Sourced by tests/cli/*.sh, which run from the project's root.
 set -u
+# make test sets these; to run one file by hand, from the project's root:
+#   BIN=$PWD/build/release/bin TOOLS_BIN=$PWD/build/release/test-tools ROOT=$PWD sh tests/cli/X.sh
+: "${BIN:?is not set: run make test, or see the top of tests/cli/lib.sh}"
+: "${TOOLS_BIN:?is not set: run make test, or see the top of tests/cli/lib.sh}"
+: "${ROOT:?is not set: run make test, or see the top of tests/cli/lib.sh}"
+: "${SHARED:=$(dirname "$ROOT")/shared}" # the data of ../shared/, as tests/run.sh finds it
+export SHARED
 PATH="$BIN:$PATH"
 export PATH LC_ALL=C.UTF-8
 work=$(mktemp -d "${TMPDIR:-/tmp}/charrnn-cli.XXXXXX")
