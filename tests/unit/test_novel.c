@@ -19,17 +19,6 @@ static cr_model *peaked_model(uint64_t seed)
     return m;
 }
 
-static cr_sampler *new_sampler(const cr_model *m, const cr_sample_options *o)
-{
-    cr_sampler *s = NULL;
-    cr_error e;
-    if (cr_sampler_new(m, o, &s, &e) != CR_OK) {
-        fprintf(stderr, "  cr_sampler_new: %s\n", e.message);
-        return NULL;
-    }
-    return s;
-}
-
 static int accept_all(void *ctx, uint32_t id)
 {
     (*(int *)ctx)++;

@@ -27,17 +27,6 @@ static cr_sample_options opts(uint64_t seed)
     return o;
 }
 
-static cr_sampler *new_sampler(const cr_model *m, const cr_sample_options *o)
-{
-    cr_sampler *s = NULL;
-    cr_error e;
-    if (cr_sampler_new(m, o, &s, &e) != CR_OK) {
-        fprintf(stderr, "  cr_sampler_new: %s\n", e.message);
-        return NULL;
-    }
-    return s;
-}
-
 static void draw(const cr_model *m, const cr_sample_options *o, uint32_t *ids, int n)
 {
     cr_sampler *s = new_sampler(m, o);

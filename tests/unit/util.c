@@ -1,6 +1,7 @@
 /* util.c: helpers the unit tests share. */
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,5 +44,16 @@ char *toy_corpus(size_t n, uint64_t seed)
             s[k++] = *w;
     }
     s[n] = 0;
+    return s;
+}
+
+cr_sampler *new_sampler(const cr_model *m, const cr_sample_options *o)
+{
+    cr_sampler *s = NULL;
+    cr_error e;
+    if (cr_sampler_new(m, o, &s, &e) != CR_OK) {
+        fprintf(stderr, "  cr_sampler_new: %s\n", e.message);
+        return NULL;
+    }
     return s;
 }

@@ -11,5 +11,7 @@ cr_model *tiny_model(int cell, int layers, int hidden, int embed, const char *al
 void fill_uniform(float *x, size_t n, float a, cr_rng *r);
 /* A text of n characters drawn from a small repeating grammar, for training tests. */
 char *toy_corpus(size_t n, uint64_t seed);
+/* A sampler of m with o, or NULL with the reason on stderr. */
+cr_sampler *new_sampler(const cr_model *m, const cr_sample_options *o);
 
 #endif
