@@ -59,8 +59,11 @@ trace --min 6 $CORPUS < "$work/free.txt" | grep -q "^copied: " || fail "the bot 
 run sample --chat --seed 1 -t 0.5 --novel 5 --corpus $CORPUS "$work/m.ckpt" < "$work/lines.txt"
 expect_status 0
 [ "$(wc -l < "$work/out")" -eq 5 ] || fail "not one answer per line: $(cat "$work/out")"
-trace --min 6 $CORPUS < "$work/out" > "$work/traced"
-grep -q "^nothing copied" "$work/traced" || fail "--novel 5 answers copy: $(tail -4 "$work/traced")"
+# each answer alone: in the file they touch, which would join one's end to the next's start
+while IFS= read -r answer; do
+    printf '%s\n' "$answer" | trace --min 6 $CORPUS > "$work/traced"
+    grep -q "^nothing copied" "$work/traced" || fail "a --novel 5 answer copies: $(cat "$work/traced")"
+done < "$work/out"
 expect_err "^sample: --novel 5: drew again [0-9]* times so that no answer copies more than 5"
 end
 
