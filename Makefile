@@ -127,7 +127,7 @@ CORPUS ?= ../shared/corpora/tinyshakespeare.txt
 $(BUILD)/bench: tests/bench/bench.c $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $(SOURCES) $(LDLIBS_ALL) -o $@
 
-bench: $(BUILD)/bench
+bench: $(BUILD)/bench $(BUILD)/bin/train-charrnn
 	@BENCH=$(abspath $(BUILD)/bench) CORPUS=$(CORPUS) sh tests/bench/run.sh
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -187,10 +187,10 @@ dist:
 	@echo "make dist: $(DIST) and $(DIST).tar.gz" >&2
 
 DEMO_CORPUS = corpora/harbour-almanac.txt
-# A small, quick model with a brisk learning rate: a fun bot in about a minute.
+# A bot in a minute, with the settings train-charrnn chooses for this corpus and budget.
 demo: all
-	@echo "Training a small bot on $(DEMO_CORPUS) for about a minute..." >&2
-	bin/train-charrnn --time 60 --hidden 128 --lr 6e-3 --warmup 20 -o demo.ckpt $(DEMO_CORPUS)
+	@echo "Training a bot on $(DEMO_CORPUS) for a minute..." >&2
+	bin/train-charrnn --time 60 -o demo.ckpt $(DEMO_CORPUS)
 	@echo "Sampling 600 characters from demo.ckpt (try: bin/sample -t 0.5 demo.ckpt):" >&2
 	bin/sample -n 600 -t 0.7 demo.ckpt
 

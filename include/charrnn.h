@@ -347,6 +347,20 @@ uint64_t cr_steps_per_epoch(const cr_config *c, uint64_t nchars);
  * session's, which later sessions may not share. */
 uint64_t cr_model_steps_per_epoch(const cr_model *m);
 
+/* ---- the recipe (recipe.c): settings for a new model from the corpus and the budget ----
+ * What train-charrnn uses for the settings its command line leaves out: the table in
+ * docs/performance.md, measured at time budgets on corpora of 50,000 to 1.1 million characters.
+ * Small corpora get dropout and smaller models; large ones every step for learning. */
+typedef struct cr_recipe {
+    int layers, hidden, batch, warmup; /* warmup in steps */
+    double dropout, lr;                /* lr: the peak learning rate */
+} cr_recipe;
+/* A budget given in steps or epochs only is taken as this many seconds (the default plan's). */
+#define CR_RECIPE_DEFAULT_SECONDS 300.0
+/* The recipe for a corpus of nchars characters (code points) and a plan of seconds (0 or less:
+ * a plan in steps or epochs, taken as CR_RECIPE_DEFAULT_SECONDS). */
+void cr_recipe_for(uint64_t nchars, double seconds, cr_recipe *r);
+
 /* ---- how well a model knows a text (score.c) ---- */
 /*
  * The whole text is known in advance, so it is read as training reads it: through the training

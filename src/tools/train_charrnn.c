@@ -20,22 +20,23 @@ static const char USAGE[] =
     "\n"
     "Model:\n"
     "  --cell lstm|gru|rnn   recurrent cell [lstm]\n"
-    "  --layers N            stacked layers, 1 to 8 [2]\n"
-    "  --hidden N            units per layer [256]\n"
+    "  --layers N            stacked layers, 1 to 8 [chosen*]\n"
+    "  --hidden N            units per layer [chosen*]\n"
     "  --embed N             learned embedding width; 0 = one-hot input [0]\n"
-    "  --dropout X           dropout after each layer, 0 to 0.9 [0]\n"
+    "  --dropout X           dropout after each layer, 0 to 0.9 [chosen*]\n"
     "Training:\n"
     "  --seq-len N           characters of back-propagation through time [64]\n"
-    "  --batch N             parallel stripes of the corpus [32]\n"
-    "  --lr X                peak learning rate [2e-3]\n"
+    "  --batch N             parallel stripes of the corpus [chosen*]\n"
+    "  --lr X                peak learning rate [chosen*]\n"
     "  --lr-decay X          learning-rate factor per 1000 steps [0.9]\n"
-    "  --warmup N            steps of learning-rate warm-up [100]\n"
+    "  --warmup N            steps of learning-rate warm-up [chosen*]\n"
     "  --anneal X            share of the plan (the budget below), at its end, over\n"
     "                        which the learning rate falls to zero; 0 = off [0.3]\n"
     "  --optimizer adam|sgd  [adam]; sgd uses momentum 0.9\n"
     "  --clip X              maximum gradient norm; 0 = off [5]\n"
     "  --val-frac X          share of the corpus's end held out for validation [0.1]\n"
-    "  --eval-every N        steps between validations [each epoch, at most 250]\n"
+    "  --eval-every N        steps between validations [each epoch, at most 250,\n"
+    "                        or less often if they would take over 5% of the time]\n"
     "  --seed N              random seed [1]\n"
     "  --threads N           threads [all cores]\n"
     "  --precision fp32|bf16 matrix products in float32, or on inputs rounded to\n"
@@ -58,6 +59,8 @@ static const char USAGE[] =
     "  -q, --quiet           no progress on standard error\n"
     "  -h, --help            show this help;  --version  show the version\n"
     "\n"
+    "* For a new model, what is left out is chosen for the corpus's size and the\n"
+    "  budget, and printed (man train-charrnn: THE RECIPE).\n"
     "Ctrl-C saves the checkpoint and stops; --resume with no budget then finishes the\n"
     "plan. Example:\n"
     "  train-charrnn --time 120 -o bot.ckpt corpus.txt && sample bot.ckpt\n";
@@ -91,6 +94,7 @@ typedef struct options {
     uint64_t steps, epochs; /* the budget given; make_plan turns it into what this run has */
     long patience;
     int threads, quiet, preview;
+    char chosen[200];       /* what the recipe chose, for announce; "" = nothing */
 } options;
 
 static volatile sig_atomic_t stop_signal;
@@ -703,8 +707,63 @@ static void announce(const options *o, const cr_model *m, const cr_trainer *t, c
     if (o->resume)
         fprintf(stderr, "train-charrnn: resuming %s at step %llu\n", o->resume,
                 (unsigned long long)g->step);
+    if (*o->chosen)
+        fprintf(stderr, "train-charrnn: %s (options given win)\n", o->chosen);
     if (c->precision == CR_BF16)
         fprintf(stderr, "train-charrnn: matrix products on inputs rounded to bfloat16\n");
+}
+
+/* ---- the recipe: what the command line leaves out, chosen for the corpus and the budget ---- */
+/* "121,589" */
+static void grouped(uint64_t n, char out[32])
+{
+    char d[24];
+    int len = snprintf(d, sizeof d, "%llu", (unsigned long long)n), k = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0) out[k++] = ',';
+        out[k++] = d[i];
+    }
+    out[k] = 0;
+}
+
+/* A new model's --layers, --hidden, --batch, --dropout, --lr and --warmup, where not given, from
+ * cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
+static void choose_recipe(options *o, const corpus *cp)
+{
+    cr_config *c = &o->cfg;
+    uint64_t nchars = cr_utf8_count(cp->text, cp->len);
+    double seconds = o->time_limit > 0 ? o->time_limit : o->steps || o->epochs ? 0 : DEFAULT_TIME;
+    cr_recipe r;
+    cr_recipe_for(nchars, seconds, &r);
+    char parts[160] = "";
+    size_t k = 0;
+#define PART(...) k += (size_t)snprintf(parts + k, sizeof parts - k, __VA_ARGS__)
+    if (!o->given[O_LAYERS] || !o->given[O_HIDDEN]) {
+        if (!o->given[O_LAYERS]) c->layers = r.layers;
+        if (!o->given[O_HIDDEN]) c->hidden = r.hidden;
+        PART("%d x %d", c->layers, c->hidden);
+    }
+    if (!o->given[O_BATCH]) {
+        int fits = cr_max_batch_for(nchars, c->val_frac, c->seq_len);
+        c->batch = r.batch < fits ? r.batch : fits > 0 ? fits : 1;
+        PART("%sbatch %d", k ? ", " : "", c->batch);
+    }
+    if (!o->given[O_DROPOUT]) {
+        c->dropout = r.dropout;
+        PART("%sdropout %g", k ? ", " : "", c->dropout);
+    }
+    if (!o->given[O_LR]) {
+        c->lr = r.lr;
+        PART("%slearning rate %g", k ? ", " : "", c->lr);
+    }
+#undef PART
+    if (!o->given[O_WARMUP]) c->warmup = r.warmup;
+    if (!k) return;
+    char size[32], t[32] = "";
+    grouped(nchars, size);
+    if (seconds > 0) clock_text(seconds, t);
+    snprintf(o->chosen, sizeof o->chosen, "%s: chosen for %s characters%s%s", parts, size,
+             *t ? " and " : "", t);
 }
 
 static void finish_message(const options *o, const cr_model *m, int to_stdout, const char *why)
@@ -734,6 +793,7 @@ int main(int argc, char **argv)
     if (o.output) check_output(&o, argv + optind, argc - optind);
     corpus cp = {0};
     read_corpus(argc - optind, argv + optind, &cp);
+    if (!o.resume) choose_recipe(&o, &cp);
     cr_model *m = o.resume ? load_for_resume(&o, &cp) : new_model(&o, &cp);
 
     cr_error err;

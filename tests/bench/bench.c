@@ -1,6 +1,6 @@
 /* bench.c: speed measurements of libcharrnn for make bench: training, its phases and matrix
- * products, sampling, the machine's FMA peak, and the quality reached in a time budget. Each
- * measurement is printed as one line of key=value pairs (tests/bench/run.sh reads them). */
+ * products, sampling, the machine's FMA peak, and trace's corpus index. Each measurement
+ * is printed as one line of key=value pairs (tests/bench/run.sh reads them). */
 #include "internal.h"
 
 #include <errno.h>
@@ -22,7 +22,6 @@ static const char usage[] =
     "       bench sample   [SHAPE] [--chars N] [--threads N] [--bf16] [--novel N] CORPUS\n"
     "       bench score    [SHAPE] [--chars N] [--threads N] CORPUS\n"
     "       bench peak     [--threads N] [--kind generic|avx2|avx512]\n"
-    "       bench quality  [--time S] [--threads N] CORPUS\n"
     "       bench trace    CORPUS\n"
     "SHAPE: --cell lstm|gru|rnn --layers N --hidden N --embed N --batch N --seq-len N\n"
     "       train, phases and products also take --precision fp32|bf16 (training products\n"
@@ -41,7 +40,6 @@ static const char usage[] =
     "  score    characters per second scoring the corpus's first --chars characters (the\n"
     "           score tool's reading: --batch streams, --seq-len per pass, 256 warm-up)\n"
     "  peak     GFLOP/s of independent fused multiply-add chains on N threads\n"
-    "  quality  best validation loss after S seconds of training with default settings\n"
     "  trace    the corpus index (trace): building it over 5 MB made of CORPUS, matching\n"
     "           100,000 characters, saving and reading it back; one thread, best of 3\n";
 
@@ -193,7 +191,6 @@ static flop_count count_flops(const cr_config *c, uint32_t V)
 typedef struct opts {
     cr_config cfg;
     int threads, steps, warmup, chars;
-    double seconds;
     int kind;          /* peak: -1 = the widest this CPU runs */
     int bf16;          /* sample: bfloat16 weights */
     int novel;         /* sample: --novel N over the corpus, 0 off */
@@ -201,7 +198,7 @@ typedef struct opts {
 } opts;
 
 enum { O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_BATCH, O_SEQ, O_THREADS, O_STEPS, O_WARMUP,
-       O_CHARS, O_TIME, O_KIND, O_BF16, O_NOVEL, O_PRECISION, O_HELP };
+       O_CHARS, O_KIND, O_BF16, O_NOVEL, O_PRECISION, O_HELP };
 
 static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
 {
@@ -209,7 +206,7 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
         {"cell", 1, 0, O_CELL}, {"layers", 1, 0, O_LAYERS}, {"hidden", 1, 0, O_HIDDEN},
         {"embed", 1, 0, O_EMBED}, {"batch", 1, 0, O_BATCH}, {"seq-len", 1, 0, O_SEQ},
         {"threads", 1, 0, O_THREADS}, {"steps", 1, 0, O_STEPS}, {"warmup", 1, 0, O_WARMUP},
-        {"chars", 1, 0, O_CHARS}, {"time", 1, 0, O_TIME}, {"kind", 1, 0, O_KIND},
+        {"chars", 1, 0, O_CHARS}, {"kind", 1, 0, O_KIND},
         {"bf16", 0, 0, O_BF16}, {"novel", 1, 0, O_NOVEL}, {"precision", 1, 0, O_PRECISION},
         {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     cr_config_default(&o->cfg);
@@ -218,7 +215,6 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
     o->steps = 20;
     o->warmup = 2;
     o->chars = 20000;
-    o->seconds = 180;
     o->kind = -1;
     o->bf16 = 0;
     o->novel = 0;
@@ -251,7 +247,6 @@ static void parse_opts(int argc, char **argv, opts *o, int need_corpus)
             else bad_usage("--precision wants fp32 or bf16, not '%s'", a);
             break;
         case O_NOVEL: o->novel = (int)parse_int("--novel", a, 1, 1000000000); break;
-        case O_TIME: o->seconds = parse_pos("--time", a); break;
         case O_KIND:
             if (!strcmp(a, "generic")) o->kind = CR_KERNEL_GENERIC;
             else if (!strcmp(a, "avx2")) o->kind = CR_KERNEL_AVX2;
@@ -791,38 +786,6 @@ static int cmd_peak(int argc, char **argv)
     return 0;
 }
 
-/* ---- quality: what train-charrnn's defaults reach in a time budget ---- */
-static int cmd_quality(int argc, char **argv)
-{
-    opts o;
-    parse_opts(argc, argv, &o, 1);
-    int threads = o.threads > 1 ? o.threads : cores();
-    size_t len;
-    unsigned char *text = read_file(o.corpus, &len);
-    cr_config_default(&o.cfg); /* every setting the tool's default, evaluations included */
-    cr_model *m = model_for(&o, text, len);
-    cr_error err;
-    cr_trainer *t = NULL;
-    if (cr_trainer_new(m, text, len, threads, &t, &err) != CR_OK)
-        die("%s: %s", o.corpus, err.message);
-    cr_step_result r = {.evaluated = 1};
-    double t0 = cr_clock_s();
-    while (cr_clock_s() - t0 < o.seconds)
-        if (cr_trainer_step(t, &r, &err) != CR_OK) die("%s", err.message);
-    if (!r.evaluated && cr_trainer_evaluate(t, &r.val_loss, &r.improved, &err) != CR_OK)
-        die("%s", err.message);
-    const cr_train_progress *g = cr_model_progress(m);
-    o.cfg = *cr_model_config(m);
-    print_shape("quality", &o, cr_model_vocab(m)->size);
-    printf(" threads=%d seconds=%.1f steps=%llu best_val=%.4f best_val_bits=%.4f best_step=%llu\n",
-           threads, cr_clock_s() - t0, (unsigned long long)g->step, g->best_val,
-           g->best_val / log(2.0), (unsigned long long)g->best_step);
-    cr_trainer_free(t);
-    cr_model_free(m);
-    free(text);
-    return 0;
-}
-
 /* ---- trace's corpus index: the issue's targets are a 5 MB index built in under a second on
  * one core, and 100,000 characters matched in under half a second ---- */
 static int cmd_trace(int argc, char **argv)
@@ -894,8 +857,7 @@ static int cmd_trace(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        bad_usage("which benchmark? train, phases, products, sample, score, peak, quality or "
-                  "trace");
+        bad_usage("which benchmark? train, phases, products, sample, score, peak or trace");
     const char *cmd = argv[1];
     int rc;
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
@@ -907,7 +869,6 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "sample")) rc = cmd_sample(argc, argv);
     else if (!strcmp(cmd, "score")) rc = cmd_score(argc, argv);
     else if (!strcmp(cmd, "peak")) rc = cmd_peak(argc, argv);
-    else if (!strcmp(cmd, "quality")) rc = cmd_quality(argc, argv);
     else if (!strcmp(cmd, "trace")) rc = cmd_trace(argc, argv);
     else bad_usage("unknown benchmark '%s'", cmd);
     if (fflush(stdout) || ferror(stdout)) die("standard output: write error");

@@ -4,9 +4,10 @@
 #   BENCH=build/release/bench CORPUS=../shared/corpora/tinyshakespeare.txt sh tests/bench/run.sh
 #
 # Environment: BENCH (required), CORPUS, R (interleaved runs per configuration, default 3),
-# PYTHON (default /usr/bin/python3, Debian's python3-torch), QUALITY=1 (also the 180-second
-# quality benchmark, with the defaults and then with QUALITY_PRESET), TRAIN_CHARRNN (the tool
-# it uses, default the one next to BENCH).
+# PYTHON (default /usr/bin/python3, Debian's python3-torch), QUALITY=1 (also the quality
+# benchmark: about 45 minutes), QUALITY_SEEDS (default "1 2 3"), QUALITY_RUNS (default
+# "defaults preset previous"), QUALITY_PRESET and QUALITY_PREVIOUS (their options),
+# TRAIN_CHARRNN (the tool it uses, default the one next to BENCH).
 # The table goes to standard output; each raw measurement line goes to standard error.
 set -u
 
@@ -15,7 +16,11 @@ CORPUS=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
 R=${R:-3}
 PYTHON=${PYTHON:-/usr/bin/python3}
 QUALITY=${QUALITY:-0}
-QUALITY_PRESET=${QUALITY_PRESET:---batch 16 --lr 8e-3 --warmup 40 --anneal 0.3}
+QUALITY_SEEDS=${QUALITY_SEEDS:-1 2 3}
+QUALITY_RUNS=${QUALITY_RUNS:-defaults preset previous}
+# the README's 3-minute preset before issue 16, and the defaults before it (no anneal then)
+QUALITY_PRESET=${QUALITY_PRESET:---layers 2 --hidden 256 --dropout 0 --batch 16 --lr 8e-3 --warmup 40 --anneal 0.3}
+QUALITY_PREVIOUS=${QUALITY_PREVIOUS:---layers 2 --hidden 256 --dropout 0 --batch 32 --lr 2e-3 --warmup 100 --anneal 0 --eval-every 250}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TORCH_REF=$HERE/torch_ref.py
 
@@ -335,40 +340,57 @@ awk -v b="$(field build_s "$tr")" -v m="$(field match_s "$tr")" -v mb="$(field c
     printf "  (trace --index: that index read back and checked in %.2f s)\n", d }'
 [ -r /proc/loadavg ] && echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ---- quality at a budget: opt-in, over 3 minutes ----
-# train-charrnn itself when it was built after the library, else the same loop in bench
+# ---- quality at a budget: opt-in, about 45 minutes ----
+# train-charrnn --time T on Tiny Shakespeare (60 and 180 s) and on the harbour almanac (60 s),
+# each seed of QUALITY_SEEDS, for each of QUALITY_RUNS: the defaults (the recipe), the README's
+# preset, and the defaults from before issue 16. The median of the seeds is the figure.
+quality_args() {
+    case $1 in
+    defaults) echo "" ;;
+    preset) echo "$QUALITY_PRESET" ;;
+    previous) echo "$QUALITY_PREVIOUS" ;;
+    esac
+}
 if [ "$QUALITY" = 1 ]; then
     tool=${TRAIN_CHARRNN:-$(dirname "$BENCH")/bin/train-charrnn}
-    lib=$(dirname "$BENCH")/libcharrnn.a
-    echo
-    stale=
-    [ -z "${TRAIN_CHARRNN:-}" ] && [ -x "$tool" ] && stale=$(find "$lib" -newer "$tool" 2>/dev/null)
-    if [ -x "$tool" ] && [ -z "$stale" ]; then
-        # the defaults, then the preset that docs/performance.md documents for a 3-minute budget
-        for run in defaults preset; do
-            [ "$run" = defaults ] && args= || args=$QUALITY_PRESET
-            echo "quality: $tool --time 180 $args on $CORPUS ..." >&2
-            # shellcheck disable=SC2086 # the preset is a list of options
-            "$tool" --time 180 $args -o "$TMP/q.ckpt" "$CORPUS" 2>"$TMP/q.log" || {
-                echo "run.sh: train-charrnn failed:" >&2
-                cat "$TMP/q.log" >&2
-                exit 1
-            }
-            tail -n 3 "$TMP/q.log" >&2
-            pat='.*best validation loss \([0-9.]*\) nats (\([0-9.]*\) bits).*at step \([0-9]*\).*'
-            best=$(sed -n "s/$pat/\\1 nats (\\2 bits) per character at step \\3/p" "$TMP/q.log" | tail -n 1)
-            steps=$(sed -n 's/.*limit reached after \([0-9]*\) steps.*/\1/p' "$TMP/q.log" | tail -n 1)
-            echo "quality: train-charrnn ${args:-(defaults)}, 180 s, $(basename "$CORPUS"): best" \
-                "validation loss ${best:-not found} (${steps:-?} steps)"
-        done
-    else
-        echo "quality: $tool missing or older than the library; the same loop in bench" >&2
-        measure "$TMP/quality" "$BENCH" quality --time 180 "$CORPUS" || exit 1
-        q=$(cat "$TMP/quality")
-        echo "quality: library defaults, 180 s, $(basename "$CORPUS"): best validation loss" \
-            "$(field best_val "$q") nats ($(field best_val_bits "$q") bits) per character at step" \
-            "$(field best_step "$q") ($(field steps "$q") steps)"
+    almanac=$HERE/../../corpora/harbour-almanac.txt
+    if [ ! -x "$tool" ]; then
+        echo "run.sh: $tool: not built (make bench builds it)" >&2
+        exit 1
     fi
+    echo
+    echo "quality: best validation loss (nats per character) after train-charrnn --time T," \
+        "median of seeds $QUALITY_SEEDS"
+    printf '%s\n' "tinyshakespeare $CORPUS 60" "tinyshakespeare $CORPUS 180" \
+        "harbour-almanac $almanac 60" >"$TMP/cases"
+    while read -r cname cfile secs; do
+        for run in $QUALITY_RUNS; do
+            args=$(quality_args "$run")
+            : >"$TMP/q.losses"
+            steps=
+            for seed in $QUALITY_SEEDS; do
+                echo "quality: $tool --time $secs --seed $seed $args $cfile ..." >&2
+                # shellcheck disable=SC2086 # the preset is a list of options
+                "$tool" --time "$secs" --seed "$seed" $args -o "$TMP/q.ckpt" "$cfile" \
+                    2>"$TMP/q.log" </dev/null || {
+                    echo "run.sh: train-charrnn failed:" >&2
+                    cat "$TMP/q.log" >&2
+                    exit 1
+                }
+                sed -n '2,3p' "$TMP/q.log" >&2
+                tail -n 2 "$TMP/q.log" | head -n 1 >&2
+                pat='.*after \([0-9]*\) steps.*best validation loss \([0-9.]*\) nats.*'
+                sed -n "s/$pat/\\2 \\1/p" "$TMP/q.log" | tail -n 1 >>"$TMP/q.losses"
+            done
+            losses=$(cut -d' ' -f1 "$TMP/q.losses" | tr '\n' ' ')
+            steps=$(cut -d' ' -f2 "$TMP/q.losses" | median)
+            printf '  %s, %s s, %-9s median %s (seeds: %s; median %s steps)\n' "$cname" "$secs" \
+                "$run:" "$(cut -d' ' -f1 "$TMP/q.losses" | median)" "${losses% }" "$steps"
+        done
+    done <"$TMP/cases"
+    echo "  goals (issue 16): defaults at 180 s on tinyshakespeare 1.45 or lower; on the" \
+        "almanac at 60 s 1.15 or lower"
 else
-    echo "quality benchmark (180 s of training, defaults and preset): skipped; run with QUALITY=1"
+    echo "quality benchmark (defaults, preset and the previous defaults at 60 and 180 s, 3 seeds):" \
+        "skipped; run with QUALITY=1"
 fi

@@ -1,0 +1,40 @@
+/* recipe.c: the settings train-charrnn chooses for a new model from the corpus's size and the
+ * budget, when the command line leaves them out. The table is docs/performance.md's
+ * ("The recipe"), measured on corpora of 50,000 to 1.1 million characters at 60 and 180 s. */
+#include "internal.h"
+
+/* One row: corpora up to max_chars characters trained for up to max_seconds. Rows are read in
+ * order and the first that holds both wins, so within a corpus size the budgets ascend. */
+typedef struct recipe_row {
+    uint64_t max_chars;
+    double max_seconds;
+    cr_recipe r; /* layers, hidden, batch, warmup, dropout, lr */
+} recipe_row;
+
+#define ANY_SIZE UINT64_MAX
+#define ANY_TIME 1e300
+
+static const recipe_row TABLE[] = {
+    /* a small corpus is read many times over: dropout, and a model that fits its size */
+    {80000, 120, {2, 192, 16, 40, 0.3, 6e-3}},
+    {80000, ANY_TIME, {2, 256, 16, 40, 0.3, 6e-3}},
+    {200000, ANY_TIME, {2, 256, 16, 40, 0.3, 6e-3}},
+    {600000, 120, {2, 256, 16, 40, 0.1, 8e-3}},
+    {600000, ANY_TIME, {2, 256, 16, 40, 0.2, 8e-3}},
+    /* a large one is read a few times at most: every step goes to learning */
+    {ANY_SIZE, 120, {2, 256, 16, 40, 0.0, 8e-3}},
+    {ANY_SIZE, 600, {2, 256, 16, 40, 0.0, 8e-3}},
+    {ANY_SIZE, ANY_TIME, {2, 384, 16, 40, 0.1, 6e-3}},
+};
+
+void cr_recipe_for(uint64_t nchars, double seconds, cr_recipe *r)
+{
+    if (!(seconds > 0)) seconds = CR_RECIPE_DEFAULT_SECONDS;
+    size_t n = sizeof TABLE / sizeof TABLE[0];
+    for (size_t i = 0; i < n; i++)
+        if (nchars <= TABLE[i].max_chars && seconds <= TABLE[i].max_seconds) {
+            *r = TABLE[i].r;
+            return;
+        }
+    *r = TABLE[n - 1].r; /* not reached: the last row holds everything */
+}

@@ -1,0 +1,70 @@
+# recipe.sh: a new model's layers, hidden size, batch, dropout and learning rate, when the
+# command line leaves them out, are chosen for the corpus's size and the budget, printed at the
+# start, and used; anything given wins; a resumed model keeps its own.
+. tests/cli/lib.sh
+
+# setting CKPT KEY: a value of dump's "training settings" or "model" block
+setting() { dump "$1" | awk -v k="$2" '$1 == k { print $2; exit }'; }
+# the printed choice: "train-charrnn: 2 x 192, batch 16, ...: chosen for N characters..."
+chosen() { grep "chosen for" "$1"; }
+
+head -c 20000 $CORPUS > "$work/small.txt"
+for i in 1 2 3 4 5 6; do cat $CORPUS; done > "$work/large.txt" # 729,534 characters
+
+begin recipe_choice_is_printed_and_used
+run train-charrnn --time 1 --threads 1 -o "$work/a.ckpt" $CORPUS
+expect_status 0
+line=$(chosen "$work/err")
+[ -n "$line" ] || fail "no choice printed: $(cat "$work/err")"
+case $line in *"chosen for 121,589 characters and 0:01"*) ;; *) fail "not the corpus and budget: $line" ;; esac
+L=$(setting "$work/a.ckpt" layers) H=$(setting "$work/a.ckpt" hidden)
+B=$(setting "$work/a.ckpt" batch) D=$(setting "$work/a.ckpt" dropout) R=$(setting "$work/a.ckpt" lr)
+want="train-charrnn: $L x $H, batch $B, dropout $D, learning rate $R: chosen for"
+case $line in "$want"*) ;; *) fail "printed '$line', the checkpoint has '$want'" ;; esac
+end
+
+begin recipe_less_text_gets_no_less_dropout
+train-charrnn --steps 1 --threads 1 -o "$work/s.ckpt" "$work/small.txt" 2> "$work/s.err" ||
+    fail "small: $(cat "$work/s.err")"
+train-charrnn --steps 1 --threads 1 -o "$work/l.ckpt" "$work/large.txt" 2> "$work/l.err" ||
+    fail "large: $(cat "$work/l.err")"
+chosen "$work/s.err" | grep -q "chosen for 20,000 characters (" || fail "$(chosen "$work/s.err")"
+chosen "$work/l.err" | grep -q "chosen for 729,534 characters (" || fail "$(chosen "$work/l.err")"
+ds=$(setting "$work/s.ckpt" dropout) dl=$(setting "$work/l.ckpt" dropout)
+awk -v s="$ds" -v l="$dl" 'BEGIN { exit !(s > l) }' ||
+    fail "dropout $ds for 20,000 characters, $dl for 729,534"
+end
+
+begin recipe_given_options_win
+run train-charrnn --steps 1 --threads 1 --layers 1 --hidden 40 --batch 4 --dropout 0.05 --lr 0.004 \
+    -o "$work/g.ckpt" $CORPUS
+expect_status 0
+chosen "$work/err" && fail "a choice printed when everything was given"
+[ "$(setting "$work/g.ckpt" layers) $(setting "$work/g.ckpt" hidden) $(setting "$work/g.ckpt" batch)" = "1 40 4" ] ||
+    fail "shape $(setting "$work/g.ckpt" layers) x $(setting "$work/g.ckpt" hidden), batch $(setting "$work/g.ckpt" batch)"
+[ "$(setting "$work/g.ckpt" dropout) $(setting "$work/g.ckpt" lr)" = "0.05 0.004" ] || fail "dropout or lr changed"
+# one given: the rest chosen, and the line says the model as it is
+run train-charrnn --steps 1 --threads 1 --hidden 40 -o "$work/h.ckpt" $CORPUS
+expect_status 0
+[ "$(setting "$work/h.ckpt" hidden)" = 40 ] || fail "--hidden 40 gave $(setting "$work/h.ckpt" hidden)"
+chosen "$work/err" | grep -q "^train-charrnn: [0-9] x 40, batch " || fail "$(chosen "$work/err")"
+end
+
+begin recipe_batch_fits_a_short_text
+head -c 600 $CORPUS > "$work/tiny.txt"
+run train-charrnn --steps 2 --threads 1 --batch 16 -o "$work/t.ckpt" "$work/tiny.txt"
+expect_status 1 # 540 training characters hold 8 rows of 65, as the message says
+expect_err "try --batch 8"
+run train-charrnn --steps 2 --threads 1 -o "$work/t.ckpt" "$work/tiny.txt"
+expect_status 0
+[ "$(setting "$work/t.ckpt" batch)" = 8 ] || fail "batch $(setting "$work/t.ckpt" batch) for 540 characters"
+end
+
+begin recipe_not_applied_to_a_resumed_model
+train-charrnn --steps 2 --threads 1 --layers 1 --hidden 24 --dropout 0 -o "$work/r.ckpt" $CORPUS 2> /dev/null
+run train-charrnn --resume "$work/r.ckpt" --steps 2 --threads 1 $CORPUS
+expect_status 0
+chosen "$work/err" && fail "a choice printed on resuming"
+[ "$(setting "$work/r.ckpt" hidden) $(setting "$work/r.ckpt" dropout)" = "24 0" ] ||
+    fail "resumed as $(setting "$work/r.ckpt" hidden), dropout $(setting "$work/r.ckpt" dropout)"
+end

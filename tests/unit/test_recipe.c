@@ -1,0 +1,61 @@
+/* test_recipe.c: the settings train-charrnn chooses for a new model (cr_recipe_for) are valid
+ * for every corpus size and budget, and follow the table's rules: a smaller corpus never gets
+ * less dropout, a longer budget never a smaller model, and a step budget counts as 5 minutes. */
+#include "test.h"
+
+#include "charrnn.h"
+
+static const uint64_t SIZES[] = {1000, 20000, 50000, 80000, 80001, 121589, 200000, 300000,
+                                 600000, 1115394, 5000000, 100000000};
+static const double BUDGETS[] = {1, 30, 60, 90, 120, 121, 180, 300, 600, 601, 3600, 86400};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+TEST(recipe_every_choice_is_a_valid_config)
+{
+    for (size_t i = 0; i < COUNT(SIZES); i++)
+        for (size_t j = 0; j < COUNT(BUDGETS); j++) {
+            cr_recipe r;
+            cr_recipe_for(SIZES[i], BUDGETS[j], &r);
+            cr_config c;
+            cr_config_default(&c);
+            c.layers = r.layers;
+            c.hidden = r.hidden;
+            c.batch = r.batch;
+            c.warmup = r.warmup;
+            c.dropout = r.dropout;
+            c.lr = r.lr;
+            cr_error err;
+            CHECK(cr_config_check(&c, &err) == CR_OK);
+            CHECK(r.lr >= 1e-3 && r.lr <= 1e-2);
+            CHECK(r.dropout >= 0 && r.dropout <= 0.5);
+        }
+}
+
+TEST(recipe_less_text_never_less_dropout_more_time_never_smaller)
+{
+    for (size_t j = 0; j < COUNT(BUDGETS); j++)
+        for (size_t i = 1; i < COUNT(SIZES); i++) {
+            cr_recipe small, large;
+            cr_recipe_for(SIZES[i - 1], BUDGETS[j], &small);
+            cr_recipe_for(SIZES[i], BUDGETS[j], &large);
+            CHECK(small.dropout >= large.dropout);
+        }
+    for (size_t i = 0; i < COUNT(SIZES); i++)
+        for (size_t j = 1; j < COUNT(BUDGETS); j++) {
+            cr_recipe shorter, longer;
+            cr_recipe_for(SIZES[i], BUDGETS[j - 1], &shorter);
+            cr_recipe_for(SIZES[i], BUDGETS[j], &longer);
+            CHECK((long)longer.layers * longer.hidden >= (long)shorter.layers * shorter.hidden);
+        }
+}
+
+TEST(recipe_a_step_budget_is_taken_as_the_default_plan)
+{
+    for (size_t i = 0; i < COUNT(SIZES); i++) {
+        cr_recipe steps, five_minutes;
+        cr_recipe_for(SIZES[i], 0, &steps);
+        cr_recipe_for(SIZES[i], CR_RECIPE_DEFAULT_SECONDS, &five_minutes);
+        CHECK(steps.hidden == five_minutes.hidden && steps.dropout == five_minutes.dropout &&
+              steps.lr == five_minutes.lr && steps.batch == five_minutes.batch);
+    }
+}
