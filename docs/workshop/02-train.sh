@@ -13,7 +13,7 @@ if [ "${WORKSHOP_QUICK:-0}" = 1 ]; then
 fi
 
 # Step 1: two minutes of training
-train-charrnn --time 120 --hidden 128 --lr 6e-3 --warmup 20 -o bot.ckpt corpora/harbour-almanac.txt
+train-charrnn --time 120 -o bot.ckpt corpora/harbour-almanac.txt
 
 # Step 2: the scores the checkpoint keeps
 dump bot.ckpt | grep validation

@@ -13,7 +13,7 @@ if [ "${WORKSHOP_QUICK:-0}" = 1 ]; then
 fi
 
 # Step 1: the bot of lesson 2, trained now if you skipped that lesson
-test -e bot.ckpt || train-charrnn --quiet --time 120 --hidden 128 --lr 6e-3 --warmup 20 -o bot.ckpt corpora/harbour-almanac.txt
+test -e bot.ckpt || train-charrnn --quiet --time 120 -o bot.ckpt corpora/harbour-almanac.txt
 
 # Step 2: a low temperature: safe, and soon repetitive
 sample -n 300 -t 0.3 --seed 1 bot.ckpt

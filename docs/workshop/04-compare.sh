@@ -14,20 +14,20 @@ if [ "${WORKSHOP_QUICK:-0}" = 1 ]; then
     alias train-charrnn=quick_train
 fi
 
-# Step 1: an LSTM, as in lesson 2, for one minute
-train-charrnn --quiet --time 60 --lr 6e-3 --warmup 20 --cell lstm --hidden 128 -o lstm.ckpt corpora/harbour-almanac.txt
+# Step 1: an LSTM of two layers of 128 (half the width of lesson 2's bot), for one minute
+train-charrnn --quiet --time 60 --cell lstm --hidden 128 -o lstm.ckpt corpora/harbour-almanac.txt
 
 # Step 2: a GRU
-train-charrnn --quiet --time 60 --lr 6e-3 --warmup 20 --cell gru --hidden 128 -o gru.ckpt corpora/harbour-almanac.txt
+train-charrnn --quiet --time 60 --cell gru --hidden 128 -o gru.ckpt corpora/harbour-almanac.txt
 
 # Step 3: a plain RNN
-train-charrnn --quiet --time 60 --lr 6e-3 --warmup 20 --cell rnn --hidden 128 -o rnn.ckpt corpora/harbour-almanac.txt
+train-charrnn --quiet --time 60 --cell rnn --hidden 128 -o rnn.ckpt corpora/harbour-almanac.txt
 
 # Step 4: a small LSTM: one layer of 64
-train-charrnn --quiet --time 60 --lr 6e-3 --warmup 20 --layers 1 --hidden 64 -o small.ckpt corpora/harbour-almanac.txt
+train-charrnn --quiet --time 60 --layers 1 --hidden 64 -o small.ckpt corpora/harbour-almanac.txt
 
 # Step 5: a large LSTM: two layers of 512
-train-charrnn --quiet --time 60 --lr 6e-3 --warmup 20 --hidden 512 -o large.ckpt corpora/harbour-almanac.txt
+train-charrnn --quiet --time 60 --hidden 512 -o large.ckpt corpora/harbour-almanac.txt
 
 # Step 6: what each one is, how far it got, and its best score
 for bot in lstm gru rnn small large; do
