@@ -18,7 +18,7 @@ static const char USAGE[] =
     "\n"
     "  --per-line            the score of every line: [FILE:]LINE: bits per character\n"
     "                        and the line\n"
-    "  --worst N             the N lines the model finds strangest, strangest first\n"
+    "  --worst N             the N non-blank lines the model finds strangest, first\n"
     "  --json                everything as JSON, for scripts\n"
     "  --split val|train     only the checkpoint's validation (or training) split of\n"
     "                        the FILEs, which must be its corpus, read as training\n"
@@ -319,13 +319,24 @@ static int by_strangeness(const void *a, const void *b)
     return p < q ? -1 : p > q;
 }
 
-/* The lines to list: every line in order, or the worst N, strangest first; *n of them. */
+/* A line of nothing but spaces and tabs: its loss is its line break's, which says nothing a
+ * person could fix, so --worst passes over it. */
+static int blank(const text *x, const line *l)
+{
+    for (size_t i = l->start; i < l->end; i++)
+        if (x->t.bytes[i] != ' ' && x->t.bytes[i] != '\t' && x->t.bytes[i] != '\r') return 0;
+    return 1;
+}
+
+/* The lines to list: every line in order, or the worst N non-blank ones, strangest first; *n
+ * of them. */
 static const line **chosen_lines(const options *o, const text *x, const result *r, size_t *n)
 {
     const line **list = xcalloc(x->nlines, sizeof *list);
     size_t k = 0;
     for (size_t i = r->l0; i < r->l1; i++)
-        if (o->per_line || x->lines[i].scored > 0) list[k++] = &x->lines[i];
+        if (o->per_line || (x->lines[i].scored > 0 && !blank(x, &x->lines[i])))
+            list[k++] = &x->lines[i];
     if (o->worst) {
         qsort(list, k, sizeof *list, by_strangeness);
         if ((size_t)o->worst < k) k = (size_t)o->worst;

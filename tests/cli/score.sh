@@ -115,6 +115,15 @@ head -n 2 "$work/out" | cut -d: -f1 | sort -n | tr '\n' ' ' > "$work/worst"
 # strangest first, and more than one file names each line's file
 run score --worst 3 "$work/m.ckpt" "$work/w.txt" "$work/u.txt"
 expect_out "^.*w.txt:12: "
+# blank lines (their loss is a line break's) are never listed; --per-line shows them
+blanks=$(grep -c '^ *$' "$work/w.txt")
+[ "$blanks" -gt 0 ] || fail "the test text has no blank line"
+run score --worst 1000 "$work/m.ckpt" "$work/w.txt"
+[ "$(grep -c '^[0-9]*: *[0-9.]*  $' "$work/out")" -eq 0 ] || fail "--worst listed a blank line"
+[ "$(grep -c '^[0-9]*: ' "$work/out")" -eq $(($(wc -l < "$work/w.txt") - blanks)) ] ||
+    fail "--worst 1000 listed $(grep -c '^[0-9]*: ' "$work/out") of the non-blank lines"
+run score --per-line "$work/m.ckpt" "$work/w.txt"
+[ "$(grep -c '^[0-9]*: *[0-9.]*  $' "$work/out")" -eq "$blanks" ] || fail "--per-line left out blank lines"
 end
 
 begin score_reads_standard_input_and_any_thread_count
