@@ -215,7 +215,7 @@ int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error
  * first, unless that would spend more than about 5% of the time on validation. A validation
  * reads the nval characters forward only, about half the work per character of a training step
  * (measured: 2 x 256, batch 16), so it costs nval / 2 of the B * T characters a step trains on;
- * at 250 steps and a 110,000-character split that was 14% of a run. */
+ * at 250 steps and a 110,000-character split that was 16% of a run. */
 static uint64_t eval_interval(const cr_trainer *t)
 {
     const cr_config *c = &t->m->cfg;

@@ -745,6 +745,13 @@ static void choose_recipe(options *o, const corpus *cp)
         int fits = cr_max_batch_for(nchars, c->val_frac, c->seq_len);
         c->batch = r.batch < fits ? r.batch : fits > 0 ? fits : 1;
         PART("%sbatch %d", k ? ", " : "", c->batch);
+        if (c->batch < r.batch && fits > 0) { /* none fitting: the trainer says why, and stops */
+            char n[32];
+            grouped(nchars, n);
+            cli_warn("%s: %s characters hold a batch of %d, not %d; a bot needs text to learn "
+                     "from: about 50 KB (some 10,000 words) gives it a voice of its own",
+                     corpus_name(cp), n, c->batch, r.batch);
+        }
     }
     if (!o->given[O_DROPOUT]) {
         c->dropout = r.dropout;
@@ -757,11 +764,12 @@ static void choose_recipe(options *o, const corpus *cp)
 #undef PART
     if (!o->given[O_WARMUP]) c->warmup = r.warmup;
     if (!k) return;
-    char size[32], t[32] = "";
+    char size[32], t[32];
     grouped(nchars, size);
-    if (seconds > 0) clock_text(seconds, t);
-    snprintf(o->chosen, sizeof o->chosen, "%s: chosen for %s characters%s%s", parts, size,
-             *t ? " and " : "", t);
+    clock_text(seconds > 0 ? seconds : CR_RECIPE_DEFAULT_SECONDS, t);
+    snprintf(o->chosen, sizeof o->chosen, "%s: chosen for %s characters and %s%s", parts, size,
+             seconds > 0 ? "" : o->epochs ? "a plan in epochs, taken as " :
+                                            "a plan in steps, taken as ", t);
 }
 
 static void finish_message(const options *o, const cr_model *m, int to_stdout, const char *why)

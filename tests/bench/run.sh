@@ -21,6 +21,15 @@ QUALITY_RUNS=${QUALITY_RUNS:-defaults preset previous}
 # the README's 3-minute preset before issue 16, and the defaults before it (no anneal then)
 QUALITY_PRESET=${QUALITY_PRESET:---layers 2 --hidden 256 --dropout 0 --batch 16 --lr 8e-3 --warmup 40 --anneal 0.3}
 QUALITY_PREVIOUS=${QUALITY_PREVIOUS:---layers 2 --hidden 256 --dropout 0 --batch 32 --lr 2e-3 --warmup 100 --anneal 0 --eval-every 250}
+for run in $QUALITY_RUNS; do
+    case $run in
+    defaults | preset | previous) ;;
+    *)
+        echo "run.sh: QUALITY_RUNS: '$run' is not defaults, preset or previous" >&2
+        exit 2
+        ;;
+    esac
+done
 HERE=$(cd "$(dirname "$0")" && pwd)
 TORCH_REF=$HERE/torch_ref.py
 
@@ -349,6 +358,10 @@ quality_args() {
     defaults) echo "" ;;
     preset) echo "$QUALITY_PRESET" ;;
     previous) echo "$QUALITY_PREVIOUS" ;;
+    *)
+        echo "run.sh: QUALITY_RUNS: '$1' is not defaults, preset or previous" >&2
+        return 1
+        ;;
     esac
 }
 if [ "$QUALITY" = 1 ]; then
@@ -361,11 +374,11 @@ if [ "$QUALITY" = 1 ]; then
     echo
     echo "quality: best validation loss (nats per character) after train-charrnn --time T," \
         "median of seeds $QUALITY_SEEDS"
-    printf '%s\n' "tinyshakespeare $CORPUS 60" "tinyshakespeare $CORPUS 180" \
-        "harbour-almanac $almanac 60" >"$TMP/cases"
+    cname=$(basename "$CORPUS" .txt)
+    printf '%s\n' "$cname $CORPUS 60" "$cname $CORPUS 180" "harbour-almanac $almanac 60" >"$TMP/cases"
     while read -r cname cfile secs; do
         for run in $QUALITY_RUNS; do
-            args=$(quality_args "$run")
+            args=$(quality_args "$run") || exit 2
             : >"$TMP/q.losses"
             steps=
             for seed in $QUALITY_SEEDS; do

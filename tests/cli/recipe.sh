@@ -28,8 +28,10 @@ train-charrnn --steps 1 --threads 1 -o "$work/s.ckpt" "$work/small.txt" 2> "$wor
     fail "small: $(cat "$work/s.err")"
 train-charrnn --steps 1 --threads 1 -o "$work/l.ckpt" "$work/large.txt" 2> "$work/l.err" ||
     fail "large: $(cat "$work/l.err")"
-chosen "$work/s.err" | grep -q "chosen for 20,000 characters (" || fail "$(chosen "$work/s.err")"
-chosen "$work/l.err" | grep -q "chosen for 729,534 characters (" || fail "$(chosen "$work/l.err")"
+chosen "$work/s.err" | grep -q "chosen for 20,000 characters and a plan in steps, taken as 5:00 (" ||
+    fail "$(chosen "$work/s.err")"
+chosen "$work/l.err" | grep -q "chosen for 729,534 characters and a plan in steps, taken as 5:00 (" ||
+    fail "$(chosen "$work/l.err")"
 ds=$(setting "$work/s.ckpt" dropout) dl=$(setting "$work/l.ckpt" dropout)
 awk -v s="$ds" -v l="$dl" 'BEGIN { exit !(s > l) }' ||
     fail "dropout $ds for 20,000 characters, $dl for 729,534"
@@ -58,6 +60,9 @@ expect_err "try --batch 8"
 run train-charrnn --steps 2 --threads 1 -o "$work/t.ckpt" "$work/tiny.txt"
 expect_status 0
 [ "$(setting "$work/t.ckpt" batch)" = 8 ] || fail "batch $(setting "$work/t.ckpt" batch) for 540 characters"
+expect_err "^train-charrnn: .*tiny.txt: 600 characters hold a batch of 8, not 16; a bot needs text to learn from: about 50 KB"
+run train-charrnn --epochs 1 --threads 1 -o "$work/t.ckpt" "$work/tiny.txt"
+expect_err "chosen for 600 characters and a plan in epochs, taken as 5:00 ("
 end
 
 begin recipe_not_applied_to_a_resumed_model
