@@ -276,7 +276,7 @@ static void summary_settings(const dump *d)
     else kv("clip", "0 (off)");
     kv("val-frac", "%g", c->val_frac);
     if (c->eval_every) kv("eval-every", "%d steps", c->eval_every);
-    else kv("eval-every", "each epoch, at most 250 steps, or about 5%% of the time");
+    else kv("eval-every", "about 5%% of the time, never more often than each epoch or 250 steps");
     kv("seed", "%llu", (unsigned long long)c->seed);
     kv("precision", "%s", c->precision == CR_BF16 ? "bf16 (products on rounded inputs)" : "fp32");
 }

@@ -601,7 +601,7 @@ static void preview(progress *p, const cr_model *m, int evaluated, int force)
 }
 
 /* ---- the plan ---- */
-#define DEFAULT_TIME 300.0  /* seconds of a plan when no budget is given */
+#define DEFAULT_TIME CR_RECIPE_DEFAULT_SECONDS /* 300 s: a plan when no budget is given */
 #define DEFAULT_ANNEAL 0.3  /* as good as any share tried at three minutes (docs/performance.md) */
 
 /* The plan this run trains to: the rest of the checkpoint's own when resuming with no budget
