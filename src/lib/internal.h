@@ -277,11 +277,18 @@ typedef struct cr_net cr_net;
 /* Workspace for chunks of up to T steps and B rows; training = 1 also allocates backward. */
 int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
                cr_error *err);
+/* The same, reading the packed weights of packs_of (a net of the same model, T and training, and
+ * at least as many rows), which packs them for both: this net's own cr_net_weights_changed does
+ * nothing. packs_of must outlive it. */
+int cr_net_new_sharing(const cr_model *m, int T, int B, int training, cr_pool *pool,
+                       const cr_net *packs_of, cr_net **out, cr_error *err);
 void cr_net_free(cr_net *n);
 /* The net multiplies by packed copies of the weight matrices, made from m->params by
  * cr_net_new: call this whenever the weights change or other weights are to be used, before
  * passing them as params to cr_net_forward and cr_net_backward. */
 void cr_net_weights_changed(cr_net *n, const float *params);
+/* cr_net_weights_changed with the packing split over pool instead of the net's own. */
+void cr_net_pack(cr_net *n, cr_pool *pool, const float *params);
 /* Forward over tokens (T, B) with states (L, S, B, H) carried in and updated in place; returns
  * the summed cross-entropy (nats) over the targets that are not CR_IGNORE, and counts them.
  * dropout_rng: NULL for no dropout (evaluation). */
@@ -292,6 +299,9 @@ double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
 /* Backward of the last forward for the mean loss over counted targets: adds into grads
  * (nparams). dstate0 (L, S, B, H) receives the gradient of the initial states, or NULL. */
 void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate0);
+/* Before cr_net_backward: the mean is over count targets instead of the last forward's own
+ * count (a batch split into shards, each a net: the count of the whole batch). */
+void cr_net_mean_over(cr_net *n, size_t count);
 /* The logits of the last forward, (T, B, V). */
 const float *cr_net_logits(const cr_net *n);
 /* The loss of each row of the last forward, (T, B) nats; NaN where the target was CR_IGNORE. */
@@ -357,6 +367,8 @@ void cr_optim_update(cr_pool *p, const cr_config *c, float *w, const float *g, f
                      const cr_optim_out *to);
 /* x (n) = 0 */
 void cr_zero(cr_pool *p, float *x, size_t n);
+/* y (n) += x (n) */
+void cr_add(cr_pool *p, float *y, const float *x, size_t n);
 
 /* ---- the corpus index (corpus_index.c), for its file format (corpus_index_io.c) ---- */
 /* cr_corpus_index_build, or with sa (N entries of 4 bytes little-endian, from a saved index)

@@ -28,6 +28,7 @@ struct cr_net {
     int prec;                   /* CR_FP32 or CR_BF16: of the products and the packed weights */
     double dropout;
     cr_pool *pool;
+    const cr_net *packs_of;     /* the net whose packed weights this one reads, or NULL: its own */
     const cr_tensor_info *tensors;
     cr_layout lay;              /* the model's: where each tensor is in params and grads */
     float *arena;
@@ -71,14 +72,22 @@ static size_t layout(cr_net *n, float *base)
     size_t G = (size_t)n->G, V = (size_t)n->V, E = (size_t)n->E;
     int S2 = n->cd->S == 2, split = n->cd->hbias >= 0;
     size_t off = 0;
+    const cr_net *o = n->packs_of;
     for (int l = 0; l < n->L; l++) {
         size_t in = l ? H : (size_t)n->In0;
-        n->Whp[l] = take(base, &off, cr_packed_floats((int)H, (int)(G * H)));
-        n->WhTp[l] = take(base, &off, cr_packed_floats((int)(G * H), (int)H));
-        n->Wxp[l] = (l > 0 || E > 0) ? take(base, &off, cr_packed_floats((int)in, (int)(G * H)))
-                                     : NULL;
-        n->WxTp[l] = (l > 0 || (E > 0 && n->training))
-                         ? take(base, &off, cr_packed_floats((int)(G * H), (int)in)) : NULL;
+        if (o) {
+            n->Whp[l] = o->Whp[l];
+            n->WhTp[l] = o->WhTp[l];
+            n->Wxp[l] = o->Wxp[l];
+            n->WxTp[l] = o->WxTp[l];
+        } else {
+            n->Whp[l] = take(base, &off, cr_packed_floats((int)H, (int)(G * H)));
+            n->WhTp[l] = take(base, &off, cr_packed_floats((int)(G * H), (int)H));
+            n->Wxp[l] = (l > 0 || E > 0)
+                            ? take(base, &off, cr_packed_floats((int)in, (int)(G * H))) : NULL;
+            n->WxTp[l] = (l > 0 || (E > 0 && n->training))
+                             ? take(base, &off, cr_packed_floats((int)(G * H), (int)in)) : NULL;
+        }
         layer_ws *w = &n->lw[l];
         w->xp = take(base, &off, T * B * G * H);
         w->gh = split ? take(base, &off, T * B * H) : NULL;
@@ -88,8 +97,8 @@ static size_t layout(cr_net *n, float *base)
         w->mask = n->training ? take(base, &off, T * B * H) : NULL;
         w->drop = n->training ? take(base, &off, T * B * H) : NULL;
     }
-    n->Wop = take(base, &off, cr_packed_floats((int)H, (int)V));
-    n->WoTp = take(base, &off, cr_packed_floats((int)V, (int)H));
+    n->Wop = o ? o->Wop : take(base, &off, cr_packed_floats((int)H, (int)V));
+    n->WoTp = o ? o->WoTp : take(base, &off, cr_packed_floats((int)V, (int)H));
     n->emb = E ? take(base, &off, T * B * E) : NULL;
     n->logits = take(base, &off, T * B * V);
     n->lse = take(base, &off, T * B);
@@ -111,6 +120,12 @@ static size_t layout(cr_net *n, float *base)
 int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
                cr_error *err)
 {
+    return cr_net_new_sharing(m, T, B, training, pool, NULL, out, err);
+}
+
+int cr_net_new_sharing(const cr_model *m, int T, int B, int training, cr_pool *pool,
+                       const cr_net *packs_of, cr_net **out, cr_error *err)
+{
     *out = NULL;
     cr_net *n = calloc(1, sizeof *n);
     if (!n) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
@@ -128,6 +143,7 @@ int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_
     n->dropout = c->dropout;
     n->prec = c->precision;
     n->pool = pool;
+    n->packs_of = packs_of;
     n->tensors = m->tensors;
     n->lay = m->layout;
     size_t floats = layout(n, NULL); /* with a null base: measures only */
@@ -138,7 +154,7 @@ int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_
                        "(%zu MB)", floats * sizeof(float) >> 20);
     }
     layout(n, n->arena);
-    cr_net_weights_changed(n, m->params);
+    if (!packs_of) cr_net_weights_changed(n, m->params);
     *out = n;
     return CR_OK;
 }
@@ -152,17 +168,23 @@ void cr_net_free(cr_net *n)
 
 void cr_net_weights_changed(cr_net *n, const float *params)
 {
+    cr_net_pack(n, n->pool, params);
+}
+
+void cr_net_pack(cr_net *n, cr_pool *pool, const float *params)
+{
     const int H = n->H, G = n->G;
+    if (n->packs_of) return; /* the owner packs */
     for (int l = 0; l < n->L; l++) {
         const float *Wh = P(params, n->lay.Wh[l]), *Wx = P(params, n->lay.Wx[l]);
         int in = l ? H : n->In0;
-        cr_pack_prec(n->prec, n->pool, Wh, H, G * H, G * H, 0, n->Whp[l]);
-        cr_pack_prec(n->prec, n->pool, Wh, G * H, H, G * H, 1, n->WhTp[l]);
-        if (n->Wxp[l]) cr_pack_prec(n->prec, n->pool, Wx, in, G * H, G * H, 0, n->Wxp[l]);
-        if (n->WxTp[l]) cr_pack_prec(n->prec, n->pool, Wx, G * H, in, G * H, 1, n->WxTp[l]);
+        cr_pack_prec(n->prec, pool, Wh, H, G * H, G * H, 0, n->Whp[l]);
+        cr_pack_prec(n->prec, pool, Wh, G * H, H, G * H, 1, n->WhTp[l]);
+        if (n->Wxp[l]) cr_pack_prec(n->prec, pool, Wx, in, G * H, G * H, 0, n->Wxp[l]);
+        if (n->WxTp[l]) cr_pack_prec(n->prec, pool, Wx, G * H, in, G * H, 1, n->WxTp[l]);
     }
-    cr_pack_prec(n->prec, n->pool, P(params, n->lay.outW), H, n->V, n->V, 0, n->Wop);
-    cr_pack_prec(n->prec, n->pool, P(params, n->lay.outW), n->V, H, n->V, 1, n->WoTp);
+    cr_pack_prec(n->prec, pool, P(params, n->lay.outW), H, n->V, n->V, 0, n->Wop);
+    cr_pack_prec(n->prec, pool, P(params, n->lay.outW), n->V, H, n->V, 1, n->WoTp);
 }
 
 const float *cr_net_logits(const cr_net *n) { return n->logits; }
@@ -469,6 +491,8 @@ double cr_net_forward(cr_net *n, const float *params, const uint32_t *tokens,
     if (counted) *counted = n->counted;
     return loss;
 }
+
+void cr_net_mean_over(cr_net *n, size_t count) { n->counted = count; }
 
 void cr_net_backward(cr_net *n, const float *params, float *grads, float *dstate0)
 {

@@ -160,3 +160,24 @@ void cr_zero(cr_pool *p, float *x, size_t n)
     zero_job j = {x, n};
     run(p, zero_task, &j, n);
 }
+
+typedef struct add_job {
+    float *y;
+    const float *x;
+    size_t n;
+} add_job;
+
+static void add_task(void *ctx, int task, int ntasks)
+{
+    const add_job *j = ctx;
+    size_t i0, i1;
+    block_range(j->n, task, ntasks, &i0, &i1);
+    for (size_t i = i0; i < i1; i++)
+        j->y[i] += j->x[i];
+}
+
+void cr_add(cr_pool *p, float *y, const float *x, size_t n)
+{
+    add_job j = {y, x, n};
+    run(p, add_task, &j, n);
+}

@@ -1,5 +1,10 @@
 /* train.c: truncated back-propagation through time over stripes of a corpus, evaluation on the
- * held-out split, the best weights, and the history. */
+ * held-out split, the best weights, and the history.
+ * A batch of 16 rows or more is split into two shards of rows, each a network of its own that
+ * goes forward and back through the whole chunk with no other thread: on two threads, one
+ * shard each, with no hand-off between time steps. Their gradients are added in shard order,
+ * and each draws its dropout from a generator seeded for it, so the split depends only on the
+ * batch and the result never on the thread count. */
 #include "internal.h"
 
 #include <assert.h>
@@ -7,10 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { SHARD_ROWS_MIN = 8, SHARDS_MAX = 2 };
+
+/* Rows [b0, b0 + B) of the batch, as a network of their own. */
+typedef struct shard {
+    int b0, B;
+    cr_net *net;           /* shard 0's packs the weights for all */
+    cr_pool *pool;         /* the threads of its own beyond the one that runs it, or NULL */
+    float *grads;          /* (nparams); shard 0's is the trainer's */
+    uint32_t *in, *tgt;    /* (T, B) */
+    float *carry;          /* (L, S, B, H) */
+    cr_rng rng;            /* its dropout this step, seeded from the model's */
+    cr_rng *drop;          /* the generator its dropout draws from: rng, or the model's own
+                              when the batch is one shard, NULL for no dropout */
+    double loss;           /* summed over its rows this step */
+} shard;
+
 struct cr_trainer {
     cr_model *m;
     cr_pool *pool;
-    cr_net *net;
+    cr_net *net;           /* the whole batch, forward only: validation */
+    shard sh[SHARDS_MAX];
+    int nsh;
     float *grads;          /* (nparams) */
     uint32_t *ids;         /* (ntrain + nval) the corpus as vocabulary ids */
     size_t ntrain, nval;
@@ -46,6 +69,15 @@ int cr_max_batch_for(size_t n, double val_frac, int seq_len)
 void cr_trainer_free(cr_trainer *t)
 {
     if (!t) return;
+    for (int k = t->nsh - 1; k >= 0; k--) { /* shard 0's net packs for the others: last */
+        shard *h = &t->sh[k];
+        cr_net_free(h->net);
+        cr_pool_free(h->pool);
+        if (k) free(h->grads);
+        free(h->in);
+        free(h->tgt);
+        free(h->carry);
+    }
     cr_net_free(t->net);
     cr_pool_free(t->pool);
     free(t->grads);
@@ -82,6 +114,39 @@ static int check_sizes(const cr_config *c, size_t n, size_t ntrain, size_t nval,
     return cr_fail(err, CR_ESMALL, -1, NULL,
                    "the training split has %zu characters; a corpus needs at least a few dozen",
                    ntrain);
+}
+
+/* The shards, by the batch alone; each gets threads / nsh threads (the one that runs it counted). */
+static int make_shards(cr_trainer *t, int threads, cr_error *err)
+{
+    const cr_model *m = t->m;
+    const cr_config *c = &m->cfg;
+    t->nsh = c->batch >= SHARDS_MAX * SHARD_ROWS_MIN ? SHARDS_MAX : 1;
+    int each = threads / t->nsh > 1 ? threads / t->nsh : 1;
+    for (int k = 0; k < t->nsh; k++) {
+        shard *h = &t->sh[k];
+        int b1;
+        cr_split(c->batch, k, t->nsh, &h->b0, &b1);
+        h->B = b1 - h->b0;
+        cr_config sc = *c;
+        sc.batch = h->B;
+        size_t TB = (size_t)c->seq_len * (size_t)h->B;
+        h->grads = k ? calloc(m->nparams, sizeof *h->grads) : t->grads;
+        h->in = calloc(TB, sizeof *h->in);
+        h->tgt = calloc(TB, sizeof *h->tgt);
+        h->carry = calloc(cr_carry_floats(&sc), sizeof *h->carry);
+        if (!h->grads || !h->in || !h->tgt || !h->carry)
+            return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for training");
+        if (t->nsh == 1) {
+            h->pool = NULL; /* the trainer's pool runs the one shard */
+        } else if (each > 1 && cr_pool_new(each, &h->pool)) {
+            return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", threads);
+        }
+        int rc = cr_net_new_sharing(m, c->seq_len, h->B, 1, t->nsh == 1 ? t->pool : h->pool,
+                                    k ? t->sh[0].net : NULL, &h->net, err);
+        if (rc) return rc;
+    }
+    return CR_OK;
 }
 
 int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threads,
@@ -129,7 +194,9 @@ int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threa
         rc = cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", threads);
         goto fail;
     }
-    rc = cr_net_new(m, c->seq_len, c->batch, 1, t->pool, &t->net, err);
+    rc = cr_net_new(m, c->seq_len, c->batch, 0, t->pool, &t->net, err);
+    if (rc) goto fail;
+    rc = make_shards(t, threads, err);
     if (rc) goto fail;
     *out = t;
     return CR_OK;
@@ -142,17 +209,60 @@ uint64_t cr_trainer_steps_per_epoch(const cr_trainer *t) { return t->chunks; }
 size_t cr_trainer_train_chars(const cr_trainer *t) { return t->ntrain; }
 size_t cr_trainer_val_chars(const cr_trainer *t) { return t->nval; }
 
-/* Row b of the batch reads its own stripe [b S, (b + 1) S) of the training split. */
+/* Row b of the batch reads its own stripe [b S, (b + 1) S) of the training split; each shard's
+ * rows go to its (T, B) inputs and targets. */
 static void load_chunk(cr_trainer *t, uint64_t pos)
 {
-    const int T = t->m->cfg.seq_len, B = t->m->cfg.batch;
-    for (int b = 0; b < B; b++) {
-        const uint32_t *s = t->ids + (size_t)b * t->stripe + pos * (uint64_t)T;
-        for (int i = 0; i < T; i++) {
-            t->in[i * B + b] = s[i];
-            t->tgt[i * B + b] = s[i + 1];
+    const int T = t->m->cfg.seq_len;
+    for (int k = 0; k < t->nsh; k++) {
+        shard *h = &t->sh[k];
+        for (int b = 0; b < h->B; b++) {
+            const uint32_t *s = t->ids + (size_t)(h->b0 + b) * t->stripe + pos * (uint64_t)T;
+            for (int i = 0; i < T; i++) {
+                h->in[i * h->B + b] = s[i];
+                h->tgt[i * h->B + b] = s[i + 1];
+            }
         }
     }
+}
+
+/* The carried states (L, S, B, H) to the shards' (L, S, B_k, H), or back (to_shards 0). */
+static void move_carry(cr_trainer *t, int to_shards)
+{
+    const cr_config *c = &t->m->cfg;
+    const size_t H = (size_t)c->hidden, blocks = cr_carry_floats(c) / ((size_t)c->batch * H);
+    for (int k = 0; k < t->nsh; k++) {
+        shard *h = &t->sh[k];
+        for (size_t q = 0; q < blocks; q++) {
+            float *whole = t->m->carry + (q * (size_t)c->batch + (size_t)h->b0) * H;
+            float *part = h->carry + q * (size_t)h->B * H;
+            size_t bytes = (size_t)h->B * H * sizeof(float);
+            if (to_shards) memcpy(part, whole, bytes);
+            else memcpy(whole, part, bytes);
+        }
+    }
+}
+
+/* Task: shards task, task + ntasks, ...: forward and backward, into their own gradients. */
+static void shards_task(void *ctx, int task, int ntasks)
+{
+    cr_trainer *t = ctx;
+    const cr_model *m = t->m;
+    const cr_config *c = &m->cfg;
+    for (int k = task; k < t->nsh; k += ntasks) {
+        shard *h = &t->sh[k];
+        size_t count;
+        h->loss = cr_net_forward(h->net, m->params, h->in, h->tgt, c->seq_len, h->B, h->carry,
+                                 h->drop, &count);
+        cr_net_mean_over(h->net, (size_t)c->seq_len * (size_t)c->batch);
+        cr_net_backward(h->net, m->params, h->grads, NULL);
+    }
+}
+
+/* The weights changed: pack them for the shards (shard 0's net holds the packed copies). */
+static void pack_weights(cr_trainer *t)
+{
+    cr_net_pack(t->sh[0].net, t->pool, t->m->params);
 }
 
 static void add_history(cr_trainer *t, double val)
@@ -179,6 +289,7 @@ static double validation_loss(cr_trainer *t, const float *w)
 {
     const cr_config *c = &t->m->cfg;
     size_t count;
+    cr_net_weights_changed(t->net, w);
     double sum = cr_stream_loss(t->net, w, t->ids + t->ntrain, t->nval, c->batch, c->seq_len, 0,
                                 t->in, t->tgt, t->eval_state, cr_carry_floats(c), NULL, &count);
     return count ? sum / (double)count : NAN;
@@ -263,7 +374,7 @@ static void restore_last_good(cr_trainer *t)
     m->prog = t->good_prog;
     m->prog.wall_s = wall; /* the time was spent all the same */
     m->rng = t->good_rng;
-    cr_net_weights_changed(t->net, m->params);
+    pack_weights(t);
 }
 
 void cr_trainer_set_lr_scale(cr_trainer *t, double scale)
@@ -287,12 +398,22 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     load_chunk(t, m->prog.epoch_pos);
     memcpy(t->carry_before, m->carry, cr_carry_floats(c) * sizeof(float));
     t->rng_before = m->rng;
-    cr_zero(t->pool, t->grads, m->nparams);
-    size_t count;
-    double loss = cr_net_forward(t->net, m->params, t->in, t->tgt, T, B, m->carry,
-                                 c->dropout > 0 ? &m->rng : NULL, &count);
-    r->loss = loss / (double)count;
-    cr_net_backward(t->net, m->params, t->grads, NULL);
+    move_carry(t, 1);
+    double loss = 0;
+    for (int k = 0; k < t->nsh; k++) {
+        shard *h = &t->sh[k];
+        h->drop = c->dropout <= 0 ? NULL : t->nsh == 1 ? &m->rng : &h->rng;
+        if (h->drop == &h->rng) cr_rng_seed(&h->rng, cr_rng_next(&m->rng));
+        cr_zero(t->pool, h->grads, m->nparams);
+    }
+    if (t->nsh == 1) shards_task(t, 0, 1); /* the shard's net has the trainer's pool */
+    else cr_pool_run(t->pool, shards_task, t);
+    for (int k = 0; k < t->nsh; k++) { /* in shard order, whatever the thread count */
+        loss += t->sh[k].loss;
+        if (k) cr_add(t->pool, t->grads, t->sh[k].grads, m->nparams);
+    }
+    move_carry(t, 0);
+    r->loss = loss / ((double)T * (double)B);
     r->grad_norm = cr_grad_norm(t->pool, t->grads, m->nparams);
     if (!isfinite(r->loss) || !isfinite(r->grad_norm)) {
         unsigned long long bad_step = (unsigned long long)m->prog.step + 1;
@@ -313,7 +434,7 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     swap_floats(&m->params, &t->good_params);
     swap_floats(&m->m1, &t->good_m1);
     swap_floats(&m->m2, &t->good_m2);
-    cr_net_weights_changed(t->net, m->params);
+    pack_weights(t);
     m->prog.step++;
     m->prog.chars += (uint64_t)T * (uint64_t)B;
     if (++m->prog.epoch_pos == t->chunks) {

@@ -2,6 +2,7 @@
 #include "test.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,11 +255,94 @@ TEST(train_thread_count_does_not_change_the_result)
         c.hidden = 136;
         c.batch = 32;
         c.seq_len = 8;
-        cr_model *a = trained(&c, text, 3, 1), *b = trained(&c, text, 3, 3);
-        REQUIRE(a && b);
+        cr_model *a = trained(&c, text, 3, 1), *b = trained(&c, text, 3, 3),
+                 *d = trained(&c, text, 3, 4); /* two shards of two threads each */
+        REQUIRE(a && b && d);
         CHECK(same_state(a, b));
+        CHECK(same_state(a, d));
         cr_model_free(a);
         cr_model_free(b);
+        cr_model_free(d);
+    }
+    free(text);
+}
+
+/* The trainer's inputs for chunk pos of a training split of n ids with no validation split. */
+static void chunk_of(const uint32_t *ids, size_t n, int T, int B, int pos, uint32_t *in,
+                     uint32_t *tgt)
+{
+    size_t stripe = n / (size_t)B;
+    for (int b = 0; b < B; b++)
+        for (int i = 0; i < T; i++) {
+            const uint32_t *s = ids + (size_t)b * stripe + (size_t)pos * (size_t)T + (size_t)i;
+            in[i * B + b] = s[0];
+            tgt[i * B + b] = s[1];
+        }
+}
+
+/* A batch of 16 rows is two shards, each a network of its own (train.c). One plain SGD step at
+ * rate 1 moves the weights by the gradient, which must be the whole batch's through one
+ * network, to rounding; the next step's loss, from the states the shards carried, too. */
+TEST(train_shards_match_the_whole_batch)
+{
+    char *text = toy_corpus(20000, 12);
+    size_t len = strlen(text);
+    for (int cell = CR_LSTM; cell <= CR_RNN; cell++) {
+        cr_config c = small_config(cell);
+        c.hidden = 40;
+        c.batch = 16;
+        c.seq_len = 8;
+        c.dropout = 0;
+        c.optimizer = CR_SGD;
+        c.momentum = 0;
+        c.lr = 1;
+        c.warmup = 0;
+        c.lr_decay = 1;
+        c.clip = 0;
+        c.val_frac = 0;
+        c.eval_every = 1000;
+        const int T = c.seq_len, B = c.batch;
+        cr_model *m;
+        cr_trainer *t;
+        cr_net *net;
+        cr_error e;
+        REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, len, &m, &e) == CR_OK);
+        size_t np = m->nparams, nids;
+        uint32_t *ids, in[8 * 16], tgt[8 * 16];
+        REQUIRE(cr_vocab_encode(&m->vocab, (unsigned char *)text, len, &ids, &nids, &e) == CR_OK);
+        float *w0 = malloc(np * sizeof *w0), *w1 = malloc(np * sizeof *w1);
+        float *g = calloc(np, sizeof *g), *state = calloc(cr_carry_floats(&c), sizeof *state);
+        REQUIRE(w0 && w1 && g && state);
+        memcpy(w0, m->params, np * sizeof *w0);
+        REQUIRE(cr_trainer_new(m, (unsigned char *)text, len, 2, &t, &e) == CR_OK);
+        cr_step_result r1, r2;
+        REQUIRE(cr_trainer_step(t, &r1, &e) == CR_OK);
+        memcpy(w1, m->params, np * sizeof *w1);
+        REQUIRE(cr_trainer_step(t, &r2, &e) == CR_OK);
+
+        REQUIRE(cr_net_new(m, T, B, 1, NULL, &net, &e) == CR_OK);
+        size_t count;
+        chunk_of(ids, nids, T, B, 0, in, tgt);
+        cr_net_weights_changed(net, w0);
+        double loss1 = cr_net_forward(net, w0, in, tgt, T, B, state, NULL, &count);
+        cr_net_backward(net, w0, g, NULL);
+        CHECK_CLOSE(r1.loss, loss1 / (double)count, 0, 1e-6);
+        size_t off = 0;
+        for (size_t i = 0; i < np; i++)
+            if (fabsf((w0[i] - w1[i]) - g[i]) > 1e-6f + 1e-4f * fabsf(g[i])) off++;
+        CHECK(off == 0);
+        chunk_of(ids, nids, T, B, 1, in, tgt);
+        cr_net_weights_changed(net, w1);
+        double loss2 = cr_net_forward(net, w1, in, tgt, T, B, state, NULL, &count);
+        CHECK_CLOSE(r2.loss, loss2 / (double)count, 0, 1e-6);
+        cr_net_free(net);
+        cr_trainer_free(t);
+        cr_model_free(m);
+        free(ids);
+        free(w0);
+        free(w1);
+        free(g);
+        free(state);
     }
     free(text);
 }
