@@ -470,6 +470,39 @@ static double plan_fraction(const progress *p, const cr_train_progress *g, doubl
     return cr_plan_fraction(&p->plan, g->step, p->spent0 + elapsed + p->time_kept);
 }
 
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+    return 80;
+}
+
+/* The live progress line in at most cols columns (a line that wraps is not redrawn in place): as
+ * the terminal narrows, the bar shortens, then the speed goes, then the validation loss, then
+ * the epoch, and at last the line is cut. val NaN: none yet. */
+static void live_line(char *out, size_t size, int cols, double epoch, double f, double loss,
+                      double val, double cps, const char *left)
+{
+    for (int fit = 0;; fit++) { /* what is left out: 1 bar's half, 2 speed, 3 val, 4 epoch */
+        int bar_w = fit ? 10 : 20;
+        char bar[21];
+        for (int i = 0; i < bar_w; i++)
+            bar[i] = i < (int)(f * bar_w) ? '#' : '.';
+        bar[bar_w] = 0;
+        size_t n = fit < 4 ? (size_t)snprintf(out, size, "epoch %.2f ", epoch) : 0;
+        n += (size_t)snprintf(out + n, size - n, "[%s] %3.0f%%  loss %.3f", bar, 100 * f, loss);
+        if (!isnan(val) && fit < 3 && n < size)
+            n += (size_t)snprintf(out + n, size - n, "  val %.3f", val);
+        if (fit < 2 && n < size) n += (size_t)snprintf(out + n, size - n, "  %.0f chars/s", cps);
+        if (n < size) n += (size_t)snprintf(out + n, size - n, "  %s left", left);
+        if (n <= (size_t)cols && n < size) return;
+        if (fit == 4) {
+            out[cols > 0 && (size_t)cols < size ? (size_t)cols : size - 1] = 0;
+            return;
+        }
+    }
+}
+
 static void show(progress *p, const cr_model *m, const cr_step_result *r,
                  int force)
 {
@@ -484,15 +517,11 @@ static void show(progress *p, const cr_model *m, const cr_step_result *r,
         if (!force && t - p->last_draw < 0.1) return;
         p->last_draw = t;
         double f = plan_fraction(p, g, elapsed), df = f - p->f0; /* df: this run's share */
-        char bar[21], left[32];
-        for (int i = 0; i < 20; i++)
-            bar[i] = i < (int)(f * 20) ? '#' : '.';
-        bar[20] = 0;
+        char line[160], left[32];
         clock_text(df > 0.01 ? elapsed * (1 - f) / df : 0, left);
-        char val[32] = "";
-        if (!isnan(p->last_val)) snprintf(val, sizeof val, "  val %.3f", p->last_val);
-        fprintf(stderr, "\r\033[Kepoch %.2f [%s] %3.0f%%  loss %.3f%s  %.0f chars/s  %s left",
-                epoch, bar, 100 * f, r->loss, val, cps, df > 0.01 ? left : "?");
+        live_line(line, sizeof line, terminal_columns() - 1, epoch, f, r->loss, p->last_val, cps,
+                  df > 0.01 ? left : "?");
+        fprintf(stderr, "\r\033[K%s", line);
         /* the preview on the line below, then back up to the progress line's start */
         if (p->preview_text[0]) fprintf(stderr, "\n\r\033[Kpreview: %s\033[A\r", p->preview_text);
         fflush(stderr);
@@ -572,13 +601,6 @@ static int preview_line(const cr_model *m, int cols, char *out, size_t cap)
     out[len] = 0;
     cr_sampler_free(s);
     return 0;
-}
-
-static int terminal_columns(void)
-{
-    struct winsize ws;
-    if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
-    return 80;
 }
 
 /* After a step: in a log, a preview line after each validation's line; on a terminal, the line
