@@ -350,9 +350,10 @@ uint64_t cr_model_steps_per_epoch(const cr_model *m);
 /* ---- the recipe (recipe.c): settings for a new model from the corpus and the budget ----
  * What train-charrnn uses for the settings its command line leaves out: the table in
  * docs/performance.md, measured at time budgets on corpora of 50,000 to 1.1 million characters.
- * Smaller corpora get more dropout; a large corpus in a short run a smaller, quicker model, and
- * longer runs larger ones. */
+ * Smaller corpora get more dropout and an LSTM; a large corpus a GRU, whose cheaper steps learn
+ * more from it in the same minutes; longer runs larger models. */
 typedef struct cr_recipe {
+    int cell;                          /* CR_LSTM, CR_GRU or CR_RNN */
     int layers, hidden, batch, warmup; /* warmup in steps */
     double dropout, lr;                /* lr: the peak learning rate */
 } cr_recipe;

@@ -779,7 +779,8 @@ static int check_exportable(const cr_model *m, int which, cr_error *err)
 {
     if (m->cfg.cell != CR_LSTM)
         return cr_fail(err, CR_EINVAL, -1, NULL, "ml5.js runs only LSTM models, and this one is "
-                       "a %s", cr_cell_name(m->cfg.cell));
+                       "a %s; train one with --cell lstm (train-charrnn chooses a GRU for a large "
+                       "corpus unless told)", cr_cell_name(m->cfg.cell));
     if (m->cfg.layers != 2)
         return cr_fail(err, CR_EINVAL, -1, NULL, "ml5.js 0.12.2 runs only two-layer models (it "
                        "reads its output from layer 1), and this one has %d; train one with "

@@ -19,7 +19,7 @@ static const char USAGE[] =
     "input) and write a checkpoint to -o FILE, or to standard output if not a tty.\n"
     "\n"
     "Model ([chosen]: picked for the corpus's size and the budget, and printed):\n"
-    "  --cell lstm|gru|rnn   recurrent cell [lstm]\n"
+    "  --cell lstm|gru|rnn   recurrent cell [chosen: gru for large corpora]\n"
     "  --layers N            stacked layers, 1 to 8 [chosen]\n"
     "  --hidden N            units per layer [chosen]\n"
     "  --embed N             learned embedding width; 0 = one-hot input [0]\n"
@@ -746,7 +746,7 @@ static void grouped(uint64_t n, char out[32])
     out[k] = 0;
 }
 
-/* A new model's --layers, --hidden, --batch, --dropout, --lr and --warmup, where not given, from
+/* A new model's --cell, --layers, --hidden, --batch, --dropout, --lr and --warmup, where not given, from
  * cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
 static void choose_recipe(options *o, const corpus *cp)
 {
@@ -758,7 +758,11 @@ static void choose_recipe(options *o, const corpus *cp)
     char parts[160] = "";
     size_t k = 0;
 #define PART(...) k += (size_t)snprintf(parts + k, sizeof parts - k, __VA_ARGS__)
-    if (!o->given[O_LAYERS] || !o->given[O_HIDDEN]) {
+    if (!o->given[O_CELL]) {
+        c->cell = r.cell;
+        PART("%s ", cr_cell_name(c->cell));
+    }
+    if (!o->given[O_CELL] || !o->given[O_LAYERS] || !o->given[O_HIDDEN]) {
         if (!o->given[O_LAYERS]) c->layers = r.layers;
         if (!o->given[O_HIDDEN]) c->hidden = r.hidden;
         PART("%d x %d", c->layers, c->hidden);

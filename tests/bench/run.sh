@@ -19,8 +19,8 @@ QUALITY=${QUALITY:-0}
 QUALITY_SEEDS=${QUALITY_SEEDS:-1 2 3}
 QUALITY_RUNS=${QUALITY_RUNS:-defaults preset previous}
 # the README's 3-minute preset before issue 16, and the defaults before it (no anneal then)
-QUALITY_PRESET=${QUALITY_PRESET:---layers 2 --hidden 256 --dropout 0 --batch 16 --lr 8e-3 --warmup 40 --anneal 0.3}
-QUALITY_PREVIOUS=${QUALITY_PREVIOUS:---layers 2 --hidden 256 --dropout 0 --batch 32 --lr 2e-3 --warmup 100 --anneal 0 --eval-every 250}
+QUALITY_PRESET=${QUALITY_PRESET:---cell lstm --layers 2 --hidden 256 --dropout 0 --batch 16 --lr 8e-3 --warmup 40 --anneal 0.3}
+QUALITY_PREVIOUS=${QUALITY_PREVIOUS:---cell lstm --layers 2 --hidden 256 --dropout 0 --batch 32 --lr 2e-3 --warmup 100 --anneal 0 --eval-every 250}
 for run in $QUALITY_RUNS; do
     case $run in
     defaults | preset | previous) ;;

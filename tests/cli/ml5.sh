@@ -122,7 +122,7 @@ expect_err "ml5.js 0.12.2 runs only two-layer models"
 train-charrnn $TINY --layers 2 --cell gru --steps 2 -o "$work/gru.ckpt" $CORPUS 2>/dev/null
 run dump --ml5 "$work/x" "$work/gru.ckpt"
 expect_status 1
-expect_err "runs only LSTM models"
+expect_err "runs only LSTM models, and this one is a gru; train one with --cell lstm"
 mkdir "$work/full" && echo keep > "$work/full/notes.txt"
 run dump --ml5 "$work/full" "$work/m.ckpt"
 expect_status 1

@@ -5,7 +5,7 @@
 
 # setting CKPT KEY: a value of dump's "training settings" or "model" block
 setting() { dump "$1" | awk -v k="$2" '$1 == k { print $2; exit }'; }
-# the printed choice: "train-charrnn: 2 x 192, batch 16, ...: chosen for N characters..."
+# the printed choice: "train-charrnn: lstm 2 x 256, batch 16, ...: chosen for N characters..."
 chosen() { grep "chosen for" "$1"; }
 
 head -c 20000 $CORPUS > "$work/small.txt"
@@ -17,9 +17,9 @@ expect_status 0
 line=$(chosen "$work/err")
 [ -n "$line" ] || fail "no choice printed: $(cat "$work/err")"
 case $line in *"chosen for 121,589 characters and 0:01"*) ;; *) fail "not the corpus and budget: $line" ;; esac
-L=$(setting "$work/a.ckpt" layers) H=$(setting "$work/a.ckpt" hidden)
+C=$(setting "$work/a.ckpt" cell) L=$(setting "$work/a.ckpt" layers) H=$(setting "$work/a.ckpt" hidden)
 B=$(setting "$work/a.ckpt" batch) D=$(setting "$work/a.ckpt" dropout) R=$(setting "$work/a.ckpt" lr)
-want="train-charrnn: $L x $H, batch $B, dropout $D, learning rate $R: chosen for"
+want="train-charrnn: $C $L x $H, batch $B, dropout $D, learning rate $R: chosen for"
 case $line in "$want"*) ;; *) fail "printed '$line', the checkpoint has '$want'" ;; esac
 end
 
@@ -35,21 +35,31 @@ chosen "$work/l.err" | grep -q "chosen for 729,534 characters and a plan in step
 ds=$(setting "$work/s.ckpt" dropout) dl=$(setting "$work/l.ckpt" dropout)
 awk -v s="$ds" -v l="$dl" 'BEGIN { exit !(s > l) }' ||
     fail "dropout $ds for 20,000 characters, $dl for 729,534"
+# a large corpus gets a GRU, a small one an LSTM (ml5.js runs only LSTMs), as printed
+[ "$(setting "$work/s.ckpt" cell) $(setting "$work/l.ckpt" cell)" = "lstm gru" ] ||
+    fail "cells $(setting "$work/s.ckpt" cell) and $(setting "$work/l.ckpt" cell)"
+chosen "$work/l.err" | grep -q "^train-charrnn: gru 2 x " || fail "$(chosen "$work/l.err")"
 end
 
 begin recipe_given_options_win
-run train-charrnn --steps 1 --threads 1 --layers 1 --hidden 40 --batch 4 --dropout 0.05 --lr 0.004 \
-    -o "$work/g.ckpt" $CORPUS
+run train-charrnn --steps 1 --threads 1 --cell rnn --layers 1 --hidden 40 --batch 4 --dropout 0.05 \
+    --lr 0.004 -o "$work/g.ckpt" $CORPUS
 expect_status 0
 chosen "$work/err" && fail "a choice printed when everything was given"
 [ "$(setting "$work/g.ckpt" layers) $(setting "$work/g.ckpt" hidden) $(setting "$work/g.ckpt" batch)" = "1 40 4" ] ||
     fail "shape $(setting "$work/g.ckpt" layers) x $(setting "$work/g.ckpt" hidden), batch $(setting "$work/g.ckpt" batch)"
-[ "$(setting "$work/g.ckpt" dropout) $(setting "$work/g.ckpt" lr)" = "0.05 0.004" ] || fail "dropout or lr changed"
+[ "$(setting "$work/g.ckpt" dropout) $(setting "$work/g.ckpt" lr) $(setting "$work/g.ckpt" cell)" = "0.05 0.004 rnn" ] ||
+    fail "dropout, lr or cell changed"
 # one given: the rest chosen, and the line says the model as it is
 run train-charrnn --steps 1 --threads 1 --hidden 40 -o "$work/h.ckpt" $CORPUS
 expect_status 0
 [ "$(setting "$work/h.ckpt" hidden)" = 40 ] || fail "--hidden 40 gave $(setting "$work/h.ckpt" hidden)"
-chosen "$work/err" | grep -q "^train-charrnn: [0-9] x 40, batch " || fail "$(chosen "$work/err")"
+chosen "$work/err" | grep -q "^train-charrnn: lstm [0-9] x 40, batch " || fail "$(chosen "$work/err")"
+# the cell given on a large corpus: the rest chosen, the cell kept
+run train-charrnn --steps 1 --threads 1 --cell lstm -o "$work/c.ckpt" "$work/large.txt"
+expect_status 0
+[ "$(setting "$work/c.ckpt" cell)" = lstm ] || fail "--cell lstm gave $(setting "$work/c.ckpt" cell)"
+chosen "$work/err" | grep -q "^train-charrnn: 2 x 256, batch 16, dropout 0, " || fail "$(chosen "$work/err")"
 end
 
 begin recipe_batch_fits_a_short_text

@@ -1,6 +1,7 @@
 /* test_recipe.c: the settings train-charrnn chooses for a new model (cr_recipe_for) are valid
  * for every corpus size and budget, and follow the table's rules: a smaller corpus never gets
- * less dropout, a longer budget never a smaller model, and a step budget counts as 5 minutes. */
+ * less dropout, a longer budget never a smaller model, a step budget counts as 5 minutes, and the
+ * cell follows the corpus size. */
 #include "test.h"
 
 #include "charrnn.h"
@@ -18,6 +19,7 @@ TEST(recipe_every_choice_is_a_valid_config)
             cr_recipe_for(SIZES[i], BUDGETS[j], &r);
             cr_config c;
             cr_config_default(&c);
+            c.cell = r.cell;
             c.layers = r.layers;
             c.hidden = r.hidden;
             c.batch = r.batch;
@@ -55,7 +57,20 @@ TEST(recipe_a_step_budget_is_taken_as_the_default_plan)
         cr_recipe steps, five_minutes;
         cr_recipe_for(SIZES[i], 0, &steps);
         cr_recipe_for(SIZES[i], CR_RECIPE_DEFAULT_SECONDS, &five_minutes);
-        CHECK(steps.hidden == five_minutes.hidden && steps.dropout == five_minutes.dropout &&
+        CHECK(steps.cell == five_minutes.cell && steps.hidden == five_minutes.hidden &&
+              steps.dropout == five_minutes.dropout &&
               steps.lr == five_minutes.lr && steps.batch == five_minutes.batch);
     }
+}
+
+/* An LSTM up to 600,000 characters (what ml5.js runs, and what won on the almanac), a GRU above
+ * (what won on Tiny Shakespeare), at every budget. */
+TEST(recipe_lstm_for_small_corpora_gru_for_large)
+{
+    for (size_t i = 0; i < COUNT(SIZES); i++)
+        for (size_t j = 0; j < COUNT(BUDGETS); j++) {
+            cr_recipe r;
+            cr_recipe_for(SIZES[i], BUDGETS[j], &r);
+            CHECK(r.cell == (SIZES[i] <= 600000 ? CR_LSTM : CR_GRU));
+        }
 }
