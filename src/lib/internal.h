@@ -277,9 +277,9 @@ typedef struct cr_net cr_net;
 /* Workspace for chunks of up to T steps and B rows; training = 1 also allocates backward. */
 int cr_net_new(const cr_model *m, int T, int B, int training, cr_pool *pool, cr_net **out,
                cr_error *err);
-/* The same, reading the packed weights of packs_of (a net of the same model, T and training, and
- * at least as many rows), which packs them for both: this net's own cr_net_weights_changed does
- * nothing. packs_of must outlive it. */
+/* The same, reading the packed weights of packs_of (a net of the same model, for training if
+ * this one is), which packs them for both: this net's own cr_net_weights_changed does nothing.
+ * packs_of must outlive it. */
 int cr_net_new_sharing(const cr_model *m, int T, int B, int training, cr_pool *pool,
                        const cr_net *packs_of, cr_net **out, cr_error *err);
 void cr_net_free(cr_net *n);

@@ -31,7 +31,8 @@ typedef struct shard {
 struct cr_trainer {
     cr_model *m;
     cr_pool *pool;
-    cr_net *net;           /* the whole batch, forward only: validation */
+    cr_net *net;           /* the whole batch, forward only, on shard 0's packed weights:
+                              validation of the latest weights */
     shard sh[SHARDS_MAX];
     int nsh;
     float *grads;          /* (nparams) */
@@ -69,6 +70,7 @@ int cr_max_batch_for(size_t n, double val_frac, int seq_len)
 void cr_trainer_free(cr_trainer *t)
 {
     if (!t) return;
+    cr_net_free(t->net);
     for (int k = t->nsh - 1; k >= 0; k--) { /* shard 0's net packs for the others: last */
         shard *h = &t->sh[k];
         cr_net_free(h->net);
@@ -78,7 +80,6 @@ void cr_trainer_free(cr_trainer *t)
         free(h->tgt);
         free(h->carry);
     }
-    cr_net_free(t->net);
     cr_pool_free(t->pool);
     free(t->grads);
     free(t->ids);
@@ -194,9 +195,9 @@ int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threa
         rc = cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", threads);
         goto fail;
     }
-    rc = cr_net_new(m, c->seq_len, c->batch, 0, t->pool, &t->net, err);
-    if (rc) goto fail;
     rc = make_shards(t, threads, err);
+    if (rc) goto fail;
+    rc = cr_net_new_sharing(m, c->seq_len, c->batch, 0, t->pool, t->sh[0].net, &t->net, err);
     if (rc) goto fail;
     *out = t;
     return CR_OK;
@@ -282,14 +283,14 @@ static void add_history(cr_trainer *t, double val)
     }
 }
 
-/* Mean loss of the weights w over the whole validation split: its predictions are cut into at
+/* Mean loss of the latest weights over the whole validation split: its predictions are cut into at
  * most B rows of equal length, each read in chunks of at most T steps with its state carried
  * (cr_stream_loss, which the score tool runs too). */
-static double validation_loss(cr_trainer *t, const float *w)
+static double validation_loss(cr_trainer *t)
 {
     const cr_config *c = &t->m->cfg;
+    const float *w = t->m->params; /* packed by pack_weights after every change */
     size_t count;
-    cr_net_weights_changed(t->net, w);
     double sum = cr_stream_loss(t->net, w, t->ids + t->ntrain, t->nval, c->batch, c->seq_len, 0,
                                 t->in, t->tgt, t->eval_state, cr_carry_floats(c), NULL, &count);
     return count ? sum / (double)count : NAN;
@@ -302,7 +303,7 @@ int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error
     *improved = 0;
     *val_loss = NAN;
     if (t->nval >= 2) {
-        *val_loss = validation_loss(t, m->params);
+        *val_loss = validation_loss(t);
         /* a non-finite loss never becomes the best; the next step reports the divergence */
         if (isfinite(*val_loss) && !(*val_loss >= m->prog.best_val)) { /* NaN best: true */
             if (!m->best && !(m->best = malloc(m->nparams * sizeof *m->best)))
