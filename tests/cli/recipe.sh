@@ -59,7 +59,7 @@ chosen "$work/err" | grep -q "^train-charrnn: lstm [0-9] x 40, batch " || fail "
 run train-charrnn --steps 1 --threads 1 --cell lstm -o "$work/c.ckpt" "$work/large.txt"
 expect_status 0
 [ "$(setting "$work/c.ckpt" cell)" = lstm ] || fail "--cell lstm gave $(setting "$work/c.ckpt" cell)"
-chosen "$work/err" | grep -q "^train-charrnn: 2 x 256, batch 16, dropout 0, " || fail "$(chosen "$work/err")"
+chosen "$work/err" | grep -q "^train-charrnn: 2 x 256, batch 16, dropout 0.2, " || fail "$(chosen "$work/err")"
 end
 
 begin recipe_batch_fits_a_short_text
