@@ -7,6 +7,7 @@
  * row in cells.c), In the width of a layer's input: E, V (one-hot) or H above layer 0. */
 #include "internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,7 @@ int cr_net_new_sharing(const cr_model *m, int T, int B, int training, cr_pool *p
     n->dropout = c->dropout;
     n->prec = c->precision;
     n->pool = pool;
+    assert(!packs_of || !training || packs_of->training); /* a trainer's packs hold Wx^T too */
     n->packs_of = packs_of;
     n->tensors = m->tensors;
     n->lay = m->layout;
@@ -174,7 +176,7 @@ void cr_net_weights_changed(cr_net *n, const float *params)
 void cr_net_pack(cr_net *n, cr_pool *pool, const float *params)
 {
     const int H = n->H, G = n->G;
-    if (n->packs_of) return; /* the owner packs */
+    if (n->packs_of) return; /* the owner packs, and params must be what it packed */
     for (int l = 0; l < n->L; l++) {
         const float *Wh = P(params, n->lay.Wh[l]), *Wx = P(params, n->lay.Wx[l]);
         int in = l ? H : n->In0;

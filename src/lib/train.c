@@ -117,13 +117,13 @@ static int check_sizes(const cr_config *c, size_t n, size_t ntrain, size_t nval,
                    ntrain);
 }
 
-/* The shards, by the batch alone; each gets threads / nsh threads (the one that runs it counted). */
+/* The shards, by the batch alone; the threads are shared out between them (the one that runs a
+ * shard counted in its share). */
 static int make_shards(cr_trainer *t, int threads, cr_error *err)
 {
     const cr_model *m = t->m;
     const cr_config *c = &m->cfg;
     t->nsh = c->batch >= SHARDS_MAX * SHARD_ROWS_MIN ? SHARDS_MAX : 1;
-    int each = threads / t->nsh > 1 ? threads / t->nsh : 1;
     for (int k = 0; k < t->nsh; k++) {
         shard *h = &t->sh[k];
         int b1;
@@ -138,10 +138,12 @@ static int make_shards(cr_trainer *t, int threads, cr_error *err)
         h->carry = calloc(cr_carry_floats(&sc), sizeof *h->carry);
         if (!h->grads || !h->in || !h->tgt || !h->carry)
             return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory for training");
+        int t0, t1;
+        cr_split(threads, k, t->nsh, &t0, &t1);
         if (t->nsh == 1) {
             h->pool = NULL; /* the trainer's pool runs the one shard */
-        } else if (each > 1 && cr_pool_new(each, &h->pool)) {
-            return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", threads);
+        } else if (t1 - t0 > 1 && cr_pool_new(t1 - t0, &h->pool)) {
+            return cr_fail(err, CR_ENOMEM, -1, NULL, "cannot start %d threads", t1 - t0);
         }
         int rc = cr_net_new_sharing(m, c->seq_len, h->B, 1, t->nsh == 1 ? t->pool : h->pool,
                                     k ? t->sh[0].net : NULL, &h->net, err);

@@ -19,7 +19,7 @@ static const char USAGE[] =
     "input) and write a checkpoint to -o FILE, or to standard output if not a tty.\n"
     "\n"
     "Model ([chosen]: picked for the corpus's size and the budget, and printed):\n"
-    "  --cell lstm|gru|rnn   recurrent cell [chosen: gru for large corpora]\n"
+    "  --cell lstm|gru|rnn   recurrent cell [chosen: gru above 600,000 characters]\n"
     "  --layers N            stacked layers, 1 to 8 [chosen]\n"
     "  --hidden N            units per layer [chosen]\n"
     "  --embed N             learned embedding width; 0 = one-hot input [0]\n"
@@ -490,7 +490,9 @@ static void live_line(char *out, size_t size, int cols, double epoch, double f, 
             bar[i] = i < (int)(f * bar_w) ? '#' : '.';
         bar[bar_w] = 0;
         size_t n = fit < 4 ? (size_t)snprintf(out, size, "epoch %.2f ", epoch) : 0;
-        n += (size_t)snprintf(out + n, size - n, "[%s] %3.0f%%  loss %.3f", bar, 100 * f, loss);
+        if (n < size)
+            n += (size_t)snprintf(out + n, size - n, "[%s] %3.0f%%  loss %.3f", bar, 100 * f,
+                                  loss);
         if (!isnan(val) && fit < 3 && n < size)
             n += (size_t)snprintf(out + n, size - n, "  val %.3f", val);
         if (fit < 2 && n < size) n += (size_t)snprintf(out + n, size - n, "  %.0f chars/s", cps);

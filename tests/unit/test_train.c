@@ -145,13 +145,15 @@ TEST(train_split_by_units_gives_the_same_bytes)
     free(text);
 }
 
-/* 2k steps in one go equal k steps, a checkpoint written and read back, and k more. */
-static void exact_resume(int cell, int optimizer)
+/* 2k steps in one go equal k steps, a checkpoint written and read back, and k more; batch 16
+ * is two shards (train.c), each with its own dropout generator seeded from the model's. */
+static void exact_resume_batch(int cell, int optimizer, int batch)
 {
     char *text = toy_corpus(3000, 9);
     size_t len = strlen(text);
     cr_config c = small_config(cell);
     c.optimizer = optimizer;
+    c.batch = batch;
     cr_model *whole = trained(&c, text, 40, 1), *half = trained(&c, text, 20, 1);
     REQUIRE(whole && half);
     unsigned char *buf;
@@ -175,7 +177,10 @@ static void exact_resume(int cell, int optimizer)
     free(text);
 }
 
+static void exact_resume(int cell, int optimizer) { exact_resume_batch(cell, optimizer, 4); }
+
 TEST(train_exact_resume_lstm_adam) { exact_resume(CR_LSTM, CR_ADAM); }
+TEST(train_exact_resume_two_shards_gru_adam) { exact_resume_batch(CR_GRU, CR_ADAM, 16); }
 TEST(train_exact_resume_gru_sgd) { exact_resume(CR_GRU, CR_SGD); }
 TEST(train_exact_resume_rnn_adam) { exact_resume(CR_RNN, CR_ADAM); }
 
@@ -241,6 +246,26 @@ TEST(train_divergence_keeps_last_good_state)
     free(initial);
     cr_trainer_free(t);
     cr_model_free(m);
+    free(text);
+}
+
+/* Two shards with two threads each (4 threads, batch 16) take the LSTM's one-hand-off path inside
+ * each shard (H a multiple of 32): the bytes of one thread, with dropout. */
+TEST(train_shards_split_by_units_give_the_same_bytes)
+{
+    char *text = toy_corpus(20000, 5);
+    cr_config c = small_config(CR_LSTM);
+    c.hidden = 128;
+    c.batch = 16;
+    c.seq_len = 8;
+    cr_model *a = trained(&c, text, 3, 1), *b = trained(&c, text, 3, 4),
+             *d = trained(&c, text, 3, 3);
+    REQUIRE(a && b && d);
+    CHECK(same_state(a, b));
+    CHECK(same_state(a, d));
+    cr_model_free(a);
+    cr_model_free(b);
+    cr_model_free(d);
     free(text);
 }
 
