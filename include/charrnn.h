@@ -362,6 +362,9 @@ typedef struct cr_recipe {
 /* The recipe for a corpus of nchars characters (code points) and a plan of seconds (0 or less:
  * a plan in steps or epochs, taken as CR_RECIPE_DEFAULT_SECONDS). */
 void cr_recipe_for(uint64_t nchars, double seconds, cr_recipe *r);
+/* The same for a cell already chosen (cell < 0: none): the table's settings measured with that
+ * cell where it has them (an LSTM on a large corpus), else cr_recipe_for's with that cell. */
+void cr_recipe_for_cell(uint64_t nchars, double seconds, int cell, cr_recipe *r);
 
 /* ---- how well a model knows a text (score.c) ---- */
 /*

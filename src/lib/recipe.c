@@ -28,16 +28,33 @@ static const recipe_row TABLE[] = {
     {ANY_SIZE, 120, {CR_GRU, 2, 256, 16, 40, 0.0, 8e-3}},
     {ANY_SIZE, 600, {CR_GRU, 2, 256, 16, 40, 0.2, 6e-3}},
     {ANY_SIZE, ANY_TIME, {CR_GRU, 2, 384, 16, 40, 0.2, 6e-3}},
+    /* read only for --cell lstm on a large corpus: the LSTM's own rows, measured before the GRU */
+    {ANY_SIZE, 120, {CR_LSTM, 2, 192, 16, 40, 0.0, 8e-3}},
+    {ANY_SIZE, 600, {CR_LSTM, 2, 256, 16, 40, 0.0, 8e-3}},
+    {ANY_SIZE, ANY_TIME, {CR_LSTM, 2, 384, 16, 40, 0.1, 6e-3}},
 };
+
+/* The first row that holds the corpus and the budget, and, when cell >= 0, has that cell; NULL if
+ * none has it. */
+static const recipe_row *row_for(uint64_t nchars, double seconds, int cell)
+{
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++)
+        if (nchars <= TABLE[i].max_chars && seconds <= TABLE[i].max_seconds &&
+            (cell < 0 || TABLE[i].r.cell == cell))
+            return &TABLE[i];
+    return NULL;
+}
+
+void cr_recipe_for_cell(uint64_t nchars, double seconds, int cell, cr_recipe *r)
+{
+    if (!(seconds > 0)) seconds = CR_RECIPE_DEFAULT_SECONDS;
+    const recipe_row *row = row_for(nchars, seconds, cell);
+    if (!row) row = row_for(nchars, seconds, -1); /* a cell the table has no row of its own for */
+    *r = row->r; /* the last rows hold every size and budget */
+    if (cell >= 0) r->cell = cell;
+}
 
 void cr_recipe_for(uint64_t nchars, double seconds, cr_recipe *r)
 {
-    if (!(seconds > 0)) seconds = CR_RECIPE_DEFAULT_SECONDS;
-    size_t n = sizeof TABLE / sizeof TABLE[0];
-    for (size_t i = 0; i < n; i++)
-        if (nchars <= TABLE[i].max_chars && seconds <= TABLE[i].max_seconds) {
-            *r = TABLE[i].r;
-            return;
-        }
-    *r = TABLE[n - 1].r; /* not reached: the last row holds everything */
+    cr_recipe_for_cell(nchars, seconds, -1, r);
 }

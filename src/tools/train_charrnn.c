@@ -756,7 +756,7 @@ static void choose_recipe(options *o, const corpus *cp)
     uint64_t nchars = cr_utf8_count(cp->text, cp->len);
     double seconds = o->time_limit > 0 ? o->time_limit : o->steps || o->epochs ? 0 : DEFAULT_TIME;
     cr_recipe r;
-    cr_recipe_for(nchars, seconds, &r);
+    cr_recipe_for_cell(nchars, seconds, o->given[O_CELL] ? c->cell : -1, &r);
     char parts[160] = "";
     size_t k = 0;
 #define PART(...) k += (size_t)snprintf(parts + k, sizeof parts - k, __VA_ARGS__)

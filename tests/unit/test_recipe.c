@@ -74,3 +74,28 @@ TEST(recipe_lstm_for_small_corpora_gru_for_large)
             CHECK(r.cell == (SIZES[i] <= 600000 ? CR_LSTM : CR_GRU));
         }
 }
+
+/* A cell given keeps the settings measured with it where the table has them: an LSTM on a large
+ * corpus gets the LSTM's rows (no dropout at 3 minutes, 8e-3), not the GRU's; a cell with no rows
+ * of its own (a GRU on a small corpus, any RNN) gets the recipe's settings with that cell. */
+TEST(recipe_a_cell_given_gets_its_own_rows)
+{
+    cr_recipe r;
+    cr_recipe_for_cell(1115394, 180, CR_LSTM, &r);
+    CHECK(r.cell == CR_LSTM && r.hidden == 256 && r.dropout == 0 && r.lr == 8e-3);
+    cr_recipe_for_cell(1115394, 60, CR_LSTM, &r);
+    CHECK(r.cell == CR_LSTM && r.hidden == 192);
+    cr_recipe_for_cell(1115394, 180, CR_GRU, &r);
+    CHECK(r.cell == CR_GRU && r.dropout == 0.2 && r.lr == 6e-3);
+    for (size_t i = 0; i < COUNT(SIZES); i++)
+        for (size_t j = 0; j < COUNT(BUDGETS); j++) {
+            cr_recipe chosen, rnn, same;
+            cr_recipe_for(SIZES[i], BUDGETS[j], &chosen);
+            cr_recipe_for_cell(SIZES[i], BUDGETS[j], CR_RNN, &rnn);
+            cr_recipe_for_cell(SIZES[i], BUDGETS[j], chosen.cell, &same);
+            CHECK(rnn.cell == CR_RNN && rnn.hidden == chosen.hidden &&
+                  rnn.dropout == chosen.dropout && rnn.lr == chosen.lr);
+            CHECK(same.cell == chosen.cell && same.hidden == chosen.hidden &&
+                  same.dropout == chosen.dropout && same.lr == chosen.lr);
+        }
+}
