@@ -125,17 +125,17 @@ TEST(train_same_bytes_with_two_threads)
     free(text);
 }
 
-/* H a multiple of 32 on two and three threads: the LSTM's steps take the one-hand-off path
- * (units split between threads), which must give the bytes of one thread. */
-TEST(train_split_by_units_gives_the_same_bytes)
+/* An LSTM of H units (a multiple of 32) and batch B, 3 steps, on 1 thread and on threads x and
+ * y: the same bytes. */
+static void split_by_units_same_bytes(int H, int B, int x, int y)
 {
     char *text = toy_corpus(20000, 5);
     cr_config c = small_config(CR_LSTM);
-    c.hidden = 96;
-    c.batch = 12;
+    c.hidden = H;
+    c.batch = B;
     c.seq_len = 8;
-    cr_model *a = trained(&c, text, 3, 1), *b = trained(&c, text, 3, 2),
-             *d = trained(&c, text, 3, 3);
+    cr_model *a = trained(&c, text, 3, 1), *b = trained(&c, text, 3, x),
+             *d = trained(&c, text, 3, y);
     REQUIRE(a && b && d);
     CHECK(same_state(a, b));
     CHECK(same_state(a, d));
@@ -144,6 +144,10 @@ TEST(train_split_by_units_gives_the_same_bytes)
     cr_model_free(d);
     free(text);
 }
+
+/* H a multiple of 32 on two and three threads: the LSTM's steps take the one-hand-off path
+ * (units split between threads), which must give the bytes of one thread. */
+TEST(train_split_by_units_gives_the_same_bytes) { split_by_units_same_bytes(96, 12, 2, 3); }
 
 /* 2k steps in one go equal k steps, a checkpoint written and read back, and k more; batch 16
  * is two shards (train.c), each with its own dropout generator seeded from the model's. */
@@ -250,24 +254,9 @@ TEST(train_divergence_keeps_last_good_state)
 }
 
 /* Two shards with two threads each (4 threads, batch 16) take the LSTM's one-hand-off path inside
- * each shard (H a multiple of 32): the bytes of one thread, with dropout. */
-TEST(train_shards_split_by_units_give_the_same_bytes)
-{
-    char *text = toy_corpus(20000, 5);
-    cr_config c = small_config(CR_LSTM);
-    c.hidden = 128;
-    c.batch = 16;
-    c.seq_len = 8;
-    cr_model *a = trained(&c, text, 3, 1), *b = trained(&c, text, 3, 4),
-             *d = trained(&c, text, 3, 3);
-    REQUIRE(a && b && d);
-    CHECK(same_state(a, b));
-    CHECK(same_state(a, d));
-    cr_model_free(a);
-    cr_model_free(b);
-    cr_model_free(d);
-    free(text);
-}
+ * each shard (H a multiple of 32), and 3 threads share out as 2 and 1: the bytes of one thread,
+ * with dropout. */
+TEST(train_shards_split_by_units_give_the_same_bytes) { split_by_units_same_bytes(128, 16, 4, 3); }
 
 /* Large enough for the products and the gate arithmetic to be split between threads: one and
  * three threads must give the same bytes, for every cell. 136 units: each row ends in a tail
