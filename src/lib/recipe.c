@@ -34,13 +34,14 @@ static const recipe_row TABLE[] = {
     {ANY_SIZE, ANY_TIME, {CR_LSTM, 2, 384, 16, 40, 0.1, 6e-3}},
 };
 
-/* The first row that holds the corpus and the budget, and, when cell >= 0, has that cell; NULL if
- * none has it. */
-static const recipe_row *row_for(uint64_t nchars, double seconds, int cell)
+/* The first row for corpora of up to max_chars characters (any size bracket: 0) that holds the
+ * corpus and the budget and, when cell >= 0, has that cell; NULL if there is none. */
+static const recipe_row *row_for(uint64_t nchars, double seconds, int cell, uint64_t max_chars)
 {
     for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++)
         if (nchars <= TABLE[i].max_chars && seconds <= TABLE[i].max_seconds &&
-            (cell < 0 || TABLE[i].r.cell == cell))
+            (cell < 0 || TABLE[i].r.cell == cell) &&
+            (max_chars == 0 || TABLE[i].max_chars == max_chars))
             return &TABLE[i];
     return NULL;
 }
@@ -48,9 +49,12 @@ static const recipe_row *row_for(uint64_t nchars, double seconds, int cell)
 void cr_recipe_for_cell(uint64_t nchars, double seconds, int cell, cr_recipe *r)
 {
     if (!(seconds > 0)) seconds = CR_RECIPE_DEFAULT_SECONDS;
-    const recipe_row *row = row_for(nchars, seconds, cell);
-    if (!row) row = row_for(nchars, seconds, -1); /* a cell the table has no row of its own for */
-    *r = row->r; /* the last rows hold every size and budget */
+    const recipe_row *row = row_for(nchars, seconds, -1, 0); /* the last rows hold everything */
+    if (cell >= 0 && row->r.cell != cell) { /* the cell's own row for this corpus size, if any */
+        const recipe_row *own = row_for(nchars, seconds, cell, row->max_chars);
+        if (own) row = own;
+    }
+    *r = row->r;
     if (cell >= 0) r->cell = cell;
 }
 

@@ -89,12 +89,16 @@ TEST(recipe_a_cell_given_gets_its_own_rows)
     CHECK(r.cell == CR_GRU && r.dropout == 0.2 && r.lr == 6e-3);
     for (size_t i = 0; i < COUNT(SIZES); i++)
         for (size_t j = 0; j < COUNT(BUDGETS); j++) {
-            cr_recipe chosen, rnn, same;
+            cr_recipe chosen, rnn, gru, same;
             cr_recipe_for(SIZES[i], BUDGETS[j], &chosen);
             cr_recipe_for_cell(SIZES[i], BUDGETS[j], CR_RNN, &rnn);
+            cr_recipe_for_cell(SIZES[i], BUDGETS[j], CR_GRU, &gru);
             cr_recipe_for_cell(SIZES[i], BUDGETS[j], chosen.cell, &same);
             CHECK(rnn.cell == CR_RNN && rnn.hidden == chosen.hidden &&
                   rnn.dropout == chosen.dropout && rnn.lr == chosen.lr);
+            /* a GRU on a small corpus keeps the small corpus's dropout (lesson 4 trains one) */
+            CHECK(gru.cell == CR_GRU && gru.hidden == chosen.hidden &&
+                  gru.dropout == chosen.dropout && gru.lr == chosen.lr);
             CHECK(same.cell == chosen.cell && same.hidden == chosen.hidden &&
                   same.dropout == chosen.dropout && same.lr == chosen.lr);
         }
