@@ -689,6 +689,11 @@ void cli_printf(const char *fmt, ...)
     free(big);
 }
 
+void cli_flush_stdout(void)
+{
+    if (fflush(stdout) != 0) stdout_failed(); /* now, while errno still says why */
+}
+
 void cli_close_stdout(void)
 {
     errno = 0;

@@ -142,6 +142,8 @@ void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes to stdout; a closed pipe exits 0, other errors die. */
 void cli_write(const void *p, size_t n);
 /* Flushes and closes stdout, reporting a failed write; call before exit 0. */
+/* Flushes standard output; on failure exits as cli_close_stdout does, with the reason. */
+void cli_flush_stdout(void);
 void cli_close_stdout(void);
 /* Everything cli_write would write to stdout goes into a buffer instead, from begin to end;
  * end returns it (NUL-terminated, *len bytes, the caller frees). For a picture made by code

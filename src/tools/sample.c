@@ -371,7 +371,7 @@ static const char *chars(uint64_t n) { return n == 1 ? "character" : "characters
 static void novel_report(const options *o, const cr_novel *g, const cr_corpus_index *ix,
                          const label *l, long written, long places, int blocked)
 {
-    fflush(stdout); /* a terminal shows the text, then the report */
+    cli_flush_stdout(); /* a terminal shows the text, then the report */
     char where[64] = "";
     if (l->name) snprintf(where, sizeof where, "%s %s: ", l->name, l->value);
     if (blocked) {
@@ -428,7 +428,7 @@ static void sample_one(const options *o, const cr_model *m, const char *ck_name,
         size_t k = cr_vocab_text(v, id, buf, &text);
         cli_write(text, k);
         if (k) last = text[k - 1];
-        if (tty || (k && text[0] == '\n')) fflush(stdout);
+        if (tty || (k && text[0] == '\n')) cli_flush_stdout();
         if (tail) {
             for (size_t j = 0; j < k; j++) {
                 if (have == stop_len) memmove(tail, tail + 1, --have);

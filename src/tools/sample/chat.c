@@ -129,7 +129,7 @@ static void answer(chat *c)
         const char *text;
         size_t k = cr_vocab_text(c->v, id, buf, &text);
         cli_write(text, k);
-        if (c->term_out) fflush(stdout);
+        if (c->term_out) cli_flush_stdout();
         else if (c->term_in) fwrite(text, 1, k, stderr); /* stdout is a file: shown here too */
         cli_buf_add(&c->tr.t, text, k);
         if (tail) {
@@ -143,7 +143,7 @@ static void answer(chat *c)
     free(tail);
     if (!ended && c->nl >= 0) feed_id(c, (uint32_t)c->nl);
     cli_write("\n", 1);
-    fflush(stdout);
+    cli_flush_stdout();
     if (c->term_in && !c->term_out) fputs("\n", stderr);
     cli_buf_add(&c->tr.t, "\n", 1);
 }

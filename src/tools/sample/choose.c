@@ -83,7 +83,7 @@ static void add_piece(writer *w, const char *p, size_t n)
     cli_buf_add(&w->text, p, n);
     if (w->stream) {
         cli_write(p, n);
-        fflush(stdout);
+        cli_flush_stdout();
         w->written = w->text.n;
     }
     cr_sampler_save(w->s, w->at);
