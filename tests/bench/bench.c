@@ -80,16 +80,6 @@ static long parse_int(const char *opt, const char *s, long min, long max)
     return v;
 }
 
-static double parse_pos(const char *opt, const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || !(v > 0))
-        bad_usage("%s wants a number above 0, not '%s'", opt, s);
-    return v;
-}
-
 /* User plus system CPU seconds of the whole process, all threads. */
 static double cpu_s(void)
 {
