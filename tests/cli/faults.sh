@@ -36,6 +36,22 @@ st=$?
 one_error_line "train-charrnn: standard output: cannot write the checkpoint: write failed: No space left on device$"
 end
 
+begin full_device_at_a_line_break_names_the_reason
+# A bot of two characters, one a line break, writes line breaks early; sample flushes at each,
+# and that first failed flush must report why (it once said "write failed: Success").
+awk 'BEGIN { for (i = 0; i < 400; i++) print "a" }' > "$work/lines.txt"
+train-charrnn $TINY --steps 1 --val-frac 0 -o "$work/lines.ckpt" "$work/lines.txt" 2>/dev/null
+for s in 1 2 3; do
+    sample -n 40 --seed $s "$work/lines.ckpt" > "$work/out" 2>/dev/null
+    [ "$(wc -l < "$work/out")" -ge 2 ] ||
+        fail "seed $s: the bot wrote no line break; the test needs one"
+    sample -n 40 --seed $s "$work/lines.ckpt" > /dev/full 2> "$work/err"
+    st=$?
+    [ $st -eq 1 ] || fail "seed $s: sample > /dev/full: status $st, expected 1"
+    one_error_line "sample: standard output: write failed: No space left on device$"
+done
+end
+
 begin full_disk_keeps_previous_checkpoint
 mkdir "$full"
 if ! mount -t tmpfs -o size=256k tmpfs "$full" 2>/dev/null; then
