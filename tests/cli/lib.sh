@@ -35,3 +35,22 @@ state() { "$TOOLS_BIN/ckpt-state" "$1"; }
 # Tiny, fast settings for training in tests.
 TINY="--hidden 16 --layers 1 --seq-len 16 --batch 4 --threads 1 --quiet"
 CORPUS=corpora/harbour-almanac.txt
+
+# in_tmux NAME COLS ROWS LOOKS CMD [ON_PANE]: runs CMD, then "echo DONE", on a terminal of COLS x
+# ROWS (a private tmux server named for this test and NAME, never the user's). Every 0.1 s the
+# screen goes to $work/pane and the function ON_PANE, if given, reads it; it stops when DONE shows
+# or after LOOKS looks. Returns 0 if DONE showed.
+in_tmux() {
+    _sock="charrnn-$$-$1" _looks=$4 _cmd=$5 _on=${6:-:} _i=0 _done=1
+    tmux -L "$_sock" -f /dev/null new-session -d -x "$2" -y "$3" \
+        "PATH='$PATH' LC_ALL=C.UTF-8 $_cmd; echo DONE; sleep 60"
+    while [ $_i -lt "$_looks" ]; do
+        tmux -L "$_sock" capture-pane -p > "$work/pane" 2> /dev/null
+        $_on
+        grep -q '^DONE' "$work/pane" && { _done=0; break; }
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    tmux -L "$_sock" kill-server 2> /dev/null
+    return $_done
+}

@@ -31,22 +31,16 @@ if ! command -v tmux > /dev/null 2>&1; then
     skip preview_under_the_progress_on_a_terminal "tmux is not installed"
 else
     begin preview_under_the_progress_on_a_terminal
-    sock="charrnn-preview-$$"
-    tmux -L "$sock" -f /dev/null new-session -d -x 100 -y 30 \
-        "PATH='$PATH' LC_ALL=C.UTF-8 train-charrnn $P --eval-every 5 --time 4 --preview -o '$work/t.ckpt' $CORPUS; echo DONE; sleep 60"
-    seen=0 done=0 i=0
-    while [ $i -lt 300 ]; do # at most 30 s
-        tmux -L "$sock" capture-pane -p > "$work/pane" 2> /dev/null
-        # the live pair: an "epoch ... [" progress line with a "preview: " line right below
+    seen=0
+    # the live pair: an "epoch ... [" progress line with a "preview: " line right below
+    look() {
         awk 'prev ~ /^epoch [0-9.]+ \[/ && /^preview: ./ { found = 1 } { prev = $0 }
              END { exit !found }' "$work/pane" && seen=1
-        grep -q '^DONE' "$work/pane" && { done=1; break; }
-        sleep 0.1
-        i=$((i + 1))
-    done
-    tmux -L "$sock" kill-server 2> /dev/null
+    }
+    in_tmux preview 100 30 300 \
+        "train-charrnn $P --eval-every 5 --time 4 --preview -o '$work/t.ckpt' $CORPUS" look ||
+        fail "the run did not end: $(cat "$work/pane")" # at most 30 s
     [ $seen -eq 1 ] || fail "no preview line under the progress line: $(cat "$work/pane")"
-    [ $done -eq 1 ] || fail "the run did not end: $(cat "$work/pane")"
     grep -q '^preview at step [0-9]*: .' "$work/pane" || fail "no last preview line: $(cat "$work/pane")"
     grep -q '^preview: ' "$work/pane" && fail "a live preview line was left behind: $(cat "$work/pane")"
     grep -q '^epoch ' "$work/pane" && fail "the progress line was left behind: $(cat "$work/pane")"

@@ -7,21 +7,15 @@ P="--hidden 32 --layers 1 --seq-len 16 --batch 8 --threads 2 --eval-every 20 --t
 # the pane while a run trains in a terminal of $1 columns; fails if more than one progress line
 # is seen at once (a line that wrapped), or if none with the text $2 is seen
 fits_in() {
-    cols=$1 want=$2 sock="charrnn-progress-$$-$1"
-    tmux -L "$sock" -f /dev/null new-session -d -x "$cols" -y 20 \
-        "PATH='$PATH' LC_ALL=C.UTF-8 train-charrnn $P -o '$work/t$cols.ckpt' $CORPUS; echo DONE; sleep 60"
-    seen=0 done=0 i=0 worst=0
-    while [ $i -lt 200 ]; do # at most 20 s
-        tmux -L "$sock" capture-pane -p > "$work/pane" 2> /dev/null
+    cols=$1 want=$2 seen=0 worst=0
+    look() {
         lines=$(grep -c '\[[#.]*\] *[0-9]*%' "$work/pane")
         [ "$lines" -gt "$worst" ] && worst=$lines && cp "$work/pane" "$work/worst"
         [ "$lines" -ge 1 ] && grep '\[[#.]*\] *[0-9]*%' "$work/pane" | grep -q -- "$want" && seen=1
-        grep -q '^DONE' "$work/pane" && { done=1; break; }
-        sleep 0.1
-        i=$((i + 1))
-    done
-    tmux -L "$sock" kill-server 2> /dev/null
-    [ $done -eq 1 ] || fail "the run did not end in $cols columns: $(cat "$work/pane")"
+    }
+    in_tmux "progress-$cols" "$cols" 20 200 \
+        "train-charrnn $P -o '$work/t$cols.ckpt' $CORPUS" look || # at most 20 s
+        fail "the run did not end in $cols columns: $(cat "$work/pane")"
     [ $seen -eq 1 ] || fail "no progress line with '$want' in $cols columns: $(cat "$work/pane")"
     [ "$worst" -le 1 ] || fail "$worst progress lines at once in $cols columns (the line wrapped): $(cat "$work/worst")"
 }
