@@ -9,29 +9,32 @@
 typedef struct recipe_row {
     uint64_t max_chars;
     double max_seconds;
-    cr_recipe r; /* cell, layers, hidden, batch, warmup, dropout, lr */
+    cr_recipe r;
 } recipe_row;
 
+/* a row's settings; the precision is the CPU's (cr_recipe_for_cell), not the table's */
+#define R(cell, layers, hidden, batch, warmup, dropout, lr) \
+    { cell, layers, hidden, batch, warmup, dropout, lr, CR_FP32 }
 #define ANY_SIZE UINT64_MAX
 #define ANY_TIME 1e300
 
 static const recipe_row TABLE[] = {
     /* a small corpus is read many times over: dropout against memorising, more the smaller */
-    {80000, ANY_TIME, {CR_LSTM, 2, 256, 16, 40, 0.4, 6e-3}},
-    {200000, 90, {CR_LSTM, 2, 256, 16, 40, 0.3, 6e-3}},
-    {200000, ANY_TIME, {CR_LSTM, 2, 256, 16, 40, 0.4, 6e-3}},
-    {600000, 120, {CR_LSTM, 2, 256, 16, 40, 0.1, 8e-3}},
-    {600000, ANY_TIME, {CR_LSTM, 2, 384, 16, 40, 0.2, 6e-3}},
+    {80000, ANY_TIME, R(CR_LSTM, 2, 256, 16, 40, 0.4, 6e-3)},
+    {200000, 90, R(CR_LSTM, 2, 256, 16, 40, 0.3, 6e-3)},
+    {200000, ANY_TIME, R(CR_LSTM, 2, 256, 16, 40, 0.4, 6e-3)},
+    {600000, 120, R(CR_LSTM, 2, 256, 16, 40, 0.1, 8e-3)},
+    {600000, ANY_TIME, R(CR_LSTM, 2, 384, 16, 40, 0.2, 6e-3)},
     /* a large one: a GRU, whose steps cost a quarter less than an LSTM's and learn more from it
      * in the same time; no dropout up to 2 minutes, some after (measured on 1.1 MB, which 3
      * minutes read ten times; a larger corpus, read fewer times, gets the same: unmeasured) */
-    {ANY_SIZE, 120, {CR_GRU, 2, 256, 16, 40, 0.0, 8e-3}},
-    {ANY_SIZE, 600, {CR_GRU, 2, 256, 16, 40, 0.2, 6e-3}},
-    {ANY_SIZE, ANY_TIME, {CR_GRU, 2, 384, 16, 40, 0.2, 6e-3}},
+    {ANY_SIZE, 120, R(CR_GRU, 2, 256, 16, 40, 0.0, 8e-3)},
+    {ANY_SIZE, 600, R(CR_GRU, 2, 256, 16, 40, 0.2, 6e-3)},
+    {ANY_SIZE, ANY_TIME, R(CR_GRU, 2, 384, 16, 40, 0.2, 6e-3)},
     /* read only for --cell lstm on a large corpus: the LSTM's own rows, measured before the GRU */
-    {ANY_SIZE, 120, {CR_LSTM, 2, 192, 16, 40, 0.0, 8e-3}},
-    {ANY_SIZE, 600, {CR_LSTM, 2, 256, 16, 40, 0.0, 8e-3}},
-    {ANY_SIZE, ANY_TIME, {CR_LSTM, 2, 384, 16, 40, 0.1, 6e-3}},
+    {ANY_SIZE, 120, R(CR_LSTM, 2, 192, 16, 40, 0.0, 8e-3)},
+    {ANY_SIZE, 600, R(CR_LSTM, 2, 256, 16, 40, 0.0, 8e-3)},
+    {ANY_SIZE, ANY_TIME, R(CR_LSTM, 2, 384, 16, 40, 0.1, 6e-3)},
 };
 
 /* The first row for corpora of up to max_chars characters (any size bracket: 0) that holds the
@@ -56,6 +59,7 @@ void cr_recipe_for_cell(uint64_t nchars, double seconds, int cell, cr_recipe *r)
     }
     *r = row->r;
     if (cell >= 0) r->cell = cell;
+    r->precision = cr_bf16_kernel_available(CR_BF16_AVX512) ? CR_BF16 : CR_FP32;
 }
 
 void cr_recipe_for(uint64_t nchars, double seconds, cr_recipe *r)

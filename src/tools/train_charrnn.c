@@ -40,7 +40,7 @@ static const char USAGE[] =
     "  --seed N              random seed [1]\n"
     "  --threads N           threads [all cores]\n"
     "  --precision fp32|bf16 matrix products in float32, or on inputs rounded to\n"
-    "                        bfloat16 (faster on CPUs with AVX-512 BF16) [fp32]\n"
+    "                        bfloat16 [bf16 if the CPU has AVX-512 BF16, else fp32]\n"
     "The plan (the first limit to come wins; with none, --time 300, or with --resume\n"
     "the rest of the checkpoint's unfinished plan):\n"
     "  --time SECONDS        wall time of the plan (also 90s, 2m, 1h30m)\n"
@@ -732,7 +732,9 @@ static void announce(const options *o, const cr_model *m, const cr_trainer *t, c
     if (*o->chosen)
         fprintf(stderr, "train-charrnn: %s (options given win)\n", o->chosen);
     if (c->precision == CR_BF16)
-        fprintf(stderr, "train-charrnn: matrix products on inputs rounded to bfloat16\n");
+        fprintf(stderr, "train-charrnn: matrix products on inputs rounded to bfloat16%s\n",
+                o->resume || o->given[O_PRECISION] ? "" :
+                ", which this CPU multiplies fastest (--precision fp32 for float32)");
 }
 
 /* ---- the recipe: what the command line leaves out, chosen for the corpus and the budget ---- */
@@ -748,8 +750,8 @@ static void grouped(uint64_t n, char out[32])
     out[k] = 0;
 }
 
-/* A new model's --cell, --layers, --hidden, --batch, --dropout, --lr and --warmup, where not given, from
- * cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
+/* A new model's --cell, --layers, --hidden, --batch, --dropout, --lr, --warmup and --precision,
+ * where not given, from cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
 static void choose_recipe(options *o, const corpus *cp)
 {
     cr_config *c = &o->cfg;
@@ -791,6 +793,7 @@ static void choose_recipe(options *o, const corpus *cp)
     }
 #undef PART
     if (!o->given[O_WARMUP]) c->warmup = r.warmup;
+    if (!o->given[O_PRECISION]) c->precision = r.precision;
     if (!k) return;
     char size[32], t[32];
     grouped(nchars, size);

@@ -1,5 +1,6 @@
 # precision.sh: train-charrnn --precision bf16: deterministic, saved in the checkpoint, kept on
-# resume unless given, and refused when it is not fp32 or bf16.
+# resume unless given, chosen for a new model when the CPU multiplies bfloat16 in hardware, and
+# refused when it is not fp32 or bf16.
 . tests/cli/lib.sh
 
 P="--hidden 40 --layers 2 --seq-len 16 --batch 8 --threads 2 --quiet --eval-every 5"
@@ -8,7 +9,7 @@ begin precision_bf16_is_deterministic_and_differs_from_fp32
 run train-charrnn $P --precision bf16 --steps 10 -o "$work/b1.ckpt" $CORPUS
 expect_status 0
 run train-charrnn $P --precision bf16 --steps 10 -o "$work/b2.ckpt" $CORPUS
-run train-charrnn $P --steps 10 -o "$work/f.ckpt" $CORPUS
+run train-charrnn $P --precision fp32 --steps 10 -o "$work/f.ckpt" $CORPUS
 [ "$(state "$work/b1.ckpt")" = "$(state "$work/b2.ckpt")" ] || fail "two equal bf16 runs differ"
 [ "$(state "$work/b1.ckpt")" != "$(state "$work/f.ckpt")" ] || fail "bf16 gave the fp32 bytes"
 run dump "$work/b1.ckpt"
@@ -30,6 +31,26 @@ run train-charrnn --quiet --threads 2 --resume "$work/half.ckpt" --precision fp3
     -o "$work/back.ckpt" $CORPUS
 expect_status 0
 run dump "$work/back.ckpt"
+expect_out "^  precision  *fp32$"
+end
+
+begin precision_chosen_by_the_cpu_unless_given
+# the kernel's own test of the CPU is __builtin_cpu_supports; this one reads what Linux says
+if grep -q '^flags.* avx512_bf16' /proc/cpuinfo 2>/dev/null; then want=bf16; else want=fp32; fi
+P1="--hidden 40 --layers 2 --seq-len 16 --batch 8 --threads 2 --eval-every 5"
+run train-charrnn $P1 --steps 2 -o "$work/c.ckpt" $CORPUS
+expect_status 0
+run dump "$work/c.ckpt"
+expect_out "^  precision  *$want"
+run train-charrnn $P1 --steps 2 -o "$work/c.ckpt" $CORPUS
+if [ $want = bf16 ]; then
+    expect_err "^train-charrnn: matrix products on inputs rounded to bfloat16, which this CPU multiplies fastest (--precision fp32 for float32)$"
+else
+    grep -q bfloat16 "$work/err" && fail "bfloat16 chosen on a CPU without it: $(cat "$work/err")"
+fi
+run train-charrnn $P1 --precision fp32 --steps 2 -o "$work/c.ckpt" $CORPUS
+grep -q bfloat16 "$work/err" && fail "--precision fp32 given, yet: $(cat "$work/err")"
+run dump "$work/c.ckpt"
 expect_out "^  precision  *fp32$"
 end
 

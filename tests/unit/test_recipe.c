@@ -26,11 +26,30 @@ TEST(recipe_every_choice_is_a_valid_config)
             c.warmup = r.warmup;
             c.dropout = r.dropout;
             c.lr = r.lr;
+            c.precision = r.precision;
             cr_error err;
             CHECK(cr_config_check(&c, &err) == CR_OK);
             CHECK(r.lr >= 1e-3 && r.lr <= 1e-2);
             CHECK(r.dropout >= 0 && r.dropout <= 0.5);
         }
+}
+
+/* bfloat16 products where the CPU multiplies them in hardware (more steps in the same time),
+ * float32 where it would only round them (slower than float32), for every row and any cell */
+TEST(recipe_precision_is_the_cpus)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    int want = __builtin_cpu_supports("avx512bf16") ? CR_BF16 : CR_FP32;
+#else
+    int want = CR_FP32;
+#endif
+    for (size_t i = 0; i < COUNT(SIZES); i++)
+        for (size_t j = 0; j < COUNT(BUDGETS); j++)
+            for (int cell = -1; cell <= CR_RNN; cell++) {
+                cr_recipe r;
+                cr_recipe_for_cell(SIZES[i], BUDGETS[j], cell, &r);
+                CHECK(r.precision == want);
+            }
 }
 
 TEST(recipe_less_text_never_less_dropout_more_time_never_smaller)
