@@ -145,6 +145,8 @@ typedef struct cr_config {
     int eval_every;    /* steps between evaluations; 0 = once per epoch */
     uint64_t seed;
     int precision;     /* CR_FP32, or CR_BF16: training products on inputs rounded to bfloat16 */
+    double weight_decay; /* decoupled (AdamW's): each step every weight is multiplied by
+                            1 - rate x weight_decay before the update; 0 = none */
 } cr_config;
 enum { CR_FP32 = 0, CR_BF16 = 1 };
 
@@ -357,6 +359,8 @@ typedef struct cr_recipe {
     int cell;                          /* CR_LSTM, CR_GRU or CR_RNN */
     int layers, hidden, batch, warmup; /* warmup in steps */
     double dropout, lr;                /* lr: the peak learning rate */
+    double weight_decay;               /* cr_config.weight_decay */
+    int seq_len;                       /* characters of back-propagation through time */
     int precision;                     /* CR_BF16 if this CPU has AVX-512 BF16, else CR_FP32 */
 } cr_recipe;
 /* A budget given in steps or epochs only is taken as this many seconds (the default plan's). */

@@ -412,10 +412,12 @@ OPTIM_TINY = 6                   # the last 6 parameters get gradients near adam
 # steps whose gradient norm is made 2..10 times the clip
 OPTIM_CLIPPED = {0, 4, 5, 11, 17, 23, 30, 31, 38, 44, 49}
 # name: optimizer (0 adam, 1 sgd), lr, lr_decay, warmup, momentum, beta1, beta2,
-#       adam_eps, clip, anneal, seed
+#       adam_eps, clip, anneal, seed, weight_decay (decoupled: AdamW's, and the same for SGD)
 OPTIM_SETTINGS = [
-    ("optim_adam", 0, 2e-2, 0.5, 10, 0.9, 0.9, 0.999, 1e-8, 5.0, 0.3, 2001),
-    ("optim_sgd", 1, 1e-2, 0.5, 10, 0.9, 0.9, 0.999, 1e-8, 5.0, 0.3, 2002),
+    ("optim_adam", 0, 2e-2, 0.5, 10, 0.9, 0.9, 0.999, 1e-8, 5.0, 0.3, 2001, 0.0),
+    ("optim_sgd", 1, 1e-2, 0.5, 10, 0.9, 0.9, 0.999, 1e-8, 5.0, 0.3, 2002, 0.0),
+    ("optim_adamw", 0, 2e-2, 0.5, 10, 0.9, 0.9, 0.999, 1e-8, 5.0, 0.3, 2003, 0.5),
+    ("optim_sgdw", 1, 1e-2, 0.5, 10, 0.9, 0.9, 0.999, 1e-8, 5.0, 0.3, 2002, 0.25),
 ]
 
 
@@ -462,7 +464,7 @@ def lr_at(lr, lr_decay, warmup, t):
 
 def build_optim_reference(setting):
     (name, opt, lr, lr_decay, warmup, momentum, beta1, beta2, eps, clip, anneal,
-     seed) = setting
+     seed, wd) = setting
     gen = torch.Generator().manual_seed(seed)
     sizes = [int(torch.tensor(s).prod().item()) for s in OPTIM_SHAPES]
     P = sum(sizes)
@@ -471,10 +473,13 @@ def build_optim_reference(setting):
 
     params = [torch.nn.Parameter(x.clone().reshape(s))
               for x, s in zip(torch.split(w0, sizes), OPTIM_SHAPES)]
-    if opt == 0:
+    if opt == 0 and wd > 0:  # decoupled: each weight times 1 - lr wd, then Adam's step
+        optimizer = torch.optim.AdamW(params, lr=lr, betas=(beta1, beta2), eps=eps,
+                                      weight_decay=wd, amsgrad=False)
+    elif opt == 0:
         optimizer = torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), eps=eps,
                                      weight_decay=0, amsgrad=False)
-    else:
+    else:  # SGD's own weight_decay adds wd w to the gradient; decoupled decay is applied below
         optimizer = torch.optim.SGD(params, lr=lr, momentum=momentum, dampening=0,
                                     nesterov=False, weight_decay=0)
     scales, lrs, norms, clipped = [], [], [], []
@@ -506,6 +511,10 @@ def build_optim_reference(setting):
         rate = lr_at(lr, lr_decay, warmup, t) * scale
         for group in optimizer.param_groups:
             group["lr"] = rate
+        if opt == 1 and wd > 0:
+            with torch.no_grad():
+                for p in params:
+                    p.mul_(1 - rate * wd)
         optimizer.step()
         scales.append(scale)
         lrs.append(rate)
@@ -513,6 +522,7 @@ def build_optim_reference(setting):
         clipped.append(1.0 if coef < 1 else 0.0)
 
         gc = g * coef
+        hw = hw * (1 - rate * wd)
         if opt == 0:
             hm = beta1 * hm + (1 - beta1) * gc
             hs = beta2 * hs + (1 - beta2) * gc * gc
@@ -537,7 +547,7 @@ def build_optim_reference(setting):
     assert anneal_scale(anneal, 0, OPTIM_STEPS) == 1.0 and scales[-1] < 0.1, name
     hyper = [lr, lr_decay, momentum, beta1, beta2, eps, clip, anneal]
     return {
-        "config": [opt, P, OPTIM_STEPS, warmup, 0, 0, 0, 0], "hyper": hyper,
+        "config": [opt, P, OPTIM_STEPS, warmup, wd, 0, 0, 0], "hyper": hyper,
         "w0": w0, "grads": grads, "lr_scale": scales, "lr": lrs, "grad_norm": norms,
         "clipped": clipped, "w": w, "m1": m1, "m2": m2,
         "worst_torch_clip": worst_torch_clip,

@@ -257,8 +257,9 @@ static void enc_head(wbuf *w, const cr_model *m)
     put_f64(w, c->clip);
     put_f64(w, c->dropout);
     put_f64(w, c->val_frac);
-    if (c->precision != CR_FP32) put_u32(w, (uint32_t)c->precision); /* a later field: fp32 files
-                                                                         stay as they were */
+    /* later fields, written only when not their defaults: older files stay as they were */
+    if (c->precision != CR_FP32 || c->weight_decay != 0) put_u32(w, (uint32_t)c->precision);
+    if (c->weight_decay != 0) put_f64(w, c->weight_decay);
 }
 
 static int dec_head(rbuf *r, decoder *d)
@@ -286,6 +287,7 @@ static int dec_head(rbuf *r, decoder *d)
     c->dropout = get_f64(r);
     c->val_frac = get_f64(r);
     c->precision = r->len >= HEAD_BYTES + 4 ? (int)get_u32(r) : CR_FP32;
+    c->weight_decay = r->len >= HEAD_BYTES + 12 ? get_f64(r) : 0.0;
     cr_error e;
     if (cr_config_check(c, &e)) return bad(r, e.message);
     if (d->V < 1 || d->V > 0x110000) return bad(r, "has an impossible vocabulary size");

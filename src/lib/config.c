@@ -25,6 +25,7 @@ void cr_config_default(cr_config *c)
     c->eval_every = 0;
     c->seed = 1;
     c->precision = CR_FP32;
+    c->weight_decay = 0.0;
 }
 
 const char *cr_optimizer_name(int opt)
@@ -59,5 +60,7 @@ int cr_config_check(const cr_config *c, cr_error *err)
     if (!(c->val_frac >= 0 && c->val_frac < 1)) return BAD("val-frac must be in [0, 1)");
     if (c->eval_every < 0) return BAD("eval-every must not be negative");
     if (c->precision != CR_FP32 && c->precision != CR_BF16) return BAD("precision must be fp32 or bf16");
+    if (!(c->weight_decay >= 0 && c->weight_decay <= 1))
+        return BAD("weight decay must be 0 (off) to 1");
     return CR_OK;
 }

@@ -261,8 +261,8 @@ int cr_model_update_config(cr_model *m, const cr_config *c, cr_error *err)
         c->momentum != o->momentum || c->beta1 != o->beta1 || c->beta2 != o->beta2 ||
         c->adam_eps != o->adam_eps || c->seed != o->seed)
         return cr_fail(err, CR_EINVAL, -1, NULL, "only the learning rate and its schedule, "
-                       "clipping, dropout, validation, sequence length and precision of a "
-                       "model can change");
+                       "clipping, dropout, weight decay, validation, sequence length and "
+                       "precision of a model can change");
     cr_config next = *o;
     next.lr = c->lr;
     next.lr_decay = c->lr_decay;
@@ -273,6 +273,7 @@ int cr_model_update_config(cr_model *m, const cr_config *c, cr_error *err)
     next.eval_every = c->eval_every;
     next.seq_len = c->seq_len;
     next.precision = c->precision;
+    next.weight_decay = c->weight_decay;
     int rc = cr_config_check(&next, err);
     if (rc) return rc;
     m->cfg = next;

@@ -95,6 +95,7 @@ typedef struct update_job {
     const float *g;
     size_t n;
     float a, c1, c2, gscale;
+    float decay; /* lr x weight decay, in double, then rounded: 0 without decay (w - 0 w = w) */
     const cr_optim_out *to;
 } update_job;
 
@@ -106,13 +107,13 @@ static void update_task(void *ctx, int task, int ntasks)
     const float *w = j->w, *m1 = j->m1, *m2 = j->m2, *g = j->g;
     float *ow = j->to ? j->to->w : j->w, *om1 = j->to ? j->to->m1 : j->m1;
     float *om2 = j->to ? j->to->m2 : j->m2;
-    float a = j->a, gscale = j->gscale;
+    float a = j->a, gscale = j->gscale, decay = j->decay;
     if (j->c->optimizer == CR_SGD) {
         float mu = (float)j->c->momentum;
         for (size_t i = i0; i < i1; i++) {
             float v = mu * m1[i] + g[i] * gscale;
             om1[i] = v;
-            ow[i] = w[i] - a * v;
+            ow[i] = w[i] - decay * w[i] - a * v;
         }
         return;
     }
@@ -127,7 +128,7 @@ static void update_task(void *ctx, int task, int ntasks)
         float v = b2 * m2[i] + nb2 * gi * gi;
         om1[i] = u;
         om2[i] = v;
-        ow[i] = w[i] - a * (u * c1) / (sqrtf(v * c2) + eps);
+        ow[i] = w[i] - decay * w[i] - a * (u * c1) / (sqrtf(v * c2) + eps);
     }
 }
 
@@ -138,7 +139,7 @@ void cr_optim_update(cr_pool *p, const cr_config *c, float *w, const float *g, f
     double t = (double)step + 1;
     update_job j = {c, w, m1, m2, g, n, (float)lr,
                     (float)(1.0 / (1.0 - pow(c->beta1, t))), (float)(1.0 / (1.0 - pow(c->beta2, t))),
-                    gscale, to};
+                    gscale, (float)(lr * c->weight_decay), to};
     run(p, update_task, &j, n);
 }
 

@@ -272,6 +272,7 @@ static void summary_settings(const dump *d)
     kv("lr-decay", "%g per 1000 steps", c->lr_decay);
     kv("warmup", "%d steps", c->warmup);
     kv("dropout", "%g", c->dropout);
+    kv("weight-decay", "%g", c->weight_decay);
     if (c->clip > 0) kv("clip", "%g", c->clip);
     else kv("clip", "0 (off)");
     kv("val-frac", "%g", c->val_frac);
@@ -440,6 +441,7 @@ static void json_settings(jw *j, const cr_config *c)
     jw_num(j, "beta2", c->beta2);
     jw_num(j, "adam_eps", c->adam_eps);
     jw_num(j, "dropout", c->dropout);
+    jw_num(j, "weight_decay", c->weight_decay);
     jw_num(j, "clip", c->clip);
     jw_num(j, "val_frac", c->val_frac);
     jw_u64(j, "eval_every", (uint64_t)c->eval_every);

@@ -24,8 +24,9 @@ static const char USAGE[] =
     "  --hidden N            units per layer [chosen]\n"
     "  --embed N             learned embedding width; 0 = one-hot input [0]\n"
     "  --dropout X           dropout after each layer, 0 to 0.9 [chosen]\n"
+    "  --weight-decay X      each step the weights shrink by lr x X (AdamW) [chosen]\n"
     "Training:\n"
-    "  --seq-len N           characters of back-propagation through time [64]\n"
+    "  --seq-len N           characters of back-propagation through time [chosen]\n"
     "  --batch N             parallel stripes of the corpus [chosen]\n"
     "  --lr X                peak learning rate [chosen]\n"
     "  --lr-decay X          learning-rate factor per 1000 steps [0.9]\n"
@@ -37,8 +38,7 @@ static const char USAGE[] =
     "  --val-frac X          share of the corpus's end held out for validation [0.1]\n"
     "  --eval-every N        steps between validations [about 5% of the time, at most\n"
     "                        one epoch or 250 steps apart when that is cheap]\n"
-    "  --seed N              random seed [1]\n"
-    "  --threads N           threads [all cores]\n"
+    "  --seed N              random seed [1];  --threads N  threads [all cores]\n"
     "  --precision fp32|bf16 matrix products in float32, or on inputs rounded to\n"
     "                        bfloat16 [bf16 if the CPU has AVX-512 BF16, else fp32]\n"
     "The plan (the first limit to come wins; with none, --time 300, or with --resume\n"
@@ -67,7 +67,7 @@ enum {
     O_CELL = 256, O_LAYERS, O_HIDDEN, O_EMBED, O_DROPOUT, O_SEQ, O_BATCH, O_LR, O_DECAY,
     O_WARMUP, O_OPT, O_CLIP, O_VAL, O_EVAL, O_SEED, O_THREADS, O_TIME, O_STEPS, O_EPOCHS,
     O_PATIENCE, O_ANNEAL, O_RESUME, O_CKEVERY, O_ENCODING, O_PREVIEW, O_VERSION, O_PRECISION,
-    O_LAST
+    O_WDECAY, O_LAST
 };
 
 static const struct option LONG_OPTS[] = {
@@ -80,7 +80,7 @@ static const struct option LONG_OPTS[] = {
     {"epochs", 1, 0, O_EPOCHS}, {"patience", 1, 0, O_PATIENCE}, {"anneal", 1, 0, O_ANNEAL},
     {"resume", 1, 0, O_RESUME}, {"checkpoint-every", 1, 0, O_CKEVERY}, {"output", 1, 0, 'o'},
     {"from-encoding", 1, 0, O_ENCODING}, {"preview", 0, 0, O_PREVIEW},
-    {"precision", 1, 0, O_PRECISION},
+    {"precision", 1, 0, O_PRECISION}, {"weight-decay", 1, 0, O_WDECAY},
     {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 
 typedef struct options {
@@ -92,7 +92,7 @@ typedef struct options {
     uint64_t steps, epochs; /* the budget given; make_plan turns it into what this run has */
     long patience;
     int threads, quiet, preview;
-    char chosen[200];       /* what the recipe chose, for announce; "" = nothing */
+    char chosen[300];       /* what the recipe chose, for announce; "" = nothing */
 } options;
 
 static volatile sig_atomic_t stop_signal;
@@ -145,6 +145,7 @@ static void parse_options(int argc, char **argv, options *o)
         case O_HIDDEN: c->hidden = (int)cli_int("--hidden", a, 1, 8192); break;
         case O_EMBED: c->embed = (int)cli_int("--embed", a, 0, 8192); break;
         case O_DROPOUT: c->dropout = cli_double("--dropout", a, 0, 0, 0.9); break;
+        case O_WDECAY: c->weight_decay = cli_double("--weight-decay", a, 0, 0, 1); break;
         case O_SEQ: c->seq_len = (int)cli_int("--seq-len", a, 1, 100000); break;
         case O_BATCH: c->batch = (int)cli_int("--batch", a, 1, 100000); break;
         case O_LR: c->lr = cli_double("--lr", a, 0, 1, 10); break;
@@ -348,6 +349,7 @@ static cr_model *load_for_resume(const options *o, const corpus *cp)
     if (o->given[O_VAL]) c.val_frac = o->cfg.val_frac;
     if (o->given[O_EVAL]) c.eval_every = o->cfg.eval_every;
     if (o->given[O_PRECISION]) c.precision = o->cfg.precision;
+    if (o->given[O_WDECAY]) c.weight_decay = o->cfg.weight_decay;
     if (cr_model_update_config(m, &c, &err)) cli_die_err(o->resume, &err);
     /* every character of the corpus must be one the model knows */
     const cr_vocab *v = cr_model_vocab(m);
@@ -750,8 +752,8 @@ static void grouped(uint64_t n, char out[32])
     out[k] = 0;
 }
 
-/* A new model's --cell, --layers, --hidden, --batch, --dropout, --lr, --warmup and --precision,
- * where not given, from cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
+/* A new model's --cell, --layers, --hidden, --batch, --seq-len, --dropout, --weight-decay, --lr,
+ * --warmup and --precision, where not given, from cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
 static void choose_recipe(options *o, const corpus *cp)
 {
     cr_config *c = &o->cfg;
@@ -759,7 +761,7 @@ static void choose_recipe(options *o, const corpus *cp)
     double seconds = o->time_limit > 0 ? o->time_limit : o->steps || o->epochs ? 0 : DEFAULT_TIME;
     cr_recipe r;
     cr_recipe_for_cell(nchars, seconds, o->given[O_CELL] ? c->cell : -1, &r);
-    char parts[160] = "";
+    char parts[200] = "";
     size_t k = 0;
 #define PART(...) k += (size_t)snprintf(parts + k, sizeof parts - k, __VA_ARGS__)
     if (!o->given[O_CELL]) {
@@ -771,6 +773,7 @@ static void choose_recipe(options *o, const corpus *cp)
         if (!o->given[O_HIDDEN]) c->hidden = r.hidden;
         PART("%d x %d", c->layers, c->hidden);
     }
+    if (!o->given[O_SEQ]) c->seq_len = r.seq_len; /* before the batch, which it limits */
     if (!o->given[O_BATCH]) {
         int fits = cr_max_batch_for(nchars, c->val_frac, c->seq_len);
         c->batch = r.batch < fits ? r.batch : fits > 0 ? fits : 1;
@@ -783,9 +786,14 @@ static void choose_recipe(options *o, const corpus *cp)
                      corpus_name(cp), n, c->batch, r.batch);
         }
     }
+    if (!o->given[O_SEQ]) PART("%ssequence length %d", k ? ", " : "", c->seq_len);
     if (!o->given[O_DROPOUT]) {
         c->dropout = r.dropout;
         PART("%sdropout %g", k ? ", " : "", c->dropout);
+    }
+    if (!o->given[O_WDECAY]) {
+        c->weight_decay = r.weight_decay;
+        PART("%sweight decay %g", k ? ", " : "", c->weight_decay);
     }
     if (!o->given[O_LR]) {
         c->lr = r.lr;

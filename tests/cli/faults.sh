@@ -321,7 +321,7 @@ done
 for o in lr lr-decay time checkpoint-every; do
     eval "rejects train-charrnn --$o --$o $NOT_REAL 0 -0"
 done
-for o in dropout clip val-frac; do
+for o in dropout clip val-frac weight-decay; do
     eval "rejects train-charrnn --$o --$o $NOT_REAL"
 done
 eval "rejects train-charrnn --seed --seed $NOT_SEED"
@@ -336,6 +336,8 @@ eval "rejects sample --choose --choose $NOT_INT 0 10"
 eval "rejects clean --min-count --min-count $NOT_INT 0"
 run train-charrnn --dropout 0.95 $CORPUS
 expect_err "^train-charrnn: --dropout: 0.95 is out of range (0 to 0.9)$"
+run train-charrnn --weight-decay 1.5 $CORPUS
+expect_err "^train-charrnn: --weight-decay: 1.5 is out of range (0 to 1)$"
 run train-charrnn --hidden 1e3 $CORPUS
 expect_err "^train-charrnn: --hidden: '1e3' is not a whole number$"
 run train-charrnn --hidden "$(printf '12\n3')" $CORPUS

@@ -19,7 +19,8 @@ line=$(chosen "$work/err")
 case $line in *"chosen for 121,589 characters and 0:01"*) ;; *) fail "not the corpus and budget: $line" ;; esac
 C=$(setting "$work/a.ckpt" cell) L=$(setting "$work/a.ckpt" layers) H=$(setting "$work/a.ckpt" hidden)
 B=$(setting "$work/a.ckpt" batch) D=$(setting "$work/a.ckpt" dropout) R=$(setting "$work/a.ckpt" lr)
-want="train-charrnn: $C $L x $H, batch $B, dropout $D, learning rate $R: chosen for"
+S=$(setting "$work/a.ckpt" seq-len) W=$(setting "$work/a.ckpt" weight-decay)
+want="train-charrnn: $C $L x $H, batch $B, sequence length $S, dropout $D, weight decay $W, learning rate $R: chosen for"
 case $line in "$want"*) ;; *) fail "printed '$line', the checkpoint has '$want'" ;; esac
 end
 
@@ -43,13 +44,15 @@ end
 
 begin recipe_given_options_win
 run train-charrnn --steps 1 --threads 1 --cell rnn --layers 1 --hidden 40 --batch 4 --dropout 0.05 \
-    --lr 0.004 -o "$work/g.ckpt" $CORPUS
+    --lr 0.004 --seq-len 32 --weight-decay 0.02 -o "$work/g.ckpt" $CORPUS
 expect_status 0
 chosen "$work/err" && fail "a choice printed when everything was given"
 [ "$(setting "$work/g.ckpt" layers) $(setting "$work/g.ckpt" hidden) $(setting "$work/g.ckpt" batch)" = "1 40 4" ] ||
     fail "shape $(setting "$work/g.ckpt" layers) x $(setting "$work/g.ckpt" hidden), batch $(setting "$work/g.ckpt" batch)"
 [ "$(setting "$work/g.ckpt" dropout) $(setting "$work/g.ckpt" lr) $(setting "$work/g.ckpt" cell)" = "0.05 0.004 rnn" ] ||
     fail "dropout, lr or cell changed"
+[ "$(setting "$work/g.ckpt" seq-len) $(setting "$work/g.ckpt" weight-decay)" = "32 0.02" ] ||
+    fail "sequence length or weight decay changed"
 # one given: the rest chosen, and the line says the model as it is
 run train-charrnn --steps 1 --threads 1 --hidden 40 -o "$work/h.ckpt" $CORPUS
 expect_status 0
@@ -60,7 +63,7 @@ run train-charrnn --steps 1 --threads 1 --cell lstm -o "$work/c.ckpt" "$work/lar
 expect_status 0
 [ "$(setting "$work/c.ckpt" cell)" = lstm ] || fail "--cell lstm gave $(setting "$work/c.ckpt" cell)"
 # and the rest as measured for an LSTM on a large corpus, not the GRU's dropout and rate
-chosen "$work/err" | grep -q "^train-charrnn: 2 x 256, batch 16, dropout 0, learning rate 0.008: " ||
+chosen "$work/err" | grep -q "^train-charrnn: 2 x 256, batch 16, sequence length [0-9]*, dropout 0, weight decay [0-9.]*, learning rate 0.008: " ||
     fail "$(chosen "$work/err")"
 end
 
@@ -84,4 +87,18 @@ expect_status 0
 chosen "$work/err" && fail "a choice printed on resuming"
 [ "$(setting "$work/r.ckpt" hidden) $(setting "$work/r.ckpt" dropout)" = "24 0" ] ||
     fail "resumed as $(setting "$work/r.ckpt" hidden), dropout $(setting "$work/r.ckpt" dropout)"
+end
+
+begin weight_decay_saved_and_changed_on_resume
+run train-charrnn $TINY --weight-decay 0.3 --steps 2 -o "$work/w.ckpt" $CORPUS
+expect_status 0
+[ "$(setting "$work/w.ckpt" weight-decay)" = 0.3 ] || fail "saved $(setting "$work/w.ckpt" weight-decay)"
+run train-charrnn --quiet --threads 1 --resume "$work/w.ckpt" --steps 1 $CORPUS
+expect_status 0
+[ "$(setting "$work/w.ckpt" weight-decay)" = 0.3 ] || fail "resumed: $(setting "$work/w.ckpt" weight-decay)"
+run train-charrnn --quiet --threads 1 --resume "$work/w.ckpt" --weight-decay 0 --steps 1 $CORPUS
+expect_status 0
+[ "$(setting "$work/w.ckpt" weight-decay)" = 0 ] || fail "--weight-decay 0 on resume: $(setting "$work/w.ckpt" weight-decay)"
+run dump --json "$work/w.ckpt"
+expect_out '"weight_decay": 0[,}]'
 end

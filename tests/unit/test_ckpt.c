@@ -86,6 +86,7 @@ static void check_same_model(const cr_model *a, const cr_model *b)
           same_double(x->beta2, y->beta2) && same_double(x->adam_eps, y->adam_eps) &&
           same_double(x->clip, y->clip) && same_double(x->dropout, y->dropout) &&
           same_double(x->val_frac, y->val_frac));
+    CHECK(x->precision == y->precision && same_double(x->weight_decay, y->weight_decay));
     REQUIRE(a->vocab.size == b->vocab.size);
     CHECK(memcmp(a->vocab.chars, b->vocab.chars, a->vocab.size * sizeof(uint32_t)) == 0);
     CHECK(memcmp(a->vocab.counts, b->vocab.counts, a->vocab.size * sizeof(uint64_t)) == 0);
@@ -269,6 +270,36 @@ TEST(ckpt_round_trip_fresh_model)
     free(buf);
     cr_model_free(d);
     cr_model_free(m);
+}
+
+/* HEAD's later fields (docs/checkpoint-format.md): precision at 120, weight_decay at 124, each
+ * written only when it or a field after it is not its default, so older files stay as they were */
+TEST(ckpt_later_head_fields_only_when_set)
+{
+    static const struct {
+        int precision;
+        double weight_decay;
+        uint32_t head_bytes;
+    } cases[] = {{CR_FP32, 0, 120}, {CR_BF16, 0, 124}, {CR_FP32, 0.05, 132}, {CR_BF16, 1, 132}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        cr_model *m = full_model(CR_GRU, 2, 0);
+        REQUIRE(m);
+        m->cfg.precision = cases[k].precision;
+        m->cfg.weight_decay = cases[k].weight_decay;
+        round_trip(m);
+        unsigned char *buf;
+        size_t len;
+        REQUIRE(encode(m, &buf, &len) == CR_OK);
+        CHECK(rd32(buf + 12) == cases[k].head_bytes); /* HEAD's length, after the signature */
+        cr_model *d = NULL;
+        cr_error e;
+        CHECK(cr_ckpt_decode(buf, len, &d, &e) == CR_OK);
+        CHECK(d && d->cfg.precision == cases[k].precision &&
+              d->cfg.weight_decay == cases[k].weight_decay);
+        cr_model_free(d);
+        free(buf);
+        cr_model_free(m);
+    }
 }
 
 TEST(ckpt_list_chunks_in_order)

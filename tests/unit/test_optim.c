@@ -1,5 +1,6 @@
-/* test_optim.c: 50 optimizer steps, Adam and SGD with momentum, against PyTorch on stored
- * gradients, with clipping, warm-up, decay and an anneal's scale; and the trainer's use of
+/* test_optim.c: 50 optimizer steps, Adam and SGD with momentum, without and with decoupled
+ * weight decay, against PyTorch on stored gradients, with clipping, warm-up, decay and an
+ * anneal's scale; and the trainer's use of
  * the global norm and the scale (fixtures from tests/make_fixtures.py, described in
  * tests/fixtures/README.md). */
 #include "fixture.h"
@@ -54,7 +55,7 @@ static int mismatches(const char *file, const char *what, const float *got, cons
 /* Runs the fixture's steps as cr_trainer_step does: the global norm, the clipping scale, the
  * schedule's rate times the run's scale, then the update, alternately in place and into spare
  * buffers that then trade places (the trainer's way). */
-static void compare_steps(const char *file, int optimizer)
+static void compare_steps(const char *file, int optimizer, double weight_decay)
 {
     fixture f;
     int rc = fixture_load(file, &f);
@@ -77,6 +78,7 @@ static void compare_steps(const char *file, int optimizer)
     if (!complete) fixture_free(&f);
     REQUIRE(complete);
     cr_config c = optim_config(optimizer);
+    c.weight_decay = weight_decay;
     cr_error e;
     CHECK(cr_config_check(&c, &e) == CR_OK);
     const double want[8] = {c.lr, c.lr_decay, c.momentum, c.beta1, c.beta2, c.adam_eps, c.clip,
@@ -84,7 +86,8 @@ static void compare_steps(const char *file, int optimizer)
     for (int i = 0; i < 8; i++)
         CHECK(hyper->data[i] == (float)want[i]);
     size_t P = (size_t)cfg->data[1], N = (size_t)cfg->data[2];
-    CHECK(cfg->data[0] == (float)optimizer && cfg->data[3] == (float)c.warmup);
+    CHECK(cfg->data[0] == (float)optimizer && cfg->data[3] == (float)c.warmup &&
+          cfg->data[4] == (float)weight_decay);
     int sizes_ok = N == 50 && w0->size == P && grads->size == N * P && scale->size == N &&
                    lr->size == N && norm->size == N && clipped->size == N && w1->size == P &&
                    m1->size == P && (!m2 || m2->size == P);
@@ -129,8 +132,25 @@ static void compare_steps(const char *file, int optimizer)
     fixture_free(&f);
 }
 
-TEST(optim_adam_50_steps_as_torch) { compare_steps("optim_adam.bin", CR_ADAM); }
-TEST(optim_sgd_50_steps_as_torch) { compare_steps("optim_sgd.bin", CR_SGD); }
+TEST(optim_adam_50_steps_as_torch) { compare_steps("optim_adam.bin", CR_ADAM, 0); }
+TEST(optim_sgd_50_steps_as_torch) { compare_steps("optim_sgd.bin", CR_SGD, 0); }
+/* decoupled weight decay: torch.optim.AdamW, and SGD with each weight first multiplied by
+ * 1 - rate x decay (tests/make_fixtures.py) */
+TEST(optim_adamw_50_steps_as_torch) { compare_steps("optim_adamw.bin", CR_ADAM, 0.5); }
+TEST(optim_sgdw_50_steps_as_torch) { compare_steps("optim_sgdw.bin", CR_SGD, 0.25); }
+
+TEST(optim_weight_decay_range_checked)
+{
+    cr_config c = optim_config(CR_ADAM);
+    cr_error e;
+    const double bad[] = {-0.01, 1.5, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c.weight_decay = bad[i];
+        CHECK(cr_config_check(&c, &e) == CR_EINVAL && strstr(e.message, "weight decay"));
+    }
+    c.weight_decay = 1;
+    CHECK(cr_config_check(&c, &e) == CR_OK);
+}
 
 /* The trainer's side of the same path, on a real gradient: one first SGD step, whose velocity
  * is the gradient as the update received it (v = 0.9 * 0 + g * gscale). With clipping off, its
