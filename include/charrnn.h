@@ -360,7 +360,6 @@ typedef struct cr_recipe {
     int layers, hidden, batch, warmup; /* warmup in steps */
     double dropout, lr;                /* lr: the peak learning rate */
     double weight_decay;               /* cr_config.weight_decay */
-    int seq_len;                       /* characters of back-propagation through time */
     int precision;                     /* CR_BF16 if this CPU has AVX-512 BF16, else CR_FP32 */
 } cr_recipe;
 /* A budget given in steps or epochs only is taken as this many seconds (the default plan's). */

@@ -26,7 +26,7 @@ static const char USAGE[] =
     "  --dropout X           dropout after each layer, 0 to 0.9 [chosen]\n"
     "  --weight-decay X      each step the weights shrink by lr x X (AdamW) [chosen]\n"
     "Training:\n"
-    "  --seq-len N           characters of back-propagation through time [chosen]\n"
+    "  --seq-len N           characters of back-propagation through time [64]\n"
     "  --batch N             parallel stripes of the corpus [chosen]\n"
     "  --lr X                peak learning rate [chosen]\n"
     "  --lr-decay X          learning-rate factor per 1000 steps [0.9]\n"
@@ -752,8 +752,8 @@ static void grouped(uint64_t n, char out[32])
     out[k] = 0;
 }
 
-/* A new model's --cell, --layers, --hidden, --batch, --seq-len, --dropout, --weight-decay, --lr,
- * --warmup and --precision, where not given, from cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
+/* A new model's --cell, --layers, --hidden, --batch, --dropout, --weight-decay, --lr, --warmup
+ * and --precision, where not given, from cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
 static void choose_recipe(options *o, const corpus *cp)
 {
     cr_config *c = &o->cfg;
@@ -773,7 +773,6 @@ static void choose_recipe(options *o, const corpus *cp)
         if (!o->given[O_HIDDEN]) c->hidden = r.hidden;
         PART("%d x %d", c->layers, c->hidden);
     }
-    if (!o->given[O_SEQ]) c->seq_len = r.seq_len; /* before the batch, which it limits */
     if (!o->given[O_BATCH]) {
         int fits = cr_max_batch_for(nchars, c->val_frac, c->seq_len);
         c->batch = r.batch < fits ? r.batch : fits > 0 ? fits : 1;
@@ -786,7 +785,6 @@ static void choose_recipe(options *o, const corpus *cp)
                      corpus_name(cp), n, c->batch, r.batch);
         }
     }
-    if (!o->given[O_SEQ]) PART("%ssequence length %d", k ? ", " : "", c->seq_len);
     if (!o->given[O_DROPOUT]) {
         c->dropout = r.dropout;
         PART("%sdropout %g", k ? ", " : "", c->dropout);

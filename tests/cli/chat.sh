@@ -3,7 +3,7 @@
 # a small bot that has learnt a little: words, and answers that depend on what was said (every
 # setting given, so that the recipe's choices cannot change the bot these tests were written for)
 train-charrnn --hidden 48 --layers 1 --seq-len 32 --batch 8 --threads 1 --quiet --steps 300 \
-    --lr 0.01 --dropout 0.3 --warmup 40 -o "$work/m.ckpt" $CORPUS 2>/dev/null
+    --lr 0.01 --dropout 0.3 --warmup 40 --weight-decay 0 --precision fp32 -o "$work/m.ckpt" $CORPUS 2>/dev/null
 
 # the bytes of a file after its first n bytes
 after() { tail -c +"$(($2 + 1))" "$1"; }
