@@ -370,6 +370,9 @@ void cr_recipe_for(uint64_t nchars, double seconds, cr_recipe *r);
 /* The same for a cell already chosen (cell < 0: none): the table's settings measured with that
  * cell where it has them (an LSTM on a large corpus), else cr_recipe_for's with that cell. */
 void cr_recipe_for_cell(uint64_t nchars, double seconds, int cell, cr_recipe *r);
+/* 1 if this CPU multiplies bfloat16 in hardware (AVX-512 BF16), where --precision bf16 is the
+ * faster; 0 where bf16 products are only rounded and run on the float32 kernels, slower. */
+int cr_bf16_in_hardware(void);
 
 /* ---- how well a model knows a text (score.c) ---- */
 /*

@@ -61,6 +61,9 @@ int cr_config_check(const cr_config *c, cr_error *err)
     if (c->eval_every < 0) return BAD("eval-every must not be negative");
     if (c->precision != CR_FP32 && c->precision != CR_BF16) return BAD("precision must be fp32 or bf16");
     if (!(c->weight_decay >= 0 && c->weight_decay <= 1))
-        return BAD("weight decay must be 0 (off) to 1");
+        return BAD("weight-decay must be 0 (off) to 1");
+    if (!(c->lr * c->weight_decay < 1))
+        return BAD("lr times weight-decay must be below 1: each step multiplies the weights by "
+                   "1 - lr x weight-decay");
     return CR_OK;
 }

@@ -61,8 +61,10 @@ void cr_recipe_for_cell(uint64_t nchars, double seconds, int cell, cr_recipe *r)
     }
     *r = row->r;
     if (cell >= 0) r->cell = cell;
-    r->precision = cr_bf16_kernel_available(CR_BF16_AVX512) ? CR_BF16 : CR_FP32;
+    r->precision = cr_bf16_in_hardware() ? CR_BF16 : CR_FP32;
 }
+
+int cr_bf16_in_hardware(void) { return cr_bf16_kernel_available(CR_BF16_AVX512); }
 
 void cr_recipe_for(uint64_t nchars, double seconds, cr_recipe *r)
 {

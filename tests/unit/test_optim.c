@@ -146,10 +146,12 @@ TEST(optim_weight_decay_range_checked)
     const double bad[] = {-0.01, 1.5, NAN, INFINITY};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         c.weight_decay = bad[i];
-        CHECK(cr_config_check(&c, &e) == CR_EINVAL && strstr(e.message, "weight decay"));
+        CHECK(cr_config_check(&c, &e) == CR_EINVAL && strstr(e.message, "weight-decay"));
     }
     c.weight_decay = 1;
-    CHECK(cr_config_check(&c, &e) == CR_OK);
+    CHECK(cr_config_check(&c, &e) == CR_OK); /* lr 2e-2 */
+    c.lr = 1;
+    CHECK(cr_config_check(&c, &e) == CR_EINVAL && strstr(e.message, "lr times weight-decay"));
 }
 
 /* The trainer's side of the same path, on a real gradient: one first SGD step, whose velocity
