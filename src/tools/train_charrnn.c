@@ -31,7 +31,7 @@ static const char USAGE[] =
     "  --lr X                peak learning rate [chosen]\n"
     "  --lr-decay X          learning-rate factor per 1000 steps [0.9]\n"
     "  --warmup N            steps of learning-rate warm-up [chosen]\n"
-    "  --anneal X            last share of the plan, where the rate falls to 0 [0.3]\n"
+    "  --anneal X            last share of the plan, rate falling to 0; 0 = off [0.3]\n"
     "  --optimizer adam|sgd  [adam]; sgd uses momentum 0.9\n"
     "  --clip X              maximum gradient norm; 0 = off [5]\n"
     "  --val-frac X          share of the corpus's end held out for validation [0.1]\n"
