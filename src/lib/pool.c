@@ -12,6 +12,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+enum { WORKER_STACK_BYTES = 8 << 20 }; /* reserved, not used: pages come as touched */
+
 #define SPIN_ROUNDS 2000 /* polls (pause instructions) before sleeping: 0.1 to 0.3 ms */
 
 struct cr_pool {
@@ -108,15 +110,23 @@ int cr_pool_new(int threads, cr_pool **out)
     atomic_init(&p->pending, 0);
     atomic_init(&p->sleepers, 0);
     atomic_init(&p->quit, 0);
+    /* The workers run the kernels, whose blocks live on the stack (kernels_bf16.c's take 240 KB):
+     * as much stack as a main thread has, not musl's default of 128 KB (the static release). */
+    pthread_attr_t attr;
+    int attr_ok = pthread_attr_init(&attr) == 0;
+    if (attr_ok) pthread_attr_setstacksize(&attr, WORKER_STACK_BYTES);
     for (int i = 1; i < threads; i++) {
         worker_arg *w = malloc(sizeof *w);
-        if (!w || (w->p = p, w->index = i, pthread_create(&p->threads[i - 1], NULL, worker, w))) {
+        if (!w || (w->p = p, w->index = i,
+                   pthread_create(&p->threads[i - 1], attr_ok ? &attr : NULL, worker, w))) {
+            if (attr_ok) pthread_attr_destroy(&attr);
             free(w);
             p->n = i; /* the workers started so far are joined by free */
             cr_pool_free(p);
             return CR_ENOMEM;
         }
     }
+    if (attr_ok) pthread_attr_destroy(&attr);
     *out = p;
     return CR_OK;
 }
