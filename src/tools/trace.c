@@ -634,6 +634,10 @@ static int recorded_corpus(const char *ckpt, corpus **out, int *n)
     if (!c) cli_die(NULL, "out of memory");
     for (size_t i = 0; i < ns; i++) {
         char why[160];
+        if (strcmp(src[i]->name, "-") == 0) {
+            cli_warn("%s was trained on standard input, whose text is not kept", shown(ckpt));
+            continue;
+        }
         int here = same_file_here(src[i]->name, src[i]->bytes, src[i]->sha256, &c[ok], why,
                                   sizeof why);
         if (here == HERE_SAME) {

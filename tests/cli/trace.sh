@@ -208,6 +208,13 @@ cmp -s "$work/out" "$work/want" || fail "lineage list: $(cat "$work/out")"
 expect_err "^trace: ../x.ckpt was trained on almanac.txt, which is not here$"
 expect_err "^trace: ../x.ckpt was trained on one.txt, which is not here$"
 expect_err "^trace: ../x.ckpt was trained on the 2 files above; to see what a text copies from them: trace --ckpt ../x.ckpt FILE... < text$"
+# trained on standard input: its text cannot be found again, and the note says so
+head -c 2000 "$work/almanac.txt" | (cd "$work" && train-charrnn $TINY --steps 1 -o piped.ckpt)
+(cd "$work" && trace --ckpt piped.ckpt --text gen.txt) > "$work/out" 2> "$work/err"
+st=$?
+expect_status 1
+expect_err "^trace: piped.ckpt was trained on standard input, whose text is not kept$"
+grep -q 'which is not here' "$work/err" && fail "standard input called a missing file: $(cat "$work/err")"
 # nothing piped in, as in a script run with /dev/null: the list, even with the files here
 (cd "$work" && trace --ckpt x.ckpt < /dev/null) > "$work/out" 2> /dev/null
 cmp -s "$work/out" "$work/list.want" || fail "empty standard input did not list: $(cat "$work/out")"
