@@ -27,7 +27,7 @@ CLI_OBJ   = $(CLI_NAMES:%=$(BUILD)/tools/%.o)
 TEST_SRC  = $(wildcard tests/unit/*.c)
 TEST_OBJ  = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 TEST_BIN  = $(BUILD)/run-tests
-TEST_TOOLS = $(BUILD)/test-tools/ckpt-state
+TEST_TOOLS = $(BUILD)/test-tools/ckpt-state $(BUILD)/test-tools/ckpt-break
 # fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/seeds/NAME/
 FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY = $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
@@ -83,7 +83,7 @@ $(TEST_BIN): $(TEST_OBJ) $(LIB)
 
 # (programs compiled and linked in one go: their .d files add headers to $^, hence SOURCES)
 SOURCES = $(filter %.c %.o %.a,$^)
-$(BUILD)/test-tools/ckpt-state: tests/tools/ckpt_state.c $(LIB)
+$(BUILD)/test-tools/ckpt-%: tests/tools/ckpt_%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) $(SOURCES) $(LDLIBS_ALL) -o $@
 

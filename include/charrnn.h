@@ -291,6 +291,9 @@ typedef struct cr_step_result {
     int evaluated;       /* 1 if this step ran an evaluation */
     double val_loss;     /* when evaluated: nats per character, NaN if no validation split */
     int improved;        /* when evaluated: the best weights were updated */
+    int went_back;       /* when evaluated: the validation loss jumped (over 1.5 x and 0.5
+                            nats above the last, the training loss not falling), so the latest
+                            weights went back to the best ones (cr_train_progress.best_step) */
     int epoch_done;      /* this step finished an epoch */
 } cr_step_result;
 

@@ -566,6 +566,18 @@ static void notice_memorising(const options *o, progress *p, const cr_model *m)
             o->patience ? "" : " --patience 3 would stop such a run by itself");
 }
 
+/* Each time the validation loss jumps and training goes back to the best weights. */
+static void notice_went_back(const progress *p, const cr_model *m, const cr_step_result *r)
+{
+    const cr_train_progress *g = cr_model_progress(m);
+    if (p->quiet || !r->went_back) return;
+    if (p->tty) fputs("\r\033[J", stderr);
+    fprintf(stderr, "train-charrnn: at step %llu the validation loss jumped to %.3f (the best is "
+            "%.3f); training goes on from the best weights, of step %llu\n",
+            (unsigned long long)g->step, r->val_loss, g->best_val,
+            (unsigned long long)g->best_step);
+}
+
 /* Clears the live lines (the progress, and the preview below it) on a terminal. */
 static void end_line(const progress *p)
 {
@@ -924,6 +936,7 @@ int main(int argc, char **argv)
         evaluated_last = r.evaluated;
         show(&p, m, &r, 0);
         preview(&p, m, r.evaluated, 0);
+        notice_went_back(&p, m, &r);
         if (r.evaluated) notice_memorising(&o, &p, m);
         if (r.evaluated && o.patience && g->evals_since_best >= (uint32_t)o.patience) {
             why = "no improvement (patience)";

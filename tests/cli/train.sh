@@ -157,6 +157,25 @@ expect_status 0
 head -c 4 "$work/out" | od -An -c | grep -q "C   R   N" || fail "-o - did not write to standard output"
 end
 
+# A model that breaks (its latest weights spoiled in the file): the next validation jumps, and
+# training says so and goes on from the best weights, which the latest then equal.
+begin train_goes_back_to_the_best_weights_when_the_model_breaks
+run train-charrnn $TINY --steps 40 --eval-every 10 -o "$work/brk.ckpt" $CORPUS
+expect_status 0
+"$TOOLS_BIN/ckpt-break" "$work/brk.ckpt" || fail "ckpt-break failed"
+run train-charrnn --threads 1 --resume "$work/brk.ckpt" --steps 10 --eval-every 10 $CORPUS
+expect_status 0
+expect_err "^train-charrnn: at step 50 the validation loss jumped to [0-9.]* (the best is [0-9.]*); training goes on from the best weights, of step [0-9]*$"
+run sample -n 60 --seed 3 "$work/brk.ckpt"
+best=$(cat "$work/out")
+run sample -n 60 --seed 3 --last "$work/brk.ckpt"
+[ "$(cat "$work/out")" = "$best" ] || fail "the latest weights are not the best ones"
+# a run that does not break says nothing of it
+run train-charrnn --threads 1 --resume "$work/brk.ckpt" --steps 10 --eval-every 10 $CORPUS
+expect_status 0
+grep -q 'jumped' "$work/err" && fail "a jump reported without one: $(cat "$work/err")"
+end
+
 # A small text and a big model: the validation loss soon rises while the training loss falls.
 begin train_says_once_when_the_bot_memorises
 head -c 4000 $CORPUS > "$work/small.txt"

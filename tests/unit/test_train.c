@@ -253,6 +253,97 @@ TEST(train_divergence_keeps_last_good_state)
     free(text);
 }
 
+/* A validation loss that jumps takes the latest weights back to the best ones, with the first
+ * moments and the carried state at 0; what follows resumes exactly from a checkpoint. */
+TEST(train_validation_jump_goes_back_to_the_best_weights)
+{
+    char *text = toy_corpus(3000, 3);
+    size_t len = strlen(text);
+    cr_config c = small_config(CR_LSTM);
+    cr_model *m;
+    cr_trainer *t;
+    cr_error e;
+    REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, len, &m, &e) == CR_OK);
+    REQUIRE(cr_trainer_new(m, (unsigned char *)text, len, 1, &t, &e) == CR_OK);
+    cr_step_result r;
+    for (int i = 0; i < 14; i++) { /* two validations */
+        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+        CHECK(!r.went_back);
+    }
+    REQUIRE(m->best != NULL && r.evaluated);
+    double before = r.val_loss;
+    /* a rise is not a jump: the output bias nudged (m->params changes buffers each step) */
+    for (int i = 0; i < 6; i++)
+        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    m->params[m->tensors[m->layout.outb].offset] += 2.5f;
+    REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    REQUIRE(r.evaluated && m->prog.step == 21);
+    CHECK(r.val_loss > before && !r.went_back);
+    /* one character made certain: the loss jumps */
+    for (int i = 0; i < 6; i++)
+        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    m->params[m->tensors[m->layout.outb].offset] += 30.0f;
+    REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    REQUIRE(r.evaluated && m->prog.step == 28);
+    CHECK(r.went_back && r.val_loss > 3);
+    CHECK(memcmp(m->params, m->best, m->nparams * sizeof(float)) == 0);
+    int zero = 1;
+    for (size_t i = 0; i < m->nparams; i++)
+        zero = zero && m->m1[i] == 0;
+    for (size_t i = 0; i < cr_carry_floats(&m->cfg); i++)
+        zero = zero && m->carry[i] == 0;
+    CHECK(zero);
+    /* from here, 7 steps in one go equal a checkpoint written, read back and 7 steps */
+    unsigned char *buf;
+    size_t n;
+    cr_model *back;
+    cr_trainer *tb;
+    REQUIRE(cr_ckpt_encode(m, &buf, &n, &e) == CR_OK);
+    REQUIRE(cr_ckpt_decode(buf, n, &back, &e) == CR_OK);
+    free(buf);
+    REQUIRE(cr_trainer_new(back, (unsigned char *)text, len, 1, &tb, &e) == CR_OK);
+    for (int i = 0; i < 7; i++) {
+        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+        REQUIRE(cr_trainer_step(tb, &r, &e) == CR_OK);
+    }
+    CHECK(r.evaluated && r.val_loss < 3); /* better than the broken weights */
+    CHECK(same_state(m, back));
+    cr_trainer_free(tb);
+    cr_trainer_free(t);
+    cr_model_free(back);
+    cr_model_free(m);
+    free(text);
+}
+
+/* The same jump while the mean training loss fell is not a break (memorising looks so). */
+TEST(train_validation_jump_while_training_falls_goes_on)
+{
+    char *text = toy_corpus(3000, 3);
+    size_t len = strlen(text);
+    cr_config c = small_config(CR_LSTM);
+    cr_model *m;
+    cr_trainer *t;
+    cr_error e;
+    REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, len, &m, &e) == CR_OK);
+    REQUIRE(cr_trainer_new(m, (unsigned char *)text, len, 1, &t, &e) == CR_OK);
+    cr_step_result r;
+    for (int i = 0; i < 14; i++)
+        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    REQUIRE(r.evaluated && m->nhist == 2);
+    double before = r.val_loss;
+    m->hist[1].train_loss = 1000; /* as if the training loss had fallen from there */
+    for (int i = 0; i < 6; i++)
+        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    m->params[m->tensors[m->layout.outb].offset] += 30.0f;
+    REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    REQUIRE(r.evaluated);
+    CHECK(r.val_loss > 1.5 * before + 0.5 && !r.went_back);
+    CHECK(memcmp(m->params, m->best, m->nparams * sizeof(float)) != 0);
+    cr_trainer_free(t);
+    cr_model_free(m);
+    free(text);
+}
+
 /* Two shards with two threads each (4 threads, batch 16) take the LSTM's one-hand-off path inside
  * each shard (H a multiple of 32), and 3 threads share out as 2 and 1: the bytes of one thread,
  * with dropout. */
