@@ -232,6 +232,9 @@ size_t cr_model_sessions(const cr_model *m, const cr_session **sessions);
 /* Records a new training session (copies every string). */
 int cr_model_add_session(cr_model *m, const char *command, const char *version, const char *date,
                          const cr_source *sources, uint32_t nsources, cr_error *err);
+/* Whether the last session read other files than the one before it (other sizes or SHA-256, or
+ * another order): its validation split is another text. 0 with fewer than two sessions. */
+int cr_model_corpus_changed(const cr_model *m);
 
 /* ---- checkpoints (docs/checkpoint-format.md) ---- */
 /* Encodes the model into a newly allocated buffer. */
@@ -291,23 +294,27 @@ typedef struct cr_step_result {
     int evaluated;       /* 1 if this step ran an evaluation */
     double val_loss;     /* when evaluated: nats per character, NaN if no validation split */
     int improved;        /* when evaluated: the best weights were updated */
-    int went_back;       /* when evaluated: the validation loss jumped (over 1.5 x and 0.5
-                            nats above the last, the training loss not falling), so the latest
-                            weights went back to the best ones (cr_train_progress.best_step) */
+    int went_back;       /* when evaluated: the model broke (train.c, validation_jumped), and
+                            its latest weights were replaced by the best ones
+                            (cr_train_progress.best_step) */
     int epoch_done;      /* this step finished an epoch */
 } cr_step_result;
 
 /* Prepares to train m on text (valid UTF-8; every character must be in m's vocabulary).
  * threads: worker threads for the matrix products (>= 1). Reuses m's optimizer state and
- * position if m was loaded from a checkpoint, so a resumed run continues exactly. */
+ * position if m was loaded from a checkpoint, so a resumed run continues exactly. When m's last
+ * session starts here on other files than the one before (cr_model_corpus_changed), the best
+ * weights, validated on the other text, are dropped: this text's first validation is the best. */
 int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threads,
                    cr_trainer **out, cr_error *err);
 void cr_trainer_free(cr_trainer *t);
-/* One optimizer step on the next chunk; evaluates when the schedule says so. Returns
+/* One optimizer step on the next chunk; evaluates when the schedule says so, and when that
+ * validation shows the model broke, replaces its latest weights by the best (went_back). Returns
  * CR_EDIVERGED (weights left at their last finite state) if the loss stops being finite. */
 int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err);
-/* Evaluates the latest weights on the whole validation split; records history and best.
- * Returns NaN in *val_loss when there is no validation split. */
+/* Evaluates the latest weights on the whole validation split; records history and best (and
+ * never changes the latest weights). Returns NaN in *val_loss when there is no validation
+ * split. */
 int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error *err);
 /* Scales the learning rate of the following steps: the schedule's rate (lr, warmup, lr_decay)
  * times scale, which must be in [0, 1]; 1 until set. For the plan's anneal to zero by the end

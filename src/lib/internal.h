@@ -71,6 +71,10 @@ void cr_model_init_weights(cr_model *m);
 /* The number of parameters a model of this shape has, without allocating it. */
 size_t cr_param_count_for(const cr_config *cfg, uint32_t vocab_size);
 int cr_model_append_history(cr_model *m, const cr_history_row *row, cr_error *err);
+/* The step from which the model has trained on its last session's files: the start of the
+ * earliest of the sessions at the end of its lineage that read the same files; 0 without
+ * sessions. Validations before it were of another text. */
+uint64_t cr_corpus_since(const cr_model *m);
 /* Index of the tensor called name, or -1: for the codecs, which meet tensors by name; the
  * library's own code goes by m->layout. */
 int cr_model_find_tensor(const cr_model *m, const char *name);

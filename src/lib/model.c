@@ -253,6 +253,33 @@ int cr_model_add_session(cr_model *m, const char *command, const char *version, 
     return CR_OK;
 }
 
+/* Whether two sessions read the same files: the same sizes and SHA-256, in the same order
+ * (names aside: a file moved or renamed is the same text). */
+static int same_files(const cr_session *a, const cr_session *b)
+{
+    if (a->nsources != b->nsources) return 0;
+    for (uint32_t i = 0; i < a->nsources; i++)
+        if (a->sources[i].bytes != b->sources[i].bytes ||
+            memcmp(a->sources[i].sha256, b->sources[i].sha256, 32) != 0)
+            return 0;
+    return 1;
+}
+
+int cr_model_corpus_changed(const cr_model *m)
+{
+    size_t n = m->nsessions;
+    return n >= 2 && !same_files(&m->sessions[n - 2], &m->sessions[n - 1]);
+}
+
+uint64_t cr_corpus_since(const cr_model *m)
+{
+    size_t k = m->nsessions;
+    if (k == 0) return 0;
+    while (k > 1 && same_files(&m->sessions[k - 2], &m->sessions[k - 1]))
+        k--;
+    return m->sessions[k - 1].start_step;
+}
+
 int cr_model_update_config(cr_model *m, const cr_config *c, cr_error *err)
 {
     const cr_config *o = &m->cfg;

@@ -152,6 +152,16 @@ static int make_shards(cr_trainer *t, int threads, cr_error *err)
     return CR_OK;
 }
 
+/* The best weights were validated on another text: none yet on this one. */
+static void forget_best(cr_model *m)
+{
+    free(m->best);
+    m->best = NULL;
+    m->prog.best_val = NAN;
+    m->prog.best_step = m->prog.step;
+    m->prog.evals_since_best = 0;
+}
+
 int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threads,
                    cr_trainer **out, cr_error *err)
 {
@@ -163,6 +173,8 @@ int cr_trainer_new(cr_model *m, const unsigned char *text, size_t len, int threa
     if (!t) return cr_fail(err, CR_ENOMEM, -1, NULL, "out of memory");
     t->m = m;
     t->lr_scale = 1.0;
+    if (cr_model_corpus_changed(m) && m->sessions[m->nsessions - 1].start_step == m->prog.step)
+        forget_best(m);
     size_t n;
     rc = cr_vocab_encode(&m->vocab, text, len, &t->ids, &n, err);
     if (rc) goto fail;
@@ -279,7 +291,7 @@ static void add_history(cr_trainer *t, double val)
         .chars_per_s = t->pend_time > 0 ? (double)t->pend_chars / t->pend_time : 0,
         .wall_s = m->prog.wall_s,
     };
-    if (cr_model_append_history(m, &row, NULL) == CR_OK) {
+    if (cr_model_append_history(m, &row, NULL) == CR_OK) { /* else only a shorter history */
         t->pend_loss = t->pend_time = 0;
         t->pend_steps = t->pend_chars = 0;
     }
@@ -373,37 +385,64 @@ static void restore_last_good(cr_trainer *t)
     memcpy(m->m1, t->good_m1, bytes);
     if (t->good_m2) memcpy(m->m2, t->good_m2, bytes);
     memcpy(m->carry, t->good_carry, carry);
-    double wall = m->prog.wall_s;
+    cr_train_progress now = m->prog;
     m->prog = t->good_prog;
-    m->prog.wall_s = wall; /* the time was spent all the same */
+    m->prog.wall_s = now.wall_s; /* the time was spent all the same */
+    m->prog.best_val = now.best_val; /* m->best was not taken back */
+    m->prog.best_step = now.best_step;
+    m->prog.evals_since_best = now.evals_since_best;
     m->rng = t->good_rng;
     pack_weights(t);
 }
 
-/* Whether the validation just made (the last history row) jumped: more than half again, and
- * more than 0.5 nats, above the validation before it, while the mean training loss did not
- * fall. That is a model that broke (seen once: the validation loss went from 1.147 to 2.675
- * while the training loss, on carried state, rose 4%, and it never recovered). Memorising is
- * not: its training loss falls (on a 14 KB corpus of 345 characters, a 2 x 512 model's
- * validation loss rose 1.48 times in one validation while its training loss fell 4.5%). */
-static int validation_jumped(const cr_model *m)
+/* A loss far above another: more than JUMP_RATIO times it, and more than JUMP_NATS above. */
+#define JUMP_RATIO 1.5
+#define JUMP_NATS 0.5
+static int far_above(double x, double base)
 {
-    if (m->nhist < 2) return 0;
-    const cr_history_row *now = &m->hist[m->nhist - 1];
-    for (size_t i = m->nhist - 1; i-- > 0;) {
-        const cr_history_row *b = &m->hist[i];
-        if (!isfinite(b->val_loss)) continue;
-        return isfinite(now->val_loss) && now->val_loss > 1.5 * b->val_loss &&
-               now->val_loss > b->val_loss + 0.5 && isfinite(b->train_loss) &&
-               now->train_loss >= b->train_loss;
-    }
-    return 0;
+    return isfinite(x) && isfinite(base) && x > JUMP_RATIO * base && x > base + JUMP_NATS;
 }
 
-/* After a jump: the latest weights become the best ones again. The first moments, the way the
- * broken weights were heading, start again from 0; the second moments (each weight's scale)
- * stay, as do the step, the schedule and the random stream; the carried state starts again
- * from 0, as at an epoch's start. Everything is in the checkpoint, so resuming stays exact. */
+/* Mean loss of the latest weights over the training split's first characters, as many as the
+ * validation split has, read as the validation is (forward only, from a state of 0). */
+static double training_slice_loss(cr_trainer *t)
+{
+    const cr_config *c = &t->m->cfg;
+    size_t n = t->nval < t->ntrain ? t->nval : t->ntrain, count;
+    double sum = cr_stream_loss(t->net, t->m->params, t->ids, n, c->batch, c->seq_len, 0, t->in,
+                                t->tgt, t->eval_state, cr_carry_floats(c), NULL, &count);
+    return count ? sum / (double)count : NAN;
+}
+
+/* Whether the validation just made (the last history row, on the schedule's grid) shows that
+ * the model broke: its loss far above that of the two validations before it on the grid and on
+ * this text (the lower of the two, should the last have been a jump), and the training text's
+ * far above it too. Seen once: the validation loss went from 1.147 to 2.675 while the training
+ * loss, on carried state, hardly moved, and it never recovered. Memorising is not a break: its
+ * training text's loss stays low (on a 14 KB corpus of 345 characters, a 2 x 512 model's
+ * validation loss once rose 1.48 times in one validation while its training loss fell). Only
+ * rows on the grid count, not those of a run's closing validation, so that a run stopped and
+ * resumed decides as one that was not; and the text's own, from cr_corpus_since. */
+static int validation_jumped(cr_trainer *t)
+{
+    const cr_model *m = t->m;
+    uint64_t every = eval_interval(t), since = cr_corpus_since(m);
+    double base = NAN;
+    int found = 0;
+    for (size_t i = m->nhist - 1; i-- > 0 && found < 2;) {
+        const cr_history_row *b = &m->hist[i];
+        if (b->step <= since) break;
+        if (b->step % every != 0 || !isfinite(b->val_loss)) continue;
+        base = found++ ? fmin(base, b->val_loss) : b->val_loss;
+    }
+    return found && far_above(m->hist[m->nhist - 1].val_loss, base) &&
+           far_above(training_slice_loss(t), base);
+}
+
+/* After a break: the latest weights are replaced by the best ones. The first moments, the way
+ * the broken weights were heading, start again from 0; the second moments (each weight's
+ * scale) stay, as do the step, the schedule and the random stream; the carried state starts
+ * again from 0, as at an epoch's start. */
 static void back_to_best(cr_trainer *t)
 {
     cr_model *m = t->m;
@@ -488,8 +527,9 @@ int cr_trainer_step(cr_trainer *t, cr_step_result *r, cr_error *err)
     t->pend_time += dt;
     if (m->prog.step % eval_interval(t) == 0) {
         r->evaluated = 1;
+        size_t rows = m->nhist;
         int rc = cr_trainer_evaluate(t, &r->val_loss, &r->improved, err);
-        if (rc == CR_OK && m->best && validation_jumped(m)) {
+        if (rc == CR_OK && m->best && m->nhist > rows && validation_jumped(t)) {
             back_to_best(t);
             r->went_back = 1;
         }

@@ -573,9 +573,9 @@ static void notice_went_back(const progress *p, const cr_model *m, const cr_step
     if (p->quiet || !r->went_back) return;
     if (p->tty) fputs("\r\033[J", stderr);
     fprintf(stderr, "train-charrnn: at step %llu the validation loss jumped to %.3f (the best is "
-            "%.3f); training goes on from the best weights, of step %llu\n",
-            (unsigned long long)g->step, r->val_loss, g->best_val,
-            (unsigned long long)g->best_step);
+            "%.3f): the model broke, and training goes on from its best weights, of step %llu; "
+            "if this happens again, try a lower --lr (now %g)\n", (unsigned long long)g->step,
+            r->val_loss, g->best_val, (unsigned long long)g->best_step, cr_model_config(m)->lr);
 }
 
 /* Clears the live lines (the progress, and the preview below it) on a terminal. */
@@ -874,6 +874,7 @@ int main(int argc, char **argv)
         cli_die_err(NULL, &err);
     free(cmd);
     cr_trainer *t;
+    cr_train_progress before = *cr_model_progress(m); /* the best, if another text's */
     int rc = cr_trainer_new(m, cp.text, cp.len, o.threads, &t, &err);
     if (rc == CR_EVOCAB || rc == CR_EUTF8) {
         size_t local;
@@ -900,6 +901,11 @@ int main(int argc, char **argv)
     p.pos0 = cr_model_progress(m)->epoch_pos < p.spe ? cr_model_progress(m)->epoch_pos : 0;
     int continued = make_plan(&o, m, &p);
     announce(&o, m, t, &cp);
+    if (!o.quiet && cr_model_corpus_changed(m) && !isnan(before.best_val))
+        fprintf(stderr, "train-charrnn: a different text from the last run's: its best weights "
+                "(%.4f at step %llu) were validated on that one, so the best will now be this "
+                "text's\n",
+                before.best_val, (unsigned long long)before.best_step);
     announce_plan(&o, &p, continued);
     const cr_train_progress *g = cr_model_progress(m);
     double last_save = p.start;

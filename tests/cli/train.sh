@@ -165,15 +165,34 @@ expect_status 0
 "$TOOLS_BIN/ckpt-break" "$work/brk.ckpt" || fail "ckpt-break failed"
 run train-charrnn --threads 1 --resume "$work/brk.ckpt" --steps 10 --eval-every 10 $CORPUS
 expect_status 0
-expect_err "^train-charrnn: at step 50 the validation loss jumped to [0-9.]* (the best is [0-9.]*); training goes on from the best weights, of step [0-9]*$"
+expect_err "^train-charrnn: at step 50 the validation loss jumped to [0-9.]* (the best is [0-9.]*): the model broke, and training goes on from its best weights, of step [0-9]*; if this happens again, try a lower --lr (now [0-9.e-]*)$"
 run sample -n 60 --seed 3 "$work/brk.ckpt"
 best=$(cat "$work/out")
 run sample -n 60 --seed 3 --last "$work/brk.ckpt"
 [ "$(cat "$work/out")" = "$best" ] || fail "the latest weights are not the best ones"
 # a run that does not break says nothing of it
-run train-charrnn --threads 1 --resume "$work/brk.ckpt" --steps 10 --eval-every 10 $CORPUS
+run train-charrnn --hidden 16 --layers 1 --seq-len 16 --batch 4 --threads 1 --steps 50 --eval-every 10 -o "$work/nobrk.ckpt" $CORPUS
 expect_status 0
+expect_err "^step 50 "
 grep -q 'jumped' "$work/err" && fail "a jump reported without one: $(cat "$work/err")"
+end
+
+# Resumed on another text: the best weights, validated on the first, give way to the new one's.
+begin train_on_another_text_the_best_is_that_texts
+head -c 6000 $CORPUS > "$work/first.txt"
+tail -c 6000 $CORPUS | tr 'a-z' 'A-Z' > "$work/second.txt"
+run train-charrnn $TINY --steps 200 --eval-every 50 -o "$work/ft.ckpt" "$work/first.txt"
+expect_status 0
+run train-charrnn --threads 1 --resume "$work/ft.ckpt" --steps 20 --eval-every 10 -o "$work/ft2.ckpt" "$work/second.txt"
+expect_status 0
+expect_err "^train-charrnn: a different text from the last run's: its best weights ([0-9.]* at step 200) were validated on that one, so the best will now be this text's$"
+dump --json "$work/ft2.ckpt" > "$work/ft.json"
+best=$(sed -n 's/.*"best_step": \([0-9]*\).*/\1/p' "$work/ft.json" | head -1)
+[ "${best:-0}" -gt 200 ] || fail "the best is not the second text's: step ${best:-none}"
+# on the same text again, nothing is said and the best stays
+run train-charrnn --threads 1 --resume "$work/ft2.ckpt" --steps 5 --eval-every 10 -o "$work/ft3.ckpt" "$work/second.txt"
+expect_status 0
+grep -q 'different text' "$work/err" && fail "the same text called different"
 end
 
 # A small text and a big model: the validation loss soon rises while the training loss falls.

@@ -253,8 +253,36 @@ TEST(train_divergence_keeps_last_good_state)
     free(text);
 }
 
-/* A validation loss that jumps takes the latest weights back to the best ones, with the first
- * moments and the carried state at 0; what follows resumes exactly from a checkpoint. */
+/* The latest weights, moments, carried state, generator and step of two models are the same. */
+static int same_latest(const cr_model *a, const cr_model *b)
+{
+    size_t n = a->nparams;
+    return n == b->nparams && same_floats(a->params, b->params, n) &&
+           same_floats(a->m1, b->m1, n) && same_floats(a->m2, b->m2, n) &&
+           same_floats(a->carry, b->carry, cr_carry_floats(&a->cfg)) &&
+           memcmp(&a->rng, &b->rng, sizeof a->rng) == 0 && a->prog.step == b->prog.step;
+}
+
+static void steps(cr_trainer *t, int n, cr_step_result *r)
+{
+    cr_error e;
+    for (int i = 0; i < n; i++)
+        REQUIRE(cr_trainer_step(t, r, &e) == CR_OK);
+}
+
+/* The output bias of character c, in the latest weights (m->params changes buffers each step) */
+static float *out_bias(cr_model *m, char c)
+{
+    int32_t id = cr_vocab_id(&m->vocab, (uint32_t)(unsigned char)c);
+    if (id < 0) {
+        test_failed(__FILE__, __LINE__, "the character is in the vocabulary");
+        id = 0;
+    }
+    return m->params + m->tensors[m->layout.outb].offset + id;
+}
+
+/* A model that breaks (its validation and training text's losses far above the validations
+ * before) goes back to its best weights, with the first moments and the carried state at 0. */
 TEST(train_validation_jump_goes_back_to_the_best_weights)
 {
     char *text = toy_corpus(3000, 3);
@@ -266,24 +294,19 @@ TEST(train_validation_jump_goes_back_to_the_best_weights)
     REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, len, &m, &e) == CR_OK);
     REQUIRE(cr_trainer_new(m, (unsigned char *)text, len, 1, &t, &e) == CR_OK);
     cr_step_result r;
-    for (int i = 0; i < 14; i++) { /* two validations */
-        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
-        CHECK(!r.went_back);
-    }
-    REQUIRE(m->best != NULL && r.evaluated);
+    steps(t, 14, &r); /* validations at 7 and 14 */
+    REQUIRE(m->best != NULL && r.evaluated && !r.went_back);
     double before = r.val_loss;
-    /* a rise is not a jump: the output bias nudged (m->params changes buffers each step) */
-    for (int i = 0; i < 6; i++)
-        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
-    m->params[m->tensors[m->layout.outb].offset] += 2.5f;
-    REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    /* a rise is not a break */
+    steps(t, 6, &r);
+    *out_bias(m, ' ') += 2.5f;
+    steps(t, 1, &r);
     REQUIRE(r.evaluated && m->prog.step == 21);
     CHECK(r.val_loss > before && !r.went_back);
-    /* one character made certain: the loss jumps */
-    for (int i = 0; i < 6; i++)
-        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
-    m->params[m->tensors[m->layout.outb].offset] += 30.0f;
-    REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    /* a break: the model sure of one character everywhere */
+    steps(t, 6, &r);
+    *out_bias(m, ' ') += 30.0f;
+    steps(t, 1, &r);
     REQUIRE(r.evaluated && m->prog.step == 28);
     CHECK(r.went_back && r.val_loss > 3);
     CHECK(memcmp(m->params, m->best, m->nparams * sizeof(float)) == 0);
@@ -293,33 +316,22 @@ TEST(train_validation_jump_goes_back_to_the_best_weights)
     for (size_t i = 0; i < cr_carry_floats(&m->cfg); i++)
         zero = zero && m->carry[i] == 0;
     CHECK(zero);
-    /* from here, 7 steps in one go equal a checkpoint written, read back and 7 steps */
-    unsigned char *buf;
-    size_t n;
-    cr_model *back;
-    cr_trainer *tb;
-    REQUIRE(cr_ckpt_encode(m, &buf, &n, &e) == CR_OK);
-    REQUIRE(cr_ckpt_decode(buf, n, &back, &e) == CR_OK);
-    free(buf);
-    REQUIRE(cr_trainer_new(back, (unsigned char *)text, len, 1, &tb, &e) == CR_OK);
-    for (int i = 0; i < 7; i++) {
-        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
-        REQUIRE(cr_trainer_step(tb, &r, &e) == CR_OK);
-    }
-    CHECK(r.evaluated && r.val_loss < 3); /* better than the broken weights */
-    CHECK(same_state(m, back));
-    cr_trainer_free(tb);
+    steps(t, 7, &r);
+    CHECK(r.evaluated && r.val_loss < 3 && !r.went_back); /* and it goes on */
     cr_trainer_free(t);
-    cr_model_free(back);
     cr_model_free(m);
     free(text);
 }
 
-/* The same jump while the mean training loss fell is not a break (memorising looks so). */
-TEST(train_validation_jump_while_training_falls_goes_on)
+/* A validation loss that jumps while the training text's stays low is not a break (memorising
+ * looks so): here a character only the validation split has is made unlikely. */
+TEST(train_validation_jump_alone_is_not_a_break)
 {
     char *text = toy_corpus(3000, 3);
     size_t len = strlen(text);
+    for (size_t i = len - 200; i < len; i += 2)
+        text[i] = 'Q'; /* the last 10% is the validation split */
+    REQUIRE(strchr(text, 'Q') - text >= (ptrdiff_t)(len - 300));
     cr_config c = small_config(CR_LSTM);
     cr_model *m;
     cr_trainer *t;
@@ -327,21 +339,121 @@ TEST(train_validation_jump_while_training_falls_goes_on)
     REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, len, &m, &e) == CR_OK);
     REQUIRE(cr_trainer_new(m, (unsigned char *)text, len, 1, &t, &e) == CR_OK);
     cr_step_result r;
-    for (int i = 0; i < 14; i++)
-        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
-    REQUIRE(r.evaluated && m->nhist == 2);
-    double before = r.val_loss;
-    m->hist[1].train_loss = 1000; /* as if the training loss had fallen from there */
-    for (int i = 0; i < 6; i++)
-        REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
-    m->params[m->tensors[m->layout.outb].offset] += 30.0f;
-    REQUIRE(cr_trainer_step(t, &r, &e) == CR_OK);
+    steps(t, 20, &r);
+    double before = m->hist[m->nhist - 1].val_loss;
+    *out_bias(m, 'Q') -= 60.0f;
+    steps(t, 1, &r);
     REQUIRE(r.evaluated);
     CHECK(r.val_loss > 1.5 * before + 0.5 && !r.went_back);
-    CHECK(memcmp(m->params, m->best, m->nparams * sizeof(float)) != 0);
     cr_trainer_free(t);
     cr_model_free(m);
     free(text);
+}
+
+/* m stopped after n more steps, with the closing validation a stopped run makes, saved and read
+ * back: the model read (m and *t freed), with its trainer in *t; NULL if something failed. */
+static cr_model *stopped_and_resumed(cr_model *m, cr_trainer **t, const char *text, int n)
+{
+    cr_step_result r;
+    cr_error e;
+    int improved, ok = 1;
+    unsigned char *buf = NULL;
+    size_t len;
+    cr_model *back = NULL;
+    for (int i = 0; i < n && ok; i++)
+        ok = cr_trainer_step(*t, &r, &e) == CR_OK;
+    ok = ok && cr_trainer_evaluate(*t, &r.val_loss, &improved, &e) == CR_OK &&
+         cr_ckpt_encode(m, &buf, &len, &e) == CR_OK && cr_ckpt_decode(buf, len, &back, &e) == CR_OK;
+    free(buf);
+    cr_trainer_free(*t);
+    cr_model_free(m);
+    *t = NULL;
+    if (ok && cr_trainer_new(back, (unsigned char *)text, strlen(text), 1, t, &e) == CR_OK)
+        return back;
+    test_failed(__FILE__, __LINE__, "stopped and resumed");
+    cr_model_free(back);
+    return NULL;
+}
+
+/* A run stopped twice between validations (each time with a closing validation of its broken
+ * weights) and resumed decides as one that was not: only validations on the schedule's grid
+ * are compared. */
+TEST(train_validation_jump_after_resume_is_the_same)
+{
+    char *text = toy_corpus(3000, 3);
+    size_t len = strlen(text);
+    cr_config c = small_config(CR_GRU);
+    cr_model *whole, *part;
+    cr_trainer *tw, *tp;
+    cr_error e;
+    cr_step_result r, rp;
+    REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, len, &whole, &e) == CR_OK);
+    REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, len, &part, &e) == CR_OK);
+    REQUIRE(cr_trainer_new(whole, (unsigned char *)text, len, 1, &tw, &e) == CR_OK);
+    REQUIRE(cr_trainer_new(part, (unsigned char *)text, len, 1, &tp, &e) == CR_OK);
+    steps(tw, 22, &r);
+    steps(tp, 22, &r);
+    *out_bias(whole, ' ') += 30.0f; /* both break after step 22 */
+    *out_bias(part, ' ') += 30.0f;
+    steps(tw, 6, &r);
+    REQUIRE(r.evaluated && whole->prog.step == 28);
+    CHECK(r.went_back);
+    part = stopped_and_resumed(part, &tp, text, 2); /* at 24 */
+    REQUIRE(part && tp);
+    part = stopped_and_resumed(part, &tp, text, 2); /* at 26 */
+    REQUIRE(part && tp);
+    steps(tp, 2, &rp);
+    REQUIRE(rp.evaluated && part->prog.step == 28);
+    CHECK(rp.went_back);
+    steps(tw, 5, &r);
+    steps(tp, 5, &rp);
+    CHECK(same_latest(whole, part));
+    cr_trainer_free(tw);
+    cr_trainer_free(tp);
+    cr_model_free(whole);
+    cr_model_free(part);
+    free(text);
+}
+
+/* Resumed on other files, a model's best weights (validated on the other text) are dropped; on
+ * the same files, or continuing the same run, they stay. */
+TEST(train_other_text_drops_the_best_weights)
+{
+    char *text = toy_corpus(3000, 3), *other = toy_corpus(3000, 4);
+    size_t len = strlen(text), olen = strlen(other);
+    cr_config c = small_config(CR_LSTM);
+    cr_model *m;
+    cr_trainer *t;
+    cr_error e;
+    cr_step_result r;
+    cr_source a = {"a.txt", 3000, {1}}, b = {"b.txt", 3000, {2}}, a2 = {"moved/a.txt", 3000, {1}};
+    REQUIRE(cr_model_new_from_text(&c, (unsigned char *)text, len, &m, &e) == CR_OK);
+    REQUIRE(cr_model_add_session(m, "one", "0", "d", &a, 1, &e) == CR_OK);
+    REQUIRE(cr_trainer_new(m, (unsigned char *)text, len, 1, &t, &e) == CR_OK);
+    steps(t, 14, &r);
+    cr_trainer_free(t);
+    REQUIRE(m->best && isfinite(m->prog.best_val));
+    double best = m->prog.best_val;
+    REQUIRE(cr_model_add_session(m, "same file, moved", "0", "d", &a2, 1, &e) == CR_OK);
+    CHECK(!cr_model_corpus_changed(m));
+    REQUIRE(cr_trainer_new(m, (unsigned char *)text, len, 1, &t, &e) == CR_OK);
+    CHECK(m->best && m->prog.best_val == best);
+    steps(t, 7, &r);
+    cr_trainer_free(t);
+    REQUIRE(cr_model_add_session(m, "other", "0", "d", &b, 1, &e) == CR_OK);
+    CHECK(cr_model_corpus_changed(m));
+    REQUIRE(cr_trainer_new(m, (unsigned char *)other, olen, 1, &t, &e) == CR_OK);
+    CHECK(!m->best && isnan(m->prog.best_val));
+    steps(t, 7, &r);
+    CHECK(r.evaluated && r.improved && m->prog.best_val == r.val_loss);
+    cr_trainer_free(t);
+    /* a trainer made again within that run (nothing resets the new best) */
+    REQUIRE(cr_trainer_new(m, (unsigned char *)other, olen, 1, &t, &e) == CR_OK);
+    CHECK(m->best && m->prog.best_val == r.val_loss);
+    cr_trainer_free(t);
+    cr_model_free(m);
+    free(text);
+    free(other);
 }
 
 /* Two shards with two threads each (4 threads, batch 16) take the LSTM's one-hand-off path inside
