@@ -363,18 +363,35 @@ static cr_model *load_for_resume(const options *o, const corpus *cp)
     if (cr_model_update_config(m, &c, &err)) cli_die_err(o->resume, &err);
     /* every character of the corpus must be one the model knows */
     const cr_vocab *v = cr_model_vocab(m);
+    size_t first = cp->len, ndistinct = 0;
+    uint32_t distinct[100]; /* the unknown characters met, up to 100 */
     for (size_t i = 0; i < cp->len;) {
         uint32_t ch;
-        size_t k = cr_utf8_decode(cp->text + i, cp->len - i, &ch);
+        size_t k = cr_utf8_decode(cp->text + i, cp->len - i, &ch), j = 0;
         if (cr_vocab_id(v, ch) < 0) {
-            char name[32];
-            size_t local;
-            const char *file = where_in_corpus(cp, i, &local);
-            cli_die(file, "%s at byte %zu is not in the vocabulary of %s (%u characters); "
-                    "clean the corpus or start a new model", cli_char_name(ch, name), local,
-                    o->resume, v->size);
+            if (first == cp->len) first = i;
+            while (j < ndistinct && distinct[j] != ch)
+                j++;
+            if (j == ndistinct && ndistinct < 100) distinct[ndistinct++] = ch;
         }
         i += k;
+    }
+    if (first < cp->len) {
+        char name[32], others[96] = "";
+        size_t local, line = 1, col = 1;
+        const char *file = where_in_corpus(cp, first, &local);
+        for (size_t i = first - local; i < first; i++) { /* columns count characters */
+            if (cp->text[i] == '\n') line++, col = 1;
+            else if ((cp->text[i] & 0xC0) != 0x80) col++;
+        }
+        if (ndistinct > 1)
+            snprintf(others, sizeof others, " (nor %s %s%zu other character%s of the corpus)",
+                     ndistinct == 2 ? "is" : "are", ndistinct == 100 ? "at least " : "",
+                     ndistinct - 1, ndistinct == 2 ? "" : "s");
+        cli_die(file, "%s at line %zu, column %zu is not one of the %u characters %s knows%s; "
+                "tokenize --from %s FILE lists them with their lines: replace or remove them, "
+                "or start a new model", cli_char_name(distinct[0], name), line, col, v->size,
+                o->resume, others, o->resume);
     }
     return m;
 }

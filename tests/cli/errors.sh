@@ -91,10 +91,17 @@ end
 
 begin train_resume_unknown_character
 train-charrnn $TINY --steps 1 -o "$work/m.ckpt" $CORPUS 2>/dev/null
-printf 'the sea, the sea \342\200\224 and the \317\200\n' > "$work/new.txt"
+printf 'the sea, the sea \342\200\224 and\nthe \317\200, \342\200\224\n' > "$work/new.txt"
 run train-charrnn --resume "$work/m.ckpt" --steps 1 -o "$work/m2.ckpt" "$work/new.txt"
 expect_status 1
-expect_err "new.txt: '—' (U+2014) at byte 17 is not in the vocabulary"
+expect_err "^train-charrnn: $work/new.txt: '—' (U+2014) at line 1, column 18 is not one of the 67 characters $work/m.ckpt knows (nor is 1 other character of the corpus); tokenize --from $work/m.ckpt FILE lists them with their lines: replace or remove them, or start a new model$"
+[ -e "$work/m2.ckpt" ] && fail "a checkpoint was written"
+# the place is counted in the file it is in, in characters
+printf 'abc\n' > "$work/ok.txt"
+printf 'ab\n\317\200\342\200\224\n' > "$work/new2.txt"
+run train-charrnn --resume "$work/m.ckpt" --steps 1 -o "$work/m2.ckpt" "$work/ok.txt" "$work/new2.txt"
+expect_status 1
+expect_err "^train-charrnn: $work/new2.txt: 'π' (U+03C0) at line 2, column 1 is not one of the 67 characters"
 end
 
 begin sample_damaged_checkpoints
