@@ -290,6 +290,27 @@ static char *command_line(int argc, char **argv)
     return s;
 }
 
+/* The command that continues a stopped run: "train-charrnn --resume bot.ckpt corpus.txt", the
+ * names quoted for a shell; the text from standard input is "< TEXT". Allocated. */
+static char *resume_command(const char *ckpt, int nfiles, char **files)
+{
+    char **words = malloc(((size_t)nfiles + 3) * sizeof *words);
+    if (!words) cli_die(NULL, "out of memory");
+    words[0] = "train-charrnn";
+    words[1] = "--resume";
+    words[2] = (char *)ckpt;
+    for (int i = 0; i < nfiles; i++)
+        words[3 + i] = files[i];
+    char *s = command_line(nfiles + 3, words);
+    free(words);
+    if (nfiles > 0) return s;
+    char *t = malloc(strlen(s) + 8);
+    if (!t) cli_die(NULL, "out of memory");
+    sprintf(t, "%s < TEXT", s);
+    free(s);
+    return t;
+}
+
 /* ---- the model ---- */
 /* An option that fixes the model's shape may be repeated when resuming (scripts keep one set
  * of options), but not changed: "--hidden 64, but the checkpoint has 48". */
@@ -983,11 +1004,13 @@ int main(int argc, char **argv)
     record_plan_time(m, &p, time_up);
     save(&o, m, to_stdout);
     finish_message(&o, m, to_stdout, why);
-    if (stop_signal && !o.quiet && !to_stdout && !cr_plan_finished(cr_model_plan(m), g->step))
-        fprintf(stderr, "train-charrnn: continue with: train-charrnn --resume %s ... (with no "
-                "--time, --steps or --epochs, it finishes this plan)\n", o.output);
-    else if (stop_signal && !o.quiet && !to_stdout)
-        fprintf(stderr, "train-charrnn: continue with: train-charrnn --resume %s ...\n", o.output);
+    if (stop_signal && !o.quiet && !to_stdout) {
+        char *again = resume_command(o.output, argc - optind, argv + optind);
+        fprintf(stderr, "train-charrnn: continue with: %s%s\n", again,
+                cr_plan_finished(cr_model_plan(m), g->step) ? "" : " (with no --time, --steps or "
+                "--epochs, it finishes this plan)");
+        free(again);
+    }
     int sig = stop_signal;
     cr_trainer_free(t);
     cr_model_free(m);

@@ -22,7 +22,8 @@ for sig in INT TERM; do
     case $sig in INT) want=130 ;; TERM) want=143 ;; esac
     [ $st -eq $want ] || fail "exit status $st, expected $want: $(tail -3 "$work/log")"
     grep -q "saved $work/s.ckpt" "$work/log" || fail "no 'saved' message: $(tail -3 "$work/log")"
-    grep -q -- "--resume $work/s.ckpt" "$work/log" || fail "no hint on resuming"
+    grep -q -- "^train-charrnn: continue with: train-charrnn --resume $work/s.ckpt $CORPUS (with no --time, --steps or --epochs, it finishes this plan)$" "$work/log" ||
+        fail "no hint on resuming with the corpus: $(tail -1 "$work/log")"
     run sample -n 10 "$work/s.ckpt"
     expect_status 0
     run train-charrnn --quiet --resume "$work/s.ckpt" --steps 2 -o "$work/s2.ckpt" $CORPUS
