@@ -500,6 +500,7 @@ typedef struct progress {
     cr_plan plan;          /* what this run trains to (make_plan) */
     double spent0;         /* seconds of the plan used before this run */
     double f0;             /* the plan's share done when this run started */
+    int old_plan_done;     /* resumed with no budget, the checkpoint's plan being finished */
     int preview;           /* --preview, and progress is shown */
     double last_preview;   /* when the preview line was last renewed */
     char preview_text[1024]; /* on a terminal: the line shown under the progress */
@@ -707,7 +708,10 @@ static int make_plan(options *o, cr_model *m, progress *p)
         o->time_limit = n.seconds > 0 ? n.seconds - n.spent_s : 0;
         continued = 1;
     } else {
-        if (!o->time_limit && !o->steps && !o->epochs) o->time_limit = DEFAULT_TIME;
+        if (!o->time_limit && !o->steps && !o->epochs) {
+            o->time_limit = DEFAULT_TIME;
+            p->old_plan_done = old != NULL;
+        }
         n.start_step = step;
         n.steps = o->steps;
         n.seconds = o->time_limit;
@@ -763,7 +767,9 @@ static void announce_plan(const options *o, const progress *p, int continued)
         snprintf(fall, sizeof fall, "the learning rate falls to 0 over its last %.0f%%",
                  100 * p->plan.anneal);
     if (!continued) {
-        fprintf(stderr, "train-charrnn: the plan: %s; %s\n", budget, fall);
+        fprintf(stderr, "train-charrnn: the plan: %s%s; %s\n", budget, p->old_plan_done ?
+                ", the default, as the checkpoint's plan is finished (--time, --steps or "
+                "--epochs set another)" : "", fall);
         return;
     }
     char left[64], t[32];
@@ -942,8 +948,10 @@ int main(int argc, char **argv)
     if (!o.quiet && cr_model_corpus_changed(m) && !isnan(before.best_val))
         fprintf(stderr, "train-charrnn: a different text from the last run's: its best weights "
                 "(%.4f at step %llu) were validated on that one, so the best will now be this "
-                "text's\n",
-                before.best_val, (unsigned long long)before.best_step);
+                "text's%s%s%s\n", before.best_val, (unsigned long long)before.best_step,
+                o.output && !strcmp(o.output, o.resume) ? "; the result replaces " : "",
+                o.output && !strcmp(o.output, o.resume) ? o.output : "",
+                o.output && !strcmp(o.output, o.resume) ? " (-o NEW.ckpt would keep it)" : "");
     announce_plan(&o, &p, continued);
     const cr_train_progress *g = cr_model_progress(m);
     double last_save = p.start;

@@ -84,6 +84,7 @@ run train-charrnn $TINY --steps 6 -o "$work/a.ckpt" $CORPUS
 run train-charrnn --threads 1 --resume "$work/a.ckpt" --steps 4 -o "$work/b.ckpt" $CORPUS
 expect_status 0
 expect_err "^train-charrnn: the plan: 4 steps; the learning rate falls to 0 over its last 30%"
+grep -q "the default" "$work/err" && fail "a budget given called the default"
 expect_err "step limit reached after 10 steps"
 # the checkpoint's anneal carries over to a new plan unless --anneal is given
 run train-charrnn $TINY --anneal 0.5 --steps 6 -o "$work/c.ckpt" $CORPUS
@@ -93,7 +94,7 @@ run train-charrnn --threads 1 --resume "$work/c.ckpt" --steps 2 --anneal 0 -o "$
 expect_err "the plan: 2 steps; the learning rate stays up to the end (--anneal 0)"
 # a finished plan resumed with no budget: a new plan of the default length
 interrupt INT 0.05 "$work/ilog" --threads 1 --resume "$work/a.ckpt" -o "$work/e.ckpt"
-grep -q "^train-charrnn: the plan: 5:00;" "$work/ilog" ||
+grep -q "^train-charrnn: the plan: 5:00, the default, as the checkpoint's plan is finished (--time, --steps or --epochs set another); " "$work/ilog" ||
     fail "a finished plan resumed did not start the default one: $(head -c 400 "$work/ilog")"
 end
 

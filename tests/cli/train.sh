@@ -189,6 +189,11 @@ expect_err "^train-charrnn: a different text from the last run's: its best weigh
 dump --json "$work/ft2.ckpt" > "$work/ft.json"
 best=$(sed -n 's/.*"best_step": \([0-9]*\).*/\1/p' "$work/ft.json" | head -1)
 [ "${best:-0}" -gt 200 ] || fail "the best is not the second text's: step ${best:-none}"
+# saving back into the checkpoint it resumed: the note says that one is replaced
+cp "$work/ft.ckpt" "$work/ftc.ckpt"
+run train-charrnn --threads 1 --resume "$work/ftc.ckpt" --steps 2 "$work/second.txt"
+expect_status 0
+expect_err "so the best will now be this text's; the result replaces $work/ftc.ckpt (-o NEW.ckpt would keep it)$"
 # on the same text again, nothing is said and the best stays
 run train-charrnn --threads 1 --resume "$work/ft2.ckpt" --steps 5 --eval-every 10 -o "$work/ft3.ckpt" "$work/second.txt"
 expect_status 0
