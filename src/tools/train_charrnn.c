@@ -782,14 +782,34 @@ static void announce_plan(const options *o, const progress *p, int continued)
             (int)(100 * p->f0), left, fall);
 }
 
+/* How many of the vocabulary's characters the corpus uses (every one of its characters is in
+ * it: a resumed model's corpus is checked, a new model's vocabulary is made from it). */
+static uint32_t characters_used(const corpus *cp, const cr_vocab *v)
+{
+    unsigned char *seen = calloc(v->size ? v->size : 1, 1);
+    uint32_t n = 0;
+    if (!seen) return v->size;
+    for (size_t i = 0; i < cp->len;) {
+        uint32_t ch;
+        i += cr_utf8_decode(cp->text + i, cp->len - i, &ch);
+        int32_t id = cr_vocab_id(v, ch);
+        if (id >= 0 && !seen[id]) seen[id] = 1, n++;
+    }
+    free(seen);
+    return n;
+}
+
 static void announce(const options *o, const cr_model *m, const cr_trainer *t, const corpus *cp)
 {
     if (o->quiet) return;
     const cr_config *c = cr_model_config(m);
     const cr_train_progress *g = cr_model_progress(m);
-    fprintf(stderr, "train-charrnn: %s: %zu training and %zu validation characters, %u distinct\n",
-            corpus_name(cp), cr_trainer_train_chars(t), cr_trainer_val_chars(t),
-            cr_model_vocab(m)->size);
+    const cr_vocab *v = cr_model_vocab(m);
+    uint32_t used = o->resume ? characters_used(cp, v) : v->size;
+    char of[48] = "";
+    if (used < v->size) snprintf(of, sizeof of, " (of the %u the model knows)", v->size);
+    fprintf(stderr, "train-charrnn: %s: %zu training and %zu validation characters, %u distinct%s\n",
+            corpus_name(cp), cr_trainer_train_chars(t), cr_trainer_val_chars(t), used, of);
     fprintf(stderr, "train-charrnn: %s %d x %d, %zu parameters; %llu steps per epoch of %d x %d "
             "characters; %d thread%s\n", cr_cell_name(c->cell), c->layers, c->hidden,
             cr_model_param_count(m), (unsigned long long)cr_trainer_steps_per_epoch(t), c->batch,

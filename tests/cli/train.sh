@@ -186,6 +186,7 @@ expect_status 0
 run train-charrnn --threads 1 --resume "$work/ft.ckpt" --steps 20 --eval-every 10 -o "$work/ft2.ckpt" "$work/second.txt"
 expect_status 0
 expect_err "^train-charrnn: a different text from the last run's: its best weights ([0-9.]* at step 200) were validated on that one, so the best will now be this text's$"
+expect_err "^train-charrnn: .*second.txt: [0-9]* training and [0-9]* validation characters, [0-9]* distinct (of the [0-9]* the model knows)$"
 dump --json "$work/ft2.ckpt" > "$work/ft.json"
 best=$(sed -n 's/.*"best_step": \([0-9]*\).*/\1/p' "$work/ft.json" | head -1)
 [ "${best:-0}" -gt 200 ] || fail "the best is not the second text's: step ${best:-none}"
