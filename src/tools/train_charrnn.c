@@ -808,8 +808,9 @@ static void announce(const options *o, const cr_model *m, const cr_trainer *t, c
     uint32_t used = o->resume ? characters_used(cp, v) : v->size;
     char of[48] = "";
     if (used < v->size) snprintf(of, sizeof of, " (of the %u the model knows)", v->size);
-    fprintf(stderr, "train-charrnn: %s: %zu training and %zu validation characters, %u distinct%s\n",
-            corpus_name(cp), cr_trainer_train_chars(t), cr_trainer_val_chars(t), used, of);
+    fprintf(stderr, "train-charrnn: %s: %zu training and %zu validation characters, %u "
+            "distinct%s\n", corpus_name(cp), cr_trainer_train_chars(t), cr_trainer_val_chars(t),
+            used, of);
     fprintf(stderr, "train-charrnn: %s %d x %d, %zu parameters; %llu steps per epoch of %d x %d "
             "characters; %d thread%s\n", cr_cell_name(c->cell), c->layers, c->hidden,
             cr_model_param_count(m), (unsigned long long)cr_trainer_steps_per_epoch(t), c->batch,
