@@ -297,17 +297,23 @@ static void add_history(cr_trainer *t, double val)
     }
 }
 
-/* Mean loss of the latest weights over the whole validation split: its predictions are cut into at
- * most B rows of equal length, each read in chunks of at most T steps with its state carried
- * (cr_stream_loss, which the score tool runs too). */
-static double validation_loss(cr_trainer *t)
+/* Mean loss of the latest weights over the n characters from ids: their predictions are cut
+ * into at most B rows of equal length, each read in chunks of at most T steps with its state
+ * carried from 0 (cr_stream_loss, which the score tool runs too). */
+static double stream_mean_loss(cr_trainer *t, const uint32_t *ids, size_t n)
 {
     const cr_config *c = &t->m->cfg;
     const float *w = t->m->params; /* packed by pack_weights after every change */
     size_t count;
-    double sum = cr_stream_loss(t->net, w, t->ids + t->ntrain, t->nval, c->batch, c->seq_len, 0,
-                                t->in, t->tgt, t->eval_state, cr_carry_floats(c), NULL, &count);
+    double sum = cr_stream_loss(t->net, w, ids, n, c->batch, c->seq_len, 0, t->in, t->tgt,
+                                t->eval_state, cr_carry_floats(c), NULL, &count);
     return count ? sum / (double)count : NAN;
+}
+
+/* The whole validation split's */
+static double validation_loss(cr_trainer *t)
+{
+    return stream_mean_loss(t, t->ids + t->ntrain, t->nval);
 }
 
 int cr_trainer_evaluate(cr_trainer *t, double *val_loss, int *improved, cr_error *err)
@@ -403,15 +409,10 @@ static int far_above(double x, double base)
     return isfinite(x) && isfinite(base) && x > JUMP_RATIO * base && x > base + JUMP_NATS;
 }
 
-/* Mean loss of the latest weights over the training split's first characters, as many as the
- * validation split has, read as the validation is (forward only, from a state of 0). */
+/* The training split's first characters, as many as the validation split has, read as it is */
 static double training_slice_loss(cr_trainer *t)
 {
-    const cr_config *c = &t->m->cfg;
-    size_t n = t->nval < t->ntrain ? t->nval : t->ntrain, count;
-    double sum = cr_stream_loss(t->net, t->m->params, t->ids, n, c->batch, c->seq_len, 0, t->in,
-                                t->tgt, t->eval_state, cr_carry_floats(c), NULL, &count);
-    return count ? sum / (double)count : NAN;
+    return stream_mean_loss(t, t->ids, t->nval < t->ntrain ? t->nval : t->ntrain);
 }
 
 /* Whether the validation just made (the last history row, on the schedule's grid) shows that
